@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh Debian 12 / Ubuntu machine: installs what is
+# missing (scripts/deps.sh), then checks formatting and lints and runs every test
+# (unit, real RTSP server, GPU renders on lavapipe, the real window under Xvfb).
+#
+#   scripts/test.sh            everything
+#   scripts/test.sh -- NAME    extra arguments go to `cargo test`
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+bash scripts/deps.sh
+export PATH="$HOME/.cargo/bin:$PATH"
+if command -v rustup >/dev/null 2>&1; then
+  rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt
+fi
+
+# The demo clips are committed; regenerate them only if a checkout lacks them.
+[ -f assets/demo/lobby.mp4 ] || bash scripts/make-demo-clips.sh
+
+# No display is needed: GPU tests use lavapipe headless, the window test starts Xvfb.
+unset WAYLAND_DISPLAY
+export RUST_BACKTRACE=1
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --all-targets --locked -- -D warnings
+echo "== cargo test"
+[ "${1:-}" = "--" ] && shift
+cargo test --all-targets --locked "$@"

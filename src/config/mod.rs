@@ -1,0 +1,33 @@
+//! Site configuration: the site file (`site.toml`), its layouts, where files live,
+//! and the credential store kept apart from it.
+//!
+//! Owns: the public surface of the config module; each submodule owns one concern
+//! (schema, layout geometry, validation, loading, atomic writing, startup policy,
+//! paths, credentials). Must not: open cameras, draw UI, or let a password reach a
+//! log, an error or the site file.
+
+mod error;
+mod layout;
+mod load;
+mod paths;
+mod resolve;
+mod secrets;
+mod site;
+mod validate;
+mod write;
+
+pub use error::{ConfigError, LineCol, ValidationIssue};
+pub use layout::{
+    BUILTIN_LAYOUT_NAMES, Layout, LayoutKind, TileRect, builtin_layout, builtin_layouts,
+    is_builtin_layout_name, layout_by_name,
+};
+pub use load::{MAX_SITE_FILE_BYTES, load_site, parse_site};
+pub use paths::{AppPaths, CONFIG_DIR_ENV, CREDENTIALS_FILE_NAME, DATA_DIR_ENV, SITE_FILE_NAME};
+pub use resolve::{ResolvedSite, SiteSource, resolve_site};
+pub use secrets::{CREDENTIALS_FILE_MODE, CredentialStore, password_env_var};
+pub use site::{
+    CURRENT_SCHEMA_VERSION, CameraConfig, CustomLayout, CustomLayoutKind, DEFAULT_SITE_NAME,
+    DEFAULT_WALL_LAYOUT, Site, TileConfig, Transport, WallConfig, demo_site,
+};
+pub use validate::{Issue, Locator, is_valid_camera_id, validate_site};
+pub use write::{SITE_FILE_MODE, save_site_atomic, site_to_toml, write_atomic};

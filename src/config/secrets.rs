@@ -1,0 +1,374 @@
+//! The camera credential store, kept apart from the site file.
+//!
+//! Owns: `<config_dir>/credentials.toml` (mode 0600), mapping camera id → user name and
+//! password, plus the `VIGIL_CAMERA_<ID>_PASSWORD` environment override for headless use.
+//! An OS keyring backend is planned; this file is the fallback store.
+//! Must not: log, display or put into an error any password, or read a file that other
+//! users can access.
+
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::io::Read;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::error::{ConfigError, LineCol};
+use super::load::text_from_bytes;
+use super::site::CameraConfig;
+use super::write::write_atomic;
+use crate::redact::{Credentials, redact};
+
+/// Mode of the credentials file.
+pub const CREDENTIALS_FILE_MODE: u32 = 0o600;
+/// Credentials files larger than this are rejected unread.
+pub const MAX_CREDENTIALS_FILE_BYTES: u64 = 1024 * 1024;
+
+const HEADER: &str = "# Vigil camera credentials. Keep this file private: chmod 600.\n\n";
+
+#[derive(Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CredentialsFile {
+    #[serde(default)]
+    cameras: BTreeMap<String, Credentials>,
+}
+
+/// Camera credentials loaded from (and saved to) the credentials file.
+///
+/// This file is the fallback store: an OS keyring backend is planned and will take
+/// precedence where available. `Debug` shows camera ids and user names only.
+#[derive(Debug, Clone)]
+pub struct CredentialStore {
+    path: PathBuf,
+    entries: BTreeMap<String, Credentials>,
+}
+
+/// Name of the environment variable that overrides a camera's password:
+/// `VIGIL_CAMERA_<ID>_PASSWORD`, id uppercased with `-` → `_`.
+pub fn password_env_var(camera_id: &str) -> String {
+    let id: String = camera_id
+        .chars()
+        .map(|c| {
+            if c == '-' {
+                '_'
+            } else {
+                c.to_ascii_uppercase()
+            }
+        })
+        .collect();
+    format!("VIGIL_CAMERA_{id}_PASSWORD")
+}
+
+impl CredentialStore {
+    /// An empty store that will be saved to `path`.
+    pub fn new(path: &Path) -> Self {
+        Self {
+            path: path.to_path_buf(),
+            entries: BTreeMap::new(),
+        }
+    }
+
+    /// Loads the store; a missing file is an empty store. Refuses a file that group or
+    /// others can access ([`ConfigError::InsecurePermissions`]).
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let read_err = |source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        };
+        let file = match std::fs::File::open(path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::new(path)),
+            Err(e) => return Err(read_err(e)),
+        };
+        let meta = file.metadata().map_err(read_err)?;
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(ConfigError::InsecurePermissions {
+                path: path.to_path_buf(),
+                mode,
+            });
+        }
+        let mut bytes = Vec::new();
+        file.take(MAX_CREDENTIALS_FILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(read_err)?;
+        if bytes.len() as u64 > MAX_CREDENTIALS_FILE_BYTES {
+            return Err(ConfigError::TooLarge {
+                path: path.to_path_buf(),
+                limit: MAX_CREDENTIALS_FILE_BYTES,
+            });
+        }
+        let text = text_from_bytes(path, &bytes)?;
+        let parsed: CredentialsFile = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+            path: path.to_path_buf(),
+            location: e.span().map(|s| LineCol::from_offset(text, s.start)),
+            message: secret_safe_message(e.message()),
+        })?;
+        Ok(Self {
+            path: path.to_path_buf(),
+            entries: parsed.cameras,
+        })
+    }
+
+    /// The file this store saves to.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Credentials for a camera, with the `VIGIL_CAMERA_<ID>_PASSWORD` override applied.
+    pub fn get(&self, camera_id: &str) -> Option<Credentials> {
+        self.get_with_env(camera_id, |name| std::env::var_os(name))
+    }
+
+    /// [`Self::get`] with `env` standing in for the process environment (tests).
+    pub fn get_with_env(
+        &self,
+        camera_id: &str,
+        env: impl Fn(&str) -> Option<OsString>,
+    ) -> Option<Credentials> {
+        let stored = self.entries.get(camera_id).cloned();
+        let var = password_env_var(camera_id);
+        let Some(value) = env(&var) else {
+            return stored;
+        };
+        let Ok(password) = value.into_string() else {
+            tracing::warn!(camera = camera_id, "{var} is not valid UTF-8; ignoring it");
+            return stored;
+        };
+        let mut creds = stored.unwrap_or_default();
+        creds.password = password;
+        Some(creds)
+    }
+
+    /// Credentials for a camera of the site: the store's (or environment's) password,
+    /// and its user name, falling back to the camera's `username` from the site file.
+    pub fn for_camera(&self, camera: &CameraConfig) -> Option<Credentials> {
+        let site_user = camera.username.clone().filter(|u| !u.is_empty());
+        match self.get(&camera.id) {
+            Some(mut c) => {
+                if c.username.is_empty() {
+                    c.username = site_user.unwrap_or_default();
+                }
+                Some(c)
+            }
+            None => site_user.map(|username| Credentials {
+                username,
+                password: String::new(),
+            }),
+        }
+    }
+
+    /// Sets (or replaces) a camera's credentials; call [`Self::save`] to persist.
+    pub fn set(&mut self, camera_id: &str, creds: Credentials) {
+        self.entries.insert(camera_id.to_string(), creds);
+    }
+
+    /// Removes a camera's credentials, returning them.
+    pub fn remove(&mut self, camera_id: &str) -> Option<Credentials> {
+        self.entries.remove(camera_id)
+    }
+
+    /// Ids of cameras with stored credentials, sorted.
+    pub fn camera_ids(&self) -> impl Iterator<Item = &str> {
+        self.entries.keys().map(String::as_str)
+    }
+
+    /// Writes the store atomically with mode 0600.
+    pub fn save(&self) -> Result<(), ConfigError> {
+        let file = CredentialsFile {
+            cameras: self.entries.clone(),
+        };
+        let body = toml::to_string_pretty(&file).map_err(|_| ConfigError::Serialize {
+            message: "credentials could not be serialized".into(),
+        })?;
+        write_atomic(
+            &self.path,
+            format!("{HEADER}{body}").as_bytes(),
+            CREDENTIALS_FILE_MODE,
+        )
+    }
+}
+
+/// A toml error message that cannot contain a value from the file: serde's
+/// "invalid type/value" messages quote the offending value, which may be a password.
+fn secret_safe_message(message: &str) -> String {
+    let message = message.trim_end();
+    if message.contains("invalid type")
+        || message.contains("invalid value")
+        || message.contains('"')
+    {
+        "wrong type or value (not shown, because this file holds passwords); each \
+         [cameras.<id>] needs username = \"...\" and password = \"...\""
+            .to_string()
+    } else {
+        redact(message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    const NASTY: &str = "p@ss:w/rd%#?ü \"q\"";
+
+    fn creds(user: &str, pass: &str) -> Credentials {
+        Credentials {
+            username: user.into(),
+            password: pass.into(),
+        }
+    }
+
+    fn no_env(_: &str) -> Option<OsString> {
+        None
+    }
+
+    #[test]
+    fn save_load_round_trip_with_mode_0600() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = tmp.path().join("cfg/credentials.toml");
+        let mut store = CredentialStore::load(&path).expect("missing file is empty");
+        assert_eq!(store.camera_ids().count(), 0);
+        store.set("lobby", creds("admin", NASTY));
+        store.set("loading-dock", creds("", "pw2"));
+        store.save().expect("save");
+        assert_eq!(
+            fs::metadata(&path).expect("meta").permissions().mode() & 0o777,
+            0o600
+        );
+        let loaded = CredentialStore::load(&path).expect("load");
+        assert_eq!(
+            loaded.get_with_env("lobby", no_env),
+            Some(creds("admin", NASTY))
+        );
+        assert_eq!(
+            loaded.get_with_env("loading-dock", no_env),
+            Some(creds("", "pw2"))
+        );
+        assert_eq!(
+            loaded.camera_ids().collect::<Vec<_>>(),
+            ["loading-dock", "lobby"]
+        );
+        let mut loaded = loaded;
+        assert_eq!(loaded.remove("lobby"), Some(creds("admin", NASTY)));
+        assert_eq!(loaded.get_with_env("lobby", no_env), None);
+        assert_eq!(
+            fs::read_dir(path.parent().expect("dir"))
+                .expect("ls")
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn refuses_group_or_world_accessible_file() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = tmp.path().join("credentials.toml");
+        fs::write(
+            &path,
+            "[cameras.lobby]\nusername = \"a\"\npassword = \"hunter2\"\n",
+        )
+        .expect("write");
+        for mode in [0o644, 0o640, 0o604, 0o660, 0o602] {
+            fs::set_permissions(&path, fs::Permissions::from_mode(mode)).expect("chmod");
+            let err = CredentialStore::load(&path).expect_err("insecure");
+            let msg = err.to_string();
+            assert!(
+                matches!(err, ConfigError::InsecurePermissions { .. }),
+                "{msg}"
+            );
+            assert!(msg.contains("chmod 600"), "{msg}");
+            assert!(!msg.contains("hunter2"));
+        }
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).expect("chmod");
+        let store = CredentialStore::load(&path).expect("0600 is fine");
+        assert_eq!(
+            store.get_with_env("lobby", no_env),
+            Some(creds("a", "hunter2"))
+        );
+    }
+
+    #[test]
+    fn env_override() {
+        assert_eq!(
+            password_env_var("loading-dock"),
+            "VIGIL_CAMERA_LOADING_DOCK_PASSWORD"
+        );
+        assert_eq!(password_env_var("Cam_1"), "VIGIL_CAMERA_CAM_1_PASSWORD");
+        let mut store = CredentialStore::new(Path::new("/nonexistent/credentials.toml"));
+        store.set("lobby", creds("admin", "stored"));
+        let env = |name: &str| match name {
+            "VIGIL_CAMERA_LOBBY_PASSWORD" => Some(OsString::from("from-env")),
+            "VIGIL_CAMERA_LOADING_DOCK_PASSWORD" => Some(OsString::from("dock")),
+            _ => None,
+        };
+        assert_eq!(
+            store.get_with_env("lobby", env),
+            Some(creds("admin", "from-env"))
+        );
+        assert_eq!(
+            store.get_with_env("loading-dock", env),
+            Some(creds("", "dock"))
+        );
+        assert_eq!(store.get_with_env("yard", env), None);
+    }
+
+    #[test]
+    fn for_camera_fills_username_from_site() {
+        let mut store = CredentialStore::new(Path::new("/nonexistent/c.toml"));
+        let mut cam = CameraConfig {
+            id: "cam-without-env-override-test".into(),
+            name: "x".into(),
+            source: "rtsp://h/s".into(),
+            transport: Default::default(),
+            username: Some("site-user".into()),
+            loop_file: true,
+            enabled: true,
+        };
+        assert_eq!(store.for_camera(&cam), Some(creds("site-user", "")));
+        store.set(&cam.id, creds("", "pw"));
+        assert_eq!(store.for_camera(&cam), Some(creds("site-user", "pw")));
+        store.set(&cam.id, creds("store-user", "pw"));
+        assert_eq!(store.for_camera(&cam), Some(creds("store-user", "pw")));
+        cam.username = None;
+        store.remove(&cam.id);
+        assert_eq!(store.for_camera(&cam), None);
+    }
+
+    #[test]
+    fn parse_errors_do_not_leak_passwords() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = tmp.path().join("credentials.toml");
+        let cases = [
+            "[cameras.lobby]\nusername = \"a\"\npassword = 918273645\n",
+            "[cameras.lobby]\nusername = \"a\"\npassword = [\"918273645\"]\n",
+            "[cameras.lobby]\nusername = \"a\"\npasword = \"918273645\"\n",
+            "[cameras.lobby]\nusername = \"a\"\npassword = \"918273645\n",
+            "[cameras.lobby]\nusername = \"a\"\npassword = 918273645x\n",
+            "cameras = \"918273645\"\n",
+        ];
+        for text in cases {
+            fs::write(&path, text).expect("write");
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).expect("chmod");
+            let err = CredentialStore::load(&path).expect_err(text);
+            let msg = format!("{err} {err:?}");
+            assert!(
+                msg.contains("credentials.toml:3:") || msg.contains("credentials.toml:1:"),
+                "{msg}"
+            );
+            assert!(!msg.contains("918273645"), "leaked: {msg}");
+        }
+    }
+
+    #[test]
+    fn debug_hides_passwords() {
+        let mut store = CredentialStore::new(Path::new("/x"));
+        store.set("lobby", creds("admin", "hunter2"));
+        let dbg = format!("{store:?}");
+        assert!(
+            dbg.contains("lobby") && dbg.contains("admin") && !dbg.contains("hunter2"),
+            "{dbg}"
+        );
+    }
+}

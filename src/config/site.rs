@@ -1,0 +1,357 @@
+//! The site file's schema: what a `site.toml` may contain, with serde defaults.
+//!
+//! Owns: the plain data types of the site (cameras, custom layouts, the wall) and the
+//! built-in demo site. Must not: do I/O, validate meaning (see `validate.rs`) or hold
+//! a password: credentials live in the credential store (`secrets.rs`).
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+/// The newest site-file schema this build reads and writes.
+pub const CURRENT_SCHEMA_VERSION: u32 = 1;
+
+/// Display name used when a site file has no `name`.
+pub const DEFAULT_SITE_NAME: &str = "Site";
+
+/// Layout shown on the wall when a site file has no `[wall]`.
+pub const DEFAULT_WALL_LAYOUT: &str = "2x2";
+
+/// A whole site: its cameras, custom layouts and what the wall shows.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Site {
+    /// Schema version of the file; always written.
+    pub schema_version: u32,
+    /// Site display name.
+    #[serde(default = "default_site_name")]
+    pub name: String,
+    /// Cameras, in the order the user listed them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cameras: Vec<CameraConfig>,
+    /// Named custom layouts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub layouts: Vec<CustomLayout>,
+    /// The live wall.
+    #[serde(default)]
+    pub wall: WallConfig,
+}
+
+/// One camera or file source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CameraConfig {
+    /// Stable identifier, `[A-Za-z0-9_-]{1,64}`, unique within the site.
+    pub id: String,
+    /// Display name, 1..=100 characters, no control characters.
+    pub name: String,
+    /// `rtsp://`, `rtsps://` or a file path; never with credentials.
+    pub source: String,
+    /// RTSP lower transport.
+    #[serde(default)]
+    pub transport: Transport,
+    /// Login name; the password is in the credential store.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// For file sources: loop and pace to real time.
+    #[serde(default = "default_true")]
+    pub loop_file: bool,
+    /// Disabled cameras are kept in the file but not opened.
+    #[serde(default = "default_true")]
+    pub enabled: bool,
+}
+
+/// RTSP lower transport.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    /// Interleaved over the RTSP TCP connection (default; works through NAT).
+    #[default]
+    Tcp,
+    /// RTP over UDP.
+    Udp,
+}
+
+/// The only `kind` a layout in the site file may have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CustomLayoutKind {
+    /// A user-defined arrangement of tiles.
+    #[default]
+    Custom,
+}
+
+/// A named, user-defined layout (`[[layouts]]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomLayout {
+    /// Unique name, not a built-in layout's name.
+    pub name: String,
+    /// Always `"custom"`.
+    #[serde(default)]
+    pub kind: CustomLayoutKind,
+    /// Grid columns, 1..=8.
+    pub cols: u32,
+    /// Grid rows, 1..=8.
+    pub rows: u32,
+    /// Tiles in reading order.
+    #[serde(default)]
+    pub tiles: Vec<TileConfig>,
+}
+
+/// One tile of a custom layout, in grid cells.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TileConfig {
+    /// Left column (0-based).
+    pub col: u32,
+    /// Top row (0-based).
+    pub row: u32,
+    /// Width in cells.
+    #[serde(default = "default_one", skip_serializing_if = "is_one")]
+    pub w: u32,
+    /// Height in cells.
+    #[serde(default = "default_one", skip_serializing_if = "is_one")]
+    pub h: u32,
+    /// Camera id shown in the tile; `None` or `""` is an empty tile.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub camera: Option<String>,
+}
+
+/// What the live wall shows (`[wall]`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WallConfig {
+    /// Active layout: a built-in name (`"2x2"`, `"1+5"`, ...) or a custom layout's name.
+    #[serde(default = "default_wall_layout")]
+    pub layout: String,
+    /// Camera id per tile of the active layout, `""` for an empty tile.
+    #[serde(default)]
+    pub assignment: Vec<String>,
+    /// Overlay decoder statistics on tiles.
+    #[serde(default)]
+    pub show_stats: bool,
+}
+
+impl Default for WallConfig {
+    fn default() -> Self {
+        Self {
+            layout: default_wall_layout(),
+            assignment: Vec::new(),
+            show_stats: false,
+        }
+    }
+}
+
+fn default_site_name() -> String {
+    DEFAULT_SITE_NAME.to_string()
+}
+
+fn default_wall_layout() -> String {
+    DEFAULT_WALL_LAYOUT.to_string()
+}
+
+fn default_true() -> bool {
+    true
+}
+
+fn default_one() -> u32 {
+    1
+}
+
+fn is_one(v: &u32) -> bool {
+    *v == 1
+}
+
+impl Default for Site {
+    fn default() -> Self {
+        Self::empty()
+    }
+}
+
+impl Site {
+    /// A site with no cameras and no custom layouts.
+    pub fn empty() -> Self {
+        Self {
+            schema_version: CURRENT_SCHEMA_VERSION,
+            name: default_site_name(),
+            cameras: Vec::new(),
+            layouts: Vec::new(),
+            wall: WallConfig::default(),
+        }
+    }
+
+    /// The camera with this id.
+    pub fn camera(&self, id: &str) -> Option<&CameraConfig> {
+        self.cameras.iter().find(|c| c.id == id)
+    }
+
+    /// The custom layout with this name.
+    pub fn custom_layout(&self, name: &str) -> Option<&CustomLayout> {
+        self.layouts.iter().find(|l| l.name == name)
+    }
+
+    /// Camera id shown in each tile of the active wall layout, in tile order.
+    ///
+    /// A non-empty `wall.assignment` entry wins; otherwise a custom layout tile's own
+    /// `camera` is used. Returns an empty list when the active layout is unknown.
+    pub fn wall_cameras(&self) -> Vec<Option<String>> {
+        let Some(layout) = super::layout::layout_by_name(self, &self.wall.layout) else {
+            return Vec::new();
+        };
+        let custom = self.custom_layout(&self.wall.layout);
+        (0..layout.tiles.len())
+            .map(|i| {
+                let assigned = self.wall.assignment.get(i).filter(|s| !s.is_empty());
+                let from_layout = custom
+                    .and_then(|l| l.tiles.get(i))
+                    .and_then(|t| t.camera.as_ref())
+                    .filter(|s| !s.is_empty());
+                assigned.or(from_layout).cloned()
+            })
+            .collect()
+    }
+}
+
+/// Demo camera ids and names, in wall order.
+const DEMO_CAMERAS: [(&str, &str); 7] = [
+    ("lobby", "Lobby"),
+    ("yard", "Yard"),
+    ("gate", "Gate"),
+    ("parking", "Parking"),
+    ("loading-dock", "Loading dock"),
+    ("hallway", "Hallway"),
+    ("entrance", "Entrance"),
+];
+
+/// How many demo cameras start on the wall (the "1+5" layout's tiles); the rest wait
+/// in the camera list to be dragged in.
+const DEMO_ON_WALL: usize = 6;
+
+/// The demo site: seven looping file cameras `<demo_dir>/<id>.mp4`, six of them on a 1+5 wall.
+pub fn demo_site(demo_dir: &Path) -> Site {
+    let cameras = DEMO_CAMERAS
+        .iter()
+        .map(|(id, name)| CameraConfig {
+            id: (*id).to_string(),
+            name: (*name).to_string(),
+            source: demo_dir
+                .join(format!("{id}.mp4"))
+                .to_string_lossy()
+                .into_owned(),
+            transport: Transport::Tcp,
+            username: None,
+            loop_file: true,
+            enabled: true,
+        })
+        .collect();
+    Site {
+        schema_version: CURRENT_SCHEMA_VERSION,
+        name: "Demo site".to_string(),
+        cameras,
+        layouts: Vec::new(),
+        wall: WallConfig {
+            layout: "1+5".to_string(),
+            assignment: DEMO_CAMERAS
+                .iter()
+                .take(DEMO_ON_WALL)
+                .map(|(id, _)| (*id).to_string())
+                .collect(),
+            show_stats: false,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn minimal_file_gets_defaults() {
+        let site: Site = toml::from_str("schema_version = 1").expect("parse");
+        assert_eq!(site, Site::empty());
+        let cam: CameraConfig =
+            toml::from_str("id = \"a\"\nname = \"A\"\nsource = \"x.mp4\"").expect("parse");
+        assert_eq!(cam.transport, Transport::Tcp);
+        assert!(cam.loop_file && cam.enabled);
+        assert_eq!(cam.username, None);
+        let tile: TileConfig = toml::from_str("col = 1\nrow = 2").expect("parse");
+        assert_eq!((tile.w, tile.h, tile.camera), (1, 1, None));
+    }
+
+    #[test]
+    fn transport_and_kind_spellings() {
+        let cam: CameraConfig =
+            toml::from_str("id = \"a\"\nname = \"A\"\nsource = \"x\"\ntransport = \"udp\"")
+                .expect("parse");
+        assert_eq!(cam.transport, Transport::Udp);
+        assert!(
+            toml::from_str::<CameraConfig>("id=\"a\"\nname=\"A\"\nsource=\"x\"\ntransport=\"TCP\"")
+                .is_err()
+        );
+        assert!(
+            toml::from_str::<CustomLayout>("name=\"x\"\nkind=\"grid\"\ncols=1\nrows=1").is_err()
+        );
+    }
+
+    #[test]
+    fn demo_site_matches_spec() {
+        let site = demo_site(Path::new("/opt/vigil/demo"));
+        let ids: Vec<_> = site.cameras.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "lobby",
+                "yard",
+                "gate",
+                "parking",
+                "loading-dock",
+                "hallway",
+                "entrance"
+            ]
+        );
+        assert_eq!(site.cameras[4].name, "Loading dock");
+        assert_eq!(site.cameras[0].source, "/opt/vigil/demo/lobby.mp4");
+        assert!(site.cameras.iter().all(|c| c.loop_file && c.enabled));
+        assert_eq!(site.wall.layout, "1+5");
+        assert_eq!(site.wall.assignment, ids[..6]);
+        let wall = site.wall_cameras();
+        assert_eq!(wall.len(), 6);
+        assert_eq!(wall[5].as_deref(), Some("hallway"));
+    }
+
+    #[test]
+    fn wall_cameras_prefers_assignment_over_custom_tile() {
+        let mut site = Site::empty();
+        site.layouts.push(CustomLayout {
+            name: "Entrance".into(),
+            kind: CustomLayoutKind::Custom,
+            cols: 2,
+            rows: 1,
+            tiles: vec![
+                TileConfig {
+                    col: 0,
+                    row: 0,
+                    w: 1,
+                    h: 1,
+                    camera: Some("a".into()),
+                },
+                TileConfig {
+                    col: 1,
+                    row: 0,
+                    w: 1,
+                    h: 1,
+                    camera: Some("b".into()),
+                },
+            ],
+        });
+        site.wall.layout = "Entrance".into();
+        site.wall.assignment = vec![String::new(), "c".into()];
+        assert_eq!(
+            site.wall_cameras(),
+            [Some("a".to_string()), Some("c".to_string())]
+        );
+        site.wall.layout = "nope".into();
+        assert!(site.wall_cameras().is_empty());
+    }
+}

@@ -1,0 +1,12 @@
+//! Vigil: an open, vendor-neutral desktop video management client.
+//!
+//! The engine (`config`, `media`, `redact`) runs without a window; `gpu` and `ui` draw
+//! it with egui and wgpu. `main.rs` is the command line on top.
+
+pub mod assets;
+pub mod config;
+pub mod gpu;
+pub mod logging;
+pub mod media;
+pub mod redact;
+pub mod ui;

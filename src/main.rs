@@ -1,0 +1,192 @@
+//! The `vigil` command line: starts the video wall (default), or checks a site file.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::{Parser, Subcommand};
+
+use vigil::config::{self, AppPaths, CredentialStore};
+use vigil::ui::{AppOptions, VigilApp};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "vigil",
+    version,
+    about = "Open, vendor-neutral video wall for RTSP cameras and files"
+)]
+struct Cli {
+    /// Site file to use instead of the default one in the config directory.
+    #[arg(long, value_name = "PATH", global = true)]
+    config: Option<PathBuf>,
+    /// Open the built-in demo site, whatever site file exists.
+    #[arg(long, conflicts_with = "config")]
+    demo: bool,
+    /// Start with this layout (1x1, 2x2, 3x3, 4x4, 5x5, 1+5, 1+7, 1+12 or a saved one).
+    #[arg(long, value_name = "NAME")]
+    layout: Option<String>,
+    /// Show only the wall: no toolbar, camera list or status bar.
+    #[arg(long)]
+    kiosk: bool,
+    /// Initial window size in points, e.g. 1280x720.
+    #[arg(long, value_name = "WxH", value_parser = parse_size)]
+    window_size: Option<(f32, f32)>,
+    /// Log level for stderr and the log file (RUST_LOG overrides).
+    #[arg(long, default_value = "info")]
+    log_level: String,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check a site file and print what is wrong with it (exit code 1 when broken).
+    CheckConfig {
+        /// The site file (default: the one Vigil would open).
+        path: Option<PathBuf>,
+    },
+}
+
+fn parse_size(s: &str) -> Result<(f32, f32), String> {
+    let (w, h) = s
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("window size '{s}' is not WIDTHxHEIGHT, e.g. 1280x720"))?;
+    let w: f32 = w
+        .trim()
+        .parse()
+        .map_err(|_| format!("width '{w}' is not a number"))?;
+    let h: f32 = h
+        .trim()
+        .parse()
+        .map_err(|_| format!("height '{h}' is not a number"))?;
+    if !(200.0..=16384.0).contains(&w) || !(150.0..=16384.0).contains(&h) {
+        return Err(format!("window size {w}x{h} is out of range"));
+    }
+    Ok((w, h))
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("vigil: {}", vigil::redact::redact(&format!("{err:#}")));
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    let paths = AppPaths::from_env().context("cannot find the config and data directories")?;
+    if let Some(Command::CheckConfig { path }) = &cli.command {
+        let path = path
+            .clone()
+            .or(cli.config.clone())
+            .unwrap_or_else(|| paths.default_site_file.clone());
+        return Ok(match config::load_site(&path) {
+            Ok(site) => {
+                println!(
+                    "{}: OK ({} cameras, {} custom layouts)",
+                    path.display(),
+                    site.cameras.len(),
+                    site.layouts.len()
+                );
+                std::process::ExitCode::SUCCESS
+            }
+            Err(err) => {
+                println!("{err}");
+                std::process::ExitCode::FAILURE
+            }
+        });
+    }
+
+    std::fs::create_dir_all(&paths.log_dir).ok();
+    let _log = vigil::logging::init(&cli.log_level, Some(&paths.log_dir));
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "Vigil starting");
+
+    let demo_dir = vigil::assets::demo_dir();
+    let resolved = config::resolve_site(
+        cli.config.as_deref(),
+        cli.demo,
+        Some(&paths.default_site_file),
+        &demo_dir,
+    );
+    let site_path = resolved.save_path().map(std::path::Path::to_path_buf);
+    let mut site = resolved.site;
+    if let Some(err) = &resolved.load_error {
+        tracing::error!(%err, "site file not loaded");
+    }
+    if let Some(layout) = &cli.layout {
+        if config::layout_by_name(&site, layout).is_none() {
+            anyhow::bail!(
+                "unknown layout '{layout}': use 1x1, 2x2, 3x3, 4x4, 5x5, 1+5, 1+7, 1+12 or a saved layout's name"
+            );
+        }
+        site.wall.layout.clone_from(layout);
+    }
+    let credentials = match CredentialStore::load(&paths.credentials_file()) {
+        Ok(store) => store,
+        Err(err) => {
+            tracing::error!(%err, "credentials not loaded; cameras that need a password will fail");
+            CredentialStore::new(&paths.credentials_file())
+        }
+    };
+    let options = AppOptions {
+        kiosk: cli.kiosk,
+        snapshot_dir: paths.data_dir.join("snapshots"),
+        site_path,
+        config_error: resolved.load_error.map(|e| e.to_string()),
+        fixed_clock: None,
+    };
+
+    let (w, h) = cli.window_size.unwrap_or((1280.0, 800.0));
+    let native = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("Vigil")
+            .with_app_id("vigil")
+            .with_inner_size([w, h])
+            .with_min_inner_size([480.0, 320.0]),
+        renderer: eframe::Renderer::Wgpu,
+        ..Default::default()
+    };
+    let result = eframe::run_native(
+        "Vigil",
+        native,
+        Box::new(move |cc| {
+            watch_signals(cc.egui_ctx.clone());
+            Ok(Box::new(VigilApp::new(cc, site, credentials, options)))
+        }),
+    );
+    result.map_err(|e| anyhow::anyhow!("the window could not be shown: {e}"))?;
+    tracing::info!("Vigil stopped");
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// SIGTERM / SIGINT / SIGHUP close the window like the close button, so streams stop
+/// and pending saves finish before the process exits.
+fn watch_signals(ctx: egui::Context) {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let mut signals = match signal_hook::iterator::Signals::new([SIGTERM, SIGINT, SIGHUP]) {
+        Ok(s) => s,
+        Err(err) => {
+            tracing::warn!(%err, "cannot watch signals; SIGTERM will kill without cleanup");
+            return;
+        }
+    };
+    let closing = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    std::thread::Builder::new()
+        .name("vigil-signals".to_owned())
+        .spawn(move || {
+            for signal in signals.forever() {
+                tracing::info!(signal, "signal received, closing");
+                if closing.swap(true, std::sync::atomic::Ordering::SeqCst) {
+                    // A second signal: the user means it.
+                    std::process::exit(130);
+                }
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                ctx.request_repaint();
+            }
+        })
+        .map_err(|err| tracing::warn!(%err, "cannot start the signal thread"))
+        .ok();
+}

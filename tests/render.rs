@@ -1,0 +1,188 @@
+//! Pixels through the real path: FFmpeg decode → plane upload → WGSL conversion, rendered
+//! by egui_kittest's wgpu renderer (lavapipe on machines without a GPU).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use eframe::egui_wgpu;
+use egui_kittest::Harness;
+use vigil::gpu::{VideoPaint, VideoRenderer};
+use vigil::media::{ColourMatrix, ColourRange, Engine, StreamSpec, VideoFrame};
+
+const W: u32 = 320;
+const H: u32 = 240;
+
+/// 75 % colour bars plus black: the RGB each bar must come back as.
+const BARS: [[u8; 3]; 8] = [
+    [191, 191, 191],
+    [191, 191, 0],
+    [0, 191, 191],
+    [0, 191, 0],
+    [191, 0, 191],
+    [191, 0, 0],
+    [0, 0, 191],
+    [0, 0, 0],
+];
+
+/// Encodes the bars with the ffmpeg CLI as H.264 in the given matrix and range.
+fn encode_bars(dir: &Path, matrix: &str, range: &str) -> PathBuf {
+    let raw = dir.join("bars.rgb");
+    let mut data = Vec::with_capacity((W * H * 3 * 10) as usize);
+    for _ in 0..10 {
+        for _y in 0..H {
+            for x in 0..W {
+                data.extend_from_slice(&BARS[(x / (W / 8)) as usize]);
+            }
+        }
+    }
+    std::fs::write(&raw, data).unwrap();
+    let out = dir.join(format!("bars-{matrix}-{range}.mp4"));
+    let colorspace = if matrix == "bt601" {
+        "smpte170m"
+    } else {
+        "bt709"
+    };
+    let status = Command::new("ffmpeg")
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+        ])
+        .args(["-s", &format!("{W}x{H}"), "-r", "25", "-i"])
+        .arg(&raw)
+        .args([
+            "-vf",
+            &format!("scale=out_color_matrix={matrix}:out_range={range},format=yuv420p"),
+        ])
+        .args([
+            "-c:v",
+            "libx264",
+            "-qp",
+            "0",
+            "-preset",
+            "ultrafast",
+            "-bf",
+            "0",
+        ])
+        .args([
+            "-colorspace",
+            colorspace,
+            "-color_primaries",
+            colorspace,
+            "-color_trc",
+            colorspace,
+        ])
+        .args(["-color_range", range])
+        .arg(&out)
+        .status()
+        .expect("run ffmpeg (install with scripts/deps.sh)");
+    assert!(status.success(), "ffmpeg failed to encode the bars");
+    out
+}
+
+/// Decodes one frame through Vigil's own stream worker.
+fn decode_first_frame(path: &Path) -> Box<VideoFrame> {
+    let mut engine = Engine::new(common::no_notify());
+    let stream = engine.ensure(&StreamSpec::file("bars", "Bars", path));
+    let frame = common::wait_for(Duration::from_secs(20), || stream.slot.take_latest())
+        .unwrap_or_else(|| panic!("no frame decoded: {:?}", stream.state()));
+    engine.shutdown(Duration::from_secs(5));
+    frame
+}
+
+struct OneVideo {
+    frame: Box<VideoFrame>,
+    brightness: f32,
+}
+
+impl eframe::App for OneVideo {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        let rs = frame.wgpu_render_state().expect("wgpu render state");
+        rs.renderer
+            .write()
+            .callback_resources
+            .get_mut::<VideoRenderer>()
+            .expect("video renderer installed")
+            .upload(&rs.device, &rs.queue, 1, &self.frame);
+        egui::CentralPanel::no_frame().show(ui, |ui| {
+            let rect = ui.max_rect();
+            ui.painter().add(egui_wgpu::Callback::new_paint_callback(
+                rect,
+                VideoPaint {
+                    key: 1,
+                    uv_rect: [0.0, 0.0, 1.0, 1.0],
+                    brightness: self.brightness,
+                },
+            ));
+        });
+    }
+}
+
+fn render_frame(frame: Box<VideoFrame>, brightness: f32) -> image::RgbaImage {
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(W as f32, H as f32))
+        .wgpu()
+        .build_eframe(|cc| {
+            VideoRenderer::install(cc.wgpu_render_state.as_ref().expect("wgpu"), 1);
+            OneVideo { frame, brightness }
+        });
+    harness.run_steps(3);
+    harness.render().expect("render")
+}
+
+fn check_bars(matrix: &str, range: &str, expect: (ColourMatrix, ColourRange)) {
+    let dir = tempfile::tempdir().unwrap();
+    let frame = decode_first_frame(&encode_bars(dir.path(), matrix, range));
+    assert_eq!(
+        (frame.colour.matrix, frame.colour.range),
+        expect,
+        "colour description read from the stream"
+    );
+    let image = render_frame(frame, 1.0);
+    assert_eq!(image.dimensions(), (W, H));
+    for (i, expected) in BARS.iter().enumerate() {
+        let x = (W / 8) * i as u32 + W / 16;
+        for y in [H / 4, H / 2, 3 * H / 4] {
+            let got = image.get_pixel(x, y).0;
+            let diff = (0..3)
+                .map(|c| (i32::from(got[c]) - i32::from(expected[c])).abs())
+                .max()
+                .unwrap();
+            assert!(
+                diff <= 5,
+                "{matrix}/{range} bar {i} at ({x},{y}): got {got:?}, expected {expected:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn colour_bars_bt601_limited_render_exactly() {
+    check_bars("bt601", "tv", (ColourMatrix::Bt601, ColourRange::Limited));
+}
+
+#[test]
+fn colour_bars_bt709_full_render_exactly() {
+    check_bars("bt709", "pc", (ColourMatrix::Bt709, ColourRange::Full));
+}
+
+#[test]
+fn dimmed_picture_is_darker() {
+    let dir = tempfile::tempdir().unwrap();
+    let frame = decode_first_frame(&encode_bars(dir.path(), "bt601", "tv"));
+    let image = render_frame(frame, 0.35);
+    let white = image.get_pixel(W / 16, H / 2).0;
+    assert!(
+        white[0] < 100 && white[0] > 40,
+        "75 % white at 0.35 brightness: {white:?}"
+    );
+}
