@@ -26,6 +26,35 @@ fn rtsp_spec(id: &str, url: &str) -> StreamSpec {
     }
 }
 
+/// Everything the engine logs in this test process, to check no password leaks.
+fn captured_logs() -> &'static std::sync::Arc<std::sync::Mutex<Vec<u8>>> {
+    static LOGS: std::sync::OnceLock<std::sync::Arc<std::sync::Mutex<Vec<u8>>>> =
+        std::sync::OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buf = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let writer_buf = std::sync::Arc::clone(&buf);
+        tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_ansi(false)
+            .with_writer(move || SharedWriter(std::sync::Arc::clone(&writer_buf)))
+            .try_init()
+            .ok();
+        buf
+    })
+}
+
+struct SharedWriter(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for SharedWriter {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(data);
+        Ok(data.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
 fn reason_of(state: &StreamState) -> Option<Failure> {
     state.reason().cloned()
 }
@@ -105,6 +134,7 @@ fn restarted_server_is_live_again_within_two_seconds() {
 }
 
 fn credentials_case(method: &str) {
+    let logs = captured_logs();
     let password = "p@ss:w/rd%#?ü";
     let server = RtspServer::start(
         0,
@@ -149,6 +179,17 @@ fn credentials_case(method: &str) {
             Some(Failure::WrongCredentials),
             "{method}: {name}: {:?}",
             s.state()
+        );
+        assert!(!s.state().describe(Instant::now()).contains("nope"));
+    }
+    engine.shutdown(Duration::from_secs(5));
+    // Nothing the engine logged carries either password, plain or percent-encoded.
+    let text = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+    assert!(text.contains("stream state"), "logs were captured");
+    for secret in [password, "p%40ss", "nope"] {
+        assert!(
+            !text.contains(secret),
+            "{method}: a password reached the logs"
         );
     }
 }
