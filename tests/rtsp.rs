@@ -15,6 +15,7 @@ fn rtsp_spec(id: &str, url: &str) -> StreamSpec {
     StreamSpec {
         camera_id: id.to_owned(),
         camera_name: format!("Test {id}"),
+        stream: "main".into(),
         source: parse_source(url).expect("valid url"),
         transport: Transport::Tcp,
         credentials: None,
@@ -80,7 +81,7 @@ fn frames_flow_from_two_cameras_h264_and_h265() {
     let frame = a.slot.take_latest().expect("a published frame");
     assert_eq!((frame.width, frame.height), (320, 240));
     assert!(frame.planes[0].data.len() >= 320 * 240);
-    assert!(a.stats.bytes_received.load(Ordering::Relaxed) > 0);
+    assert!(a.ingest().stats.bytes_received.load(Ordering::Relaxed) > 0);
     // Threads are named after the camera.
     engine.shutdown(Duration::from_secs(5));
     assert_eq!(engine.thread_count(), 0);

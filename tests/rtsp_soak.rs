@@ -18,6 +18,7 @@ fn twenty_restarts_do_not_leak_threads_or_fds() {
     let spec = StreamSpec {
         camera_id: "soak".into(),
         camera_name: "Soak".into(),
+        stream: "main".into(),
         source: parse_source(&server.url("cam1")).unwrap(),
         transport: Transport::Tcp,
         credentials: None,
@@ -62,5 +63,5 @@ fn twenty_restarts_do_not_leak_threads_or_fds() {
         fds_after <= fds_before + 2,
         "fds grew {fds_before} -> {fds_after}"
     );
-    assert!(s.stats.connects.load(Ordering::Relaxed) >= 21);
+    assert!(s.ingest().stats.connects.load(Ordering::Relaxed) >= 21);
 }

@@ -27,7 +27,7 @@ pub use resolve::{ResolvedSite, SiteSource, resolve_site};
 pub use secrets::{CREDENTIALS_FILE_MODE, CredentialStore, password_env_var};
 pub use site::{
     CURRENT_SCHEMA_VERSION, CameraConfig, CustomLayout, CustomLayoutKind, DEFAULT_SITE_NAME,
-    DEFAULT_WALL_LAYOUT, Site, TileConfig, Transport, WallConfig, demo_site,
+    DEFAULT_WALL_LAYOUT, Site, SubstreamConfig, TileConfig, Transport, WallConfig, demo_site,
 };
 pub use validate::{Issue, Locator, is_valid_camera_id, validate_site};
 pub use write::{SITE_FILE_MODE, save_site_atomic, site_to_toml, write_atomic};

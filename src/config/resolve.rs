@@ -138,6 +138,11 @@ mod tests {
             username: None,
             loop_file: true,
             enabled: true,
+            width: None,
+            height: None,
+            fps: None,
+            substreams: Vec::new(),
+            priority: 0,
         });
     }
 

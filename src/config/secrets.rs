@@ -325,6 +325,11 @@ mod tests {
             username: Some("site-user".into()),
             loop_file: true,
             enabled: true,
+            width: None,
+            height: None,
+            fps: None,
+            substreams: Vec::new(),
+            priority: 0,
         };
         assert_eq!(store.for_camera(&cam), Some(creds("site-user", "")));
         store.set(&cam.id, creds("", "pw"));

@@ -59,6 +59,41 @@ pub struct CameraConfig {
     /// Disabled cameras are kept in the file but not opened.
     #[serde(default = "default_true")]
     pub enabled: bool,
+    /// Main stream resolution and frame rate, probed on first connect and cached here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fps: Option<u32>,
+    /// Smaller streams of the same camera, used for small tiles.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub substreams: Vec<SubstreamConfig>,
+    /// Higher keeps full frame rate longer when the machine is overloaded.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub priority: i32,
+}
+
+/// A camera's extra stream (sub-stream, third stream).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubstreamConfig {
+    /// `sub`, `third`, … : `[a-z0-9_-]{1,32}`, not `main`, unique per camera.
+    pub name: String,
+    /// Same rules as the camera's `source`.
+    pub source: String,
+    /// Resolution and frame rate, probed on first connect and cached here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub width: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub height: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fps: Option<u32>,
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero(v: &i32) -> bool {
+    *v == 0
 }
 
 /// RTSP lower transport.
@@ -243,6 +278,11 @@ pub fn demo_site(demo_dir: &Path) -> Site {
             username: None,
             loop_file: true,
             enabled: true,
+            width: Some(640),
+            height: Some(360),
+            fps: Some(25),
+            substreams: Vec::new(),
+            priority: 0,
         })
         .collect();
     Site {

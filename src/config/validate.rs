@@ -134,6 +134,46 @@ pub fn validate_site(site: &Site) -> Vec<Issue> {
             ),
             Ok((_, None)) => {}
         }
+        let mut seen_streams = HashSet::from(["main"]);
+        for sub in &cam.substreams {
+            let name_ok = !sub.name.is_empty()
+                && sub.name.len() <= 32
+                && sub
+                    .name
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_');
+            if !name_ok {
+                push(
+                    at("substreams"),
+                    format!(
+                        "{who}: substream name {} must be 1 to 32 characters from a-z, 0-9, '-' and '_'",
+                        q(&sub.name)
+                    ),
+                );
+            } else if !seen_streams.insert(sub.name.as_str()) {
+                push(
+                    at("substreams"),
+                    format!(
+                        "{who}: substream name {} is used twice (or is \"main\")",
+                        q(&sub.name)
+                    ),
+                );
+            }
+            match parse_source_with_credentials(&sub.source) {
+                Err(e) => push(
+                    at("substreams"),
+                    format!("{who}: substream {}: {e}", q(&sub.name)),
+                ),
+                Ok((_, Some(_))) => push(
+                    at("substreams"),
+                    format!(
+                        "{who}: substream {} source contains a user name or password; remove it from the URL",
+                        q(&sub.name)
+                    ),
+                ),
+                Ok((_, None)) => {}
+            }
+        }
         if let Some(user) = &cam.username
             && (user.is_empty() || user.chars().any(char::is_control))
         {
@@ -275,6 +315,11 @@ mod tests {
             username: None,
             loop_file: true,
             enabled: true,
+            width: None,
+            height: None,
+            fps: None,
+            substreams: Vec::new(),
+            priority: 0,
         }
     }
 

@@ -130,6 +130,11 @@ mod tests {
             username: Some("admin".into()),
             loop_file: false,
             enabled: false,
+            width: None,
+            height: None,
+            fps: None,
+            substreams: Vec::new(),
+            priority: 0,
         });
         site.layouts.push(CustomLayout {
             name: "Entrance".into(),

@@ -1,27 +1,41 @@
-//! The set of running stream workers: start the streams the wall shows, stop the rest.
+//! The running streams: one ingest per connected camera stream, one decoder per
+//! displayed stream. Ingests nobody watches linger for a grace period so switching back
+//! is instant (their keyframe cache gives a picture at once), then close.
 //!
-//! Owns: worker threads and their handles, and joining them on shutdown. Must not:
-//! block the caller on a worker (stopping only sets a flag; joins happen at shutdown).
+//! Owns: worker threads and their handles, and joining them. Must not: block the caller
+//! on a worker (stopping only sets flags; joins happen later or at shutdown).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::source::StreamSpec;
-use super::worker::{self, Notify, StreamShared};
+use super::decoder::{self, StreamShared};
+use super::ingest::{self, IngestShared, Notify};
+use super::source::{StreamKey, StreamSpec};
 
-struct Running {
+/// How long an ingest without decoders stays connected.
+pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);
+
+struct IngestEntry {
     spec: StreamSpec,
+    shared: Arc<IngestShared>,
+    thread: JoinHandle<()>,
+    unwatched_since: Option<Instant>,
+}
+
+struct DecoderEntry {
     shared: Arc<StreamShared>,
     thread: JoinHandle<()>,
 }
 
-/// Starts and stops one worker per displayed camera.
+/// Starts and stops ingests and decoders.
 pub struct Engine {
-    running: HashMap<String, Running>,
+    ingests: HashMap<StreamKey, IngestEntry>,
+    decoders: HashMap<StreamKey, DecoderEntry>,
     stopping: Vec<JoinHandle<()>>,
     notify: Notify,
+    grace: Duration,
 }
 
 impl Engine {
@@ -37,79 +51,187 @@ impl Engine {
         };
         ffmpeg_next::util::log::set_level(level);
         Self {
-            running: HashMap::new(),
+            ingests: HashMap::new(),
+            decoders: HashMap::new(),
             stopping: Vec::new(),
             notify,
+            grace: DEFAULT_GRACE,
         }
     }
 
-    /// Makes sure a worker runs for `spec`; restarts it when the spec changed.
-    pub fn ensure(&mut self, spec: &StreamSpec) -> Arc<StreamShared> {
-        if let Some(running) = self.running.get(&spec.camera_id)
-            && running.spec == *spec
-            && !running.thread.is_finished()
+    /// Changes how long unwatched ingests stay connected.
+    pub fn set_grace(&mut self, grace: Duration) {
+        self.grace = grace;
+    }
+
+    /// Makes sure `spec`'s stream is connected (without decoding it); restarts the
+    /// connection when the spec changed.
+    pub fn ensure_ingest(&mut self, spec: &StreamSpec) -> Arc<IngestShared> {
+        let key = spec.key();
+        if let Some(entry) = self.ingests.get(&key)
+            && entry.spec == *spec
+            && !entry.thread.is_finished()
         {
-            return Arc::clone(&running.shared);
+            return Arc::clone(&entry.shared);
         }
-        self.stop(&spec.camera_id);
-        let shared = Arc::new(StreamShared::default());
-        let thread_name = format!("vigil-stream-{}", spec.camera_id);
+        self.stop_stream(&key);
+        let shared = Arc::new(IngestShared::new(Arc::clone(&self.notify)));
         let thread = {
             let spec = spec.clone();
             let shared = Arc::clone(&shared);
-            let notify = Arc::clone(&self.notify);
             std::thread::Builder::new()
-                .name(thread_name)
-                .spawn(move || worker::run(&spec, &shared, &notify))
+                .name(format!("vigil-in-{key}"))
+                .spawn(move || ingest::run(&spec, &shared))
         };
         match thread {
             Ok(thread) => {
-                self.running.insert(
-                    spec.camera_id.clone(),
-                    Running {
+                self.ingests.insert(
+                    key,
+                    IngestEntry {
                         spec: spec.clone(),
+                        shared: Arc::clone(&shared),
+                        thread,
+                        unwatched_since: Some(Instant::now()),
+                    },
+                );
+            }
+            Err(err) => {
+                tracing::error!(camera = %spec.camera_name, %err, "cannot start an ingest thread")
+            }
+        }
+        shared
+    }
+
+    /// Makes sure `spec`'s stream is connected and decoded; returns the decoder's state.
+    pub fn ensure(&mut self, spec: &StreamSpec) -> Arc<StreamShared> {
+        let key = spec.key();
+        let ingest = self.ensure_ingest(spec);
+        if let Some(entry) = self.decoders.get(&key)
+            && Arc::ptr_eq(entry.shared.ingest(), &ingest)
+            && !entry.thread.is_finished()
+        {
+            return Arc::clone(&entry.shared);
+        }
+        self.stop_decoder(&key);
+        let shared = Arc::new(StreamShared::new(ingest));
+        let thread = {
+            let shared = Arc::clone(&shared);
+            let notify = Arc::clone(&self.notify);
+            let (name, stream) = (spec.camera_name.clone(), spec.stream.clone());
+            std::thread::Builder::new()
+                .name(format!("vigil-dec-{key}"))
+                .spawn(move || decoder::run(&name, &stream, &shared, &notify))
+        };
+        match thread {
+            Ok(thread) => {
+                if let Some(entry) = self.ingests.get_mut(&key) {
+                    entry.unwatched_since = None;
+                }
+                self.decoders.insert(
+                    key,
+                    DecoderEntry {
                         shared: Arc::clone(&shared),
                         thread,
                     },
                 );
             }
             Err(err) => {
-                tracing::error!(camera = %spec.camera_name, %err, "cannot start a stream thread");
+                tracing::error!(camera = %spec.camera_name, %err, "cannot start a decoder thread")
             }
         }
         shared
     }
 
-    /// The shared state of a running stream.
-    pub fn stream(&self, camera_id: &str) -> Option<&Arc<StreamShared>> {
-        self.running.get(camera_id).map(|r| &r.shared)
+    /// The decoder of a displayed stream.
+    pub fn stream(&self, key: &StreamKey) -> Option<&Arc<StreamShared>> {
+        self.decoders.get(key).map(|d| &d.shared)
     }
 
-    /// Stops every worker whose camera is not in `wanted`.
-    pub fn retain(&mut self, wanted: &HashSet<String>) {
-        let unwanted: Vec<String> = self
-            .running
+    /// The connection of a stream, decoded or not.
+    pub fn ingest(&self, key: &StreamKey) -> Option<&Arc<IngestShared>> {
+        self.ingests.get(key).map(|i| &i.shared)
+    }
+
+    /// True when `key` is being decoded.
+    pub fn is_decoding(&self, key: &StreamKey) -> bool {
+        self.decoders.contains_key(key)
+    }
+
+    /// Stops decoding `key`; its connection stays for the grace period.
+    pub fn stop_decoder(&mut self, key: &StreamKey) {
+        if let Some(entry) = self.decoders.remove(key) {
+            entry.shared.request_stop();
+            self.stopping.push(entry.thread);
+            if let Some(ingest) = self.ingests.get_mut(key) {
+                ingest.unwatched_since = Some(Instant::now());
+            }
+        }
+    }
+
+    /// Stops decoding and disconnects `key` at once.
+    pub fn stop_stream(&mut self, key: &StreamKey) {
+        self.stop_decoder(key);
+        if let Some(entry) = self.ingests.remove(key) {
+            entry.shared.request_stop();
+            self.stopping.push(entry.thread);
+        }
+    }
+
+    /// Stops every stream of `camera_id`.
+    pub fn stop_camera(&mut self, camera_id: &str) {
+        let keys: Vec<StreamKey> = self
+            .ingests
             .keys()
-            .filter(|id| !wanted.contains(*id))
+            .filter(|k| k.camera_id == camera_id)
             .cloned()
             .collect();
-        for id in unwanted {
-            self.stop(&id);
+        for key in keys {
+            self.stop_stream(&key);
+        }
+    }
+
+    /// Keeps decoding exactly `wanted`; keeps `pinned` connected without decoding;
+    /// closes connections unwatched for longer than the grace period.
+    pub fn retain(&mut self, wanted: &HashSet<StreamKey>, pinned: &HashSet<StreamKey>) {
+        let unwanted: Vec<StreamKey> = self
+            .decoders
+            .keys()
+            .filter(|k| !wanted.contains(*k))
+            .cloned()
+            .collect();
+        for key in unwanted {
+            self.stop_decoder(&key);
+        }
+        let now = Instant::now();
+        let expired: Vec<StreamKey> = self
+            .ingests
+            .iter_mut()
+            .filter_map(|(key, entry)| {
+                if wanted.contains(key) || pinned.contains(key) {
+                    entry.unwatched_since = None;
+                    return None;
+                }
+                let since = *entry.unwatched_since.get_or_insert(now);
+                (now.duration_since(since) >= self.grace).then(|| key.clone())
+            })
+            .collect();
+        for key in expired {
+            tracing::debug!(stream = %key, "closing unwatched stream after grace period");
+            self.stop_stream(&key);
         }
         self.reap();
     }
 
-    /// Asks one worker to stop; it is joined later.
-    pub fn stop(&mut self, camera_id: &str) {
-        if let Some(running) = self.running.remove(camera_id) {
-            running.shared.request_stop();
-            self.stopping.push(running.thread);
-        }
+    /// Worker threads alive (ingests, decoders, and those still stopping).
+    pub fn thread_count(&self) -> usize {
+        self.ingests.len()
+            + self.decoders.len()
+            + self.stopping.iter().filter(|t| !t.is_finished()).count()
     }
 
-    /// Number of worker threads alive (running or still stopping).
-    pub fn thread_count(&self) -> usize {
-        self.running.len() + self.stopping.iter().filter(|t| !t.is_finished()).count()
+    /// Streams connected, decoded or not.
+    pub fn ingest_keys(&self) -> Vec<StreamKey> {
+        self.ingests.keys().cloned().collect()
     }
 
     fn reap(&mut self) {
@@ -123,9 +245,13 @@ impl Engine {
 
     /// Stops every worker and waits up to `timeout` for them to end.
     pub fn shutdown(&mut self, timeout: Duration) {
-        let ids: Vec<String> = self.running.keys().cloned().collect();
-        for id in ids {
-            self.stop(&id);
+        let keys: Vec<StreamKey> = self.ingests.keys().cloned().collect();
+        for key in keys {
+            self.stop_stream(&key);
+        }
+        let decoders: Vec<StreamKey> = self.decoders.keys().cloned().collect();
+        for key in decoders {
+            self.stop_decoder(&key);
         }
         let deadline = Instant::now() + timeout;
         while Instant::now() < deadline && self.stopping.iter().any(|t| !t.is_finished()) {

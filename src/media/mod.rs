@@ -1,18 +1,26 @@
-//! Media engine: sources, stream workers, decoding and the frames they hand to the UI.
+//! Media engine: sources, ingest (network) and decoder threads, and the frames they hand
+//! to the UI. Nothing here knows about egui or wgpu.
 //!
-//! Runs without a window; the UI reads [`StreamShared`] state and takes frames from
-//! its [`FrameSlot`]. Nothing here knows about egui or wgpu.
+//! ```text
+//! ingest (one per connected stream) ──packets──► queue ──► decoder (one per displayed stream) ──► FrameSlot
+//!        └── keyframe cache: a new decoder starts from the last keyframe
+//! ```
 
 pub mod backoff;
+pub mod budget;
+pub mod choice;
 pub mod convert;
+pub mod decoder;
 pub mod engine;
 pub mod frame;
+pub mod ingest;
+pub mod queue;
 pub mod source;
 pub mod state;
-pub mod worker;
 
+pub use decoder::{StreamShared, StreamStats};
 pub use engine::Engine;
 pub use frame::{Colour, ColourMatrix, ColourRange, FrameSlot, PlaneLayout, VideoFrame};
-pub use source::{StreamSpec, Timeouts, Transport};
+pub use ingest::{IngestShared, Notify, StreamInfo};
+pub use source::{MAIN_STREAM, StreamKey, StreamSpec, Timeouts, Transport};
 pub use state::{Failure, StreamState};
-pub use worker::{Notify, StreamShared, StreamStats};

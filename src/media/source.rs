@@ -37,11 +37,29 @@ impl Default for Timeouts {
     }
 }
 
-/// Everything a worker needs to show one camera.
+/// Names one stream of one camera ("lobby" / "sub").
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StreamKey {
+    pub camera_id: String,
+    pub stream: String,
+}
+
+impl std::fmt::Display for StreamKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.camera_id, self.stream)
+    }
+}
+
+/// The name of a camera's main stream.
+pub const MAIN_STREAM: &str = "main";
+
+/// Everything a worker needs to open one stream of one camera.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StreamSpec {
     /// Stable camera id from the site file.
     pub camera_id: String,
+    /// Which of the camera's streams: "main", "sub", … .
+    pub stream: String,
     /// Display name, used in logs and thread names.
     pub camera_name: String,
     pub source: SourceSpec,
@@ -58,11 +76,19 @@ impl StreamSpec {
         Self {
             camera_id: camera_id.to_owned(),
             camera_name: camera_name.to_owned(),
+            stream: MAIN_STREAM.to_owned(),
             source: SourceSpec::File(path.into()),
             transport: Transport::Tcp,
             credentials: None,
             loop_file: true,
             timeouts: Timeouts::default(),
+        }
+    }
+
+    pub fn key(&self) -> StreamKey {
+        StreamKey {
+            camera_id: self.camera_id.clone(),
+            stream: self.stream.clone(),
         }
     }
 

@@ -11,14 +11,15 @@ use std::time::{Duration, Instant};
 use egui::{Color32, RichText};
 
 use super::saver::{Saver, SaverReport};
-use super::streams::{WallStreams, video_key};
-use super::wall::{DragPayload, TileView, WallAction, wall_ui};
+use super::streams::{CameraNeed, Hud, WallStreams, video_key};
+use super::wall::{DragPayload, TileView, WallAction, tile_rects, wall_ui};
 use crate::config::{
     CredentialStore, CustomLayout, CustomLayoutKind, Layout, Site, TileConfig, builtin_layouts,
     layout_by_name,
 };
 use crate::gpu::VideoRenderer;
-use crate::media::{Engine, StreamState};
+use crate::media::choice::TileNeed;
+use crate::media::{Engine, MAIN_STREAM, StreamState};
 
 /// How the app was started.
 pub struct AppOptions {
@@ -108,6 +109,26 @@ impl VigilApp {
                 self.streams.state(id) == StreamState::Live && self.streams.shown(id).is_some()
             })
             .count()
+    }
+
+    /// Maximises a tile (or restores the wall with `None`), as double-click does.
+    pub fn maximise(&mut self, tile: Option<usize>) {
+        self.maximised = tile;
+        if tile.is_some() {
+            self.selected = tile;
+        }
+    }
+
+    /// The stream a camera shows ("main", "sub", …) and the one it is switching to.
+    pub fn camera_streams(&self, camera_id: &str) -> (Option<String>, Option<String>) {
+        self.streams.streams_of(camera_id)
+    }
+
+    /// Size of the picture a camera shows now.
+    pub fn shown_size(&self, camera_id: &str) -> Option<(u32, u32)> {
+        self.streams
+            .shown(camera_id)
+            .map(|s| (s.frame.width, s.frame.height))
     }
 
     /// The site as edited in the UI.
@@ -301,6 +322,111 @@ impl VigilApp {
             )),
             Err(err) => self.say(format!("Snapshot failed: {err}")),
         }
+    }
+
+    /// Starts the streams the visible tiles need (each camera's stream chosen by its
+    /// largest tile), uploads new frames, and caches learnt stream sizes in the site.
+    fn sync_streams(
+        &mut self,
+        layout: &Layout,
+        rects: &[(usize, egui::Rect)],
+        pixels_per_point: f32,
+        render_state: Option<&eframe::egui_wgpu::RenderState>,
+    ) {
+        let single = layout.tiles.len() == 1;
+        let mut needs: Vec<CameraNeed<'_>> = Vec::new();
+        for (index, rect) in rects {
+            let Some(camera) = self
+                .site
+                .wall
+                .assignment
+                .get(*index)
+                .filter(|id| !id.is_empty())
+                .and_then(|id| self.site.camera(id))
+            else {
+                continue;
+            };
+            let need = TileNeed {
+                width_points: rect.width(),
+                height_points: rect.height(),
+                pixels_per_point,
+                force_main: single || self.maximised == Some(*index),
+            };
+            let protected = self.maximised == Some(*index);
+            match needs.iter_mut().find(|n| n.camera.id == camera.id) {
+                Some(existing) => {
+                    if need.width_points * need.height_points
+                        > existing.need.width_points * existing.need.height_points
+                        || need.force_main
+                    {
+                        existing.need = need;
+                    }
+                    existing.protected |= protected;
+                }
+                None => needs.push(CameraNeed {
+                    camera,
+                    need,
+                    protected,
+                }),
+            }
+        }
+        self.streams.sync(&needs, &self.credentials, render_state);
+        self.streams.upload_new_frames(render_state);
+        let probed = self.streams.take_probed();
+        if !probed.is_empty() {
+            for p in probed {
+                let Some(camera) = self.site.cameras.iter_mut().find(|c| c.id == p.camera_id)
+                else {
+                    continue;
+                };
+                let fps = (p.fps > 0).then_some(p.fps);
+                if p.stream == MAIN_STREAM {
+                    (camera.width, camera.height, camera.fps) =
+                        (Some(p.width), Some(p.height), fps);
+                } else if let Some(sub) = camera.substreams.iter_mut().find(|s| s.name == p.stream)
+                {
+                    (sub.width, sub.height, sub.fps) = (Some(p.width), Some(p.height), fps);
+                }
+            }
+            self.changed();
+        }
+    }
+
+    /// What each tile of the wall shows, from the site and the streams.
+    fn tile_views(&self) -> Vec<TileView<'_>> {
+        let show_hud = self.site.wall.show_stats;
+        let clock = self
+            .options
+            .fixed_clock
+            .clone()
+            .unwrap_or_else(|| chrono::Local::now().format("%H:%M:%S").to_string());
+        self.site
+            .wall
+            .assignment
+            .iter()
+            .enumerate()
+            .map(|(i, camera_id)| {
+                let camera = (!camera_id.is_empty())
+                    .then(|| self.site.camera(camera_id))
+                    .flatten();
+                let Some(camera) = camera else {
+                    return TileView::empty(clock.clone());
+                };
+                let shown = self.streams.shown(&camera.id);
+                let hud = self.streams.hud(&camera.id);
+                TileView {
+                    camera_id: Some(camera.id.as_str()),
+                    camera_name: camera.name.as_str(),
+                    state: self.streams.state(&camera.id),
+                    picture: shown.map(|s| (video_key(&camera.id), s.frame.width, s.frame.height)),
+                    last_frame_at: shown.map(|s| s.at),
+                    fill: self.fill.get(i).copied().unwrap_or(false),
+                    keyframe_only: hud.as_ref().is_some_and(|h| h.keyframe_only),
+                    hud: hud.filter(|_| show_hud).map(|h| hud_text(&h)),
+                    clock: clock.clone(),
+                }
+            })
+            .collect()
     }
 
     fn keyboard(&mut self, ctx: &egui::Context) {
@@ -551,6 +677,24 @@ fn fill_empty_tiles(assignment: &mut [String], site: &Site) {
     }
 }
 
+/// The HUD's lines: stream, picture, rates, costs.
+fn hud_text(h: &Hud) -> String {
+    format!(
+        "{} · {} {}×{} · {}\n{:.1} fps in · {:.1} shown · {} dropped\ndecode {:.1} ms · latency {:.0} ms · {:.0} kbit/s",
+        h.stream,
+        h.codec,
+        h.width,
+        h.height,
+        if h.hardware { "HW" } else { "SW" },
+        h.fps_received,
+        h.fps_shown,
+        h.dropped,
+        h.decode_ms,
+        h.latency_ms,
+        h.kbps,
+    )
+}
+
 fn state_colour(state: &StreamState) -> Color32 {
     match state {
         StreamState::Live => Color32::from_rgb(70, 200, 90),
@@ -570,30 +714,6 @@ impl eframe::App for VigilApp {
         {
             self.say(format!("Could not save the site file: {err}"));
         }
-
-        // Run exactly the wall's streams and upload what they decoded.
-        let layout = self.layout();
-        let wall_ids: Vec<String> = {
-            let mut ids: Vec<String> = self
-                .site
-                .wall
-                .assignment
-                .iter()
-                .filter(|s| !s.is_empty())
-                .cloned()
-                .collect();
-            ids.sort();
-            ids.dedup();
-            ids
-        };
-        let cameras: Vec<&crate::config::CameraConfig> = wall_ids
-            .iter()
-            .filter_map(|id| self.site.camera(id))
-            .collect();
-        self.streams
-            .sync(&cameras, &self.credentials, frame.wgpu_render_state());
-        self.streams
-            .upload_new_frames(&wall_ids, frame.wgpu_render_state());
 
         if !self.options.kiosk {
             if let Some(err) = &self.options.config_error {
@@ -619,57 +739,28 @@ impl eframe::App for VigilApp {
                 .show(ui, |ui| self.cameras_ui(ui));
         }
 
-        let show_stats = self.site.wall.show_stats;
-        let clock = self
-            .options
-            .fixed_clock
-            .clone()
-            .unwrap_or_else(|| chrono::Local::now().format("%H:%M:%S").to_string());
-        let tiles: Vec<TileView<'_>> = self
-            .site
-            .wall
-            .assignment
-            .iter()
-            .enumerate()
-            .map(|(i, camera_id)| {
-                let camera = (!camera_id.is_empty())
-                    .then(|| self.site.camera(camera_id))
-                    .flatten();
-                let Some(camera) = camera else {
-                    return TileView {
-                        camera_id: None,
-                        camera_name: "",
-                        state: StreamState::Idle,
-                        picture: None,
-                        last_frame_at: None,
-                        fill: false,
-                        stats_line: None,
-                        clock: &clock,
-                    };
-                };
-                let shown = self.streams.shown(&camera.id);
-                TileView {
-                    camera_id: Some(camera.id.as_str()),
-                    camera_name: camera.name.as_str(),
-                    state: self.streams.state(&camera.id),
-                    picture: shown.map(|s| (video_key(&camera.id), s.frame.width, s.frame.height)),
-                    last_frame_at: shown.map(|s| s.at),
-                    fill: self.fill.get(i).copied().unwrap_or(false),
-                    stats_line: if show_stats {
-                        self.streams.stats_line(&camera.id)
-                    } else {
-                        None
-                    },
-                    clock: &clock,
-                }
-            })
-            .collect();
+        let render_state = frame.wgpu_render_state().cloned();
         let output = egui::CentralPanel::no_frame()
             .show(ui, |ui| {
+                let layout = self.layout();
+                let area = ui.available_rect_before_wrap();
+                let rects = match self.maximised {
+                    Some(i) => vec![(i, area)],
+                    None => tile_rects(&layout, area, 2.0)
+                        .into_iter()
+                        .enumerate()
+                        .collect(),
+                };
+                self.sync_streams(
+                    &layout,
+                    &rects,
+                    ui.ctx().pixels_per_point(),
+                    render_state.as_ref(),
+                );
+                let tiles = self.tile_views();
                 wall_ui(ui, &layout, &tiles, self.selected, self.maximised)
             })
             .inner;
-        drop(tiles);
         self.pictures = output.pictures;
         for action in output.actions {
             self.apply(action);

@@ -1,19 +1,27 @@
-//! Bridges the site file's cameras to the media engine and the GPU: which streams run,
-//! the newest frame of each uploaded once per UI frame, and the rates shown on tiles.
+//! Bridges the site's cameras to the media engine and the GPU: which stream of each
+//! camera a tile needs (adaptive streaming), seamless switches, the decode budget, the
+//! newest frame of each camera uploaded once per UI frame, and the figures for the HUD.
 //!
-//! Owns: the last shown frame per camera (for snapshots and dimmed offline pictures)
-//! and per-camera rate meters. Must not: decode, or block on a worker.
+//! Owns: per-camera active/pending streams, the last shown frame per camera (for
+//! snapshots and dimmed offline pictures), rate meters. Must not: decode, or block on a
+//! worker.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash as _, Hasher as _};
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use eframe::egui_wgpu;
 
 use crate::config::{CameraConfig, CredentialStore, Transport as ConfigTransport};
 use crate::gpu::{VideoKey, VideoRenderer};
-use crate::media::{Engine, Failure, StreamSpec, StreamState, Timeouts, Transport, VideoFrame};
+use crate::media::budget::{BudgetInput, DecodeBudget};
+use crate::media::choice::{StreamOption, TileNeed, choose_stream};
+use crate::media::{
+    Engine, Failure, MAIN_STREAM, StreamKey, StreamShared, StreamSpec, StreamState, Timeouts,
+    Transport, VideoFrame,
+};
 use crate::redact::parse_source;
 
 /// The picture a camera shows now.
@@ -22,39 +30,93 @@ pub struct Shown {
     pub at: Instant,
 }
 
-/// Frames per second and kbit/s over the last second.
-#[derive(Default)]
-struct Rate {
-    since: Option<(Instant, u64, u64)>,
-    fps: f32,
-    kbps: f32,
+/// What one camera on the wall needs this frame.
+pub struct CameraNeed<'a> {
+    pub camera: &'a CameraConfig,
+    /// Its largest tile.
+    pub need: TileNeed,
+    /// Maximised or alarmed: keeps full frame rate under load.
+    pub protected: bool,
 }
 
-impl Rate {
-    fn update(&mut self, now: Instant, frames: u64, bytes: u64) {
-        match self.since {
-            Some((t, f, b)) if now.duration_since(t).as_secs_f32() >= 1.0 => {
+/// A resolution learnt from a stream, to cache in the site file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Probed {
+    pub camera_id: String,
+    pub stream: String,
+    pub width: u32,
+    pub height: u32,
+    pub fps: u32,
+}
+
+/// Figures for a tile's HUD and stats line.
+#[derive(Clone, Debug, Default)]
+pub struct Hud {
+    pub stream: String,
+    pub codec: String,
+    pub width: u32,
+    pub height: u32,
+    pub fps_received: f32,
+    pub fps_shown: f32,
+    pub kbps: f32,
+    pub dropped: u64,
+    pub decode_ms: f32,
+    pub hardware: bool,
+    pub keyframe_only: bool,
+    pub latency_ms: f32,
+}
+
+/// Per-second rates from running counters.
+#[derive(Default)]
+struct Meter {
+    last: Option<(Instant, [u64; 5])>,
+    /// packets/s, kbit/s, decoded/s, shown/s, decode ms per frame.
+    rates: [f32; 5],
+    shown: u64,
+    latency_ms: f32,
+}
+
+impl Meter {
+    fn update(&mut self, now: Instant, counters: [u64; 5]) {
+        match self.last {
+            Some((t, prev)) if now.duration_since(t) >= Duration::from_secs(1) => {
                 let secs = now.duration_since(t).as_secs_f32();
                 #[allow(clippy::cast_precision_loss)]
-                {
-                    self.fps = frames.saturating_sub(f) as f32 / secs;
-                    self.kbps = bytes.saturating_sub(b) as f32 * 8.0 / 1000.0 / secs;
-                }
-                self.since = Some((now, frames, bytes));
+                let d = |i: usize| counters[i].saturating_sub(prev[i]) as f32;
+                self.rates = [
+                    d(0) / secs,
+                    d(1) * 8.0 / 1000.0 / secs,
+                    d(2) / secs,
+                    d(3) / secs,
+                    if d(2) > 0.0 {
+                        d(4) / 1000.0 / d(2)
+                    } else {
+                        0.0
+                    },
+                ];
+                self.last = Some((now, counters));
             }
             Some(_) => {}
-            None => self.since = Some((now, frames, bytes)),
+            None => self.last = Some((now, counters)),
         }
     }
+}
+
+#[derive(Default)]
+struct CameraStreams {
+    active: Option<StreamKey>,
+    pending: Option<StreamKey>,
+    refused: Option<Failure>,
+    meter: Meter,
 }
 
 /// The wall's streams, as the UI sees them.
 pub struct WallStreams {
     pub engine: Engine,
+    cameras: HashMap<String, CameraStreams>,
     shown: HashMap<String, Shown>,
-    rates: HashMap<String, Rate>,
-    /// Cameras that cannot start, with why (bad source, disabled).
-    refused: HashMap<String, Failure>,
+    budget: DecodeBudget,
+    probed: Vec<Probed>,
 }
 
 /// The texture key of a camera's picture.
@@ -64,75 +126,179 @@ pub fn video_key(camera_id: &str) -> VideoKey {
     h.finish()
 }
 
-/// Builds the worker spec of a configured camera.
-pub fn spec_for(
+/// Builds the worker specs of a configured camera: its main stream, then substreams.
+pub fn specs_for(
     camera: &CameraConfig,
     credentials: &CredentialStore,
-) -> Result<StreamSpec, Failure> {
+) -> Result<Vec<StreamSpec>, Failure> {
     if !camera.enabled {
         return Err(Failure::Other(
             "camera disabled in the site file".to_owned(),
         ));
     }
-    let source = parse_source(&camera.source).map_err(|e| Failure::BadSource(e.to_string()))?;
     let creds = credentials.for_camera(camera);
-    Ok(StreamSpec {
-        camera_id: camera.id.clone(),
-        camera_name: camera.name.clone(),
-        source,
-        transport: match camera.transport {
-            ConfigTransport::Tcp => Transport::Tcp,
-            ConfigTransport::Udp => Transport::Udp,
-        },
-        credentials: creds,
-        loop_file: camera.loop_file,
-        timeouts: Timeouts::default(),
-    })
+    let transport = match camera.transport {
+        ConfigTransport::Tcp => Transport::Tcp,
+        ConfigTransport::Udp => Transport::Udp,
+    };
+    let spec = |stream: &str, source: &str| -> Result<StreamSpec, Failure> {
+        Ok(StreamSpec {
+            camera_id: camera.id.clone(),
+            camera_name: camera.name.clone(),
+            stream: stream.to_owned(),
+            source: parse_source(source).map_err(|e| Failure::BadSource(e.to_string()))?,
+            transport,
+            credentials: creds.clone(),
+            loop_file: camera.loop_file,
+            timeouts: Timeouts::default(),
+        })
+    };
+    let mut specs = vec![spec(MAIN_STREAM, &camera.source)?];
+    for sub in &camera.substreams {
+        specs.push(spec(&sub.name, &sub.source)?);
+    }
+    Ok(specs)
 }
 
 impl WallStreams {
     pub fn new(engine: Engine) -> Self {
         Self {
             engine,
+            cameras: HashMap::new(),
             shown: HashMap::new(),
-            rates: HashMap::new(),
-            refused: HashMap::new(),
+            budget: DecodeBudget::default(),
+            probed: Vec::new(),
         }
     }
 
-    /// Runs exactly the streams of `cameras` (the wall's), stopping the others and
-    /// freeing their textures.
+    /// The options a camera offers, with resolutions from the site file, or better,
+    /// from a live connection.
+    fn options(&mut self, camera: &CameraConfig) -> Vec<StreamOption> {
+        let mut options = vec![StreamOption {
+            name: MAIN_STREAM.to_owned(),
+            width: camera.width,
+            height: camera.height,
+        }];
+        options.extend(camera.substreams.iter().map(|s| StreamOption {
+            name: s.name.clone(),
+            width: s.width,
+            height: s.height,
+        }));
+        for option in &mut options {
+            let key = StreamKey {
+                camera_id: camera.id.clone(),
+                stream: option.name.clone(),
+            };
+            let Some(info) = self.engine.ingest(&key).and_then(|i| i.info()) else {
+                continue;
+            };
+            if info.width == 0 || info.height == 0 {
+                continue;
+            }
+            if option.width != Some(info.width) || option.height != Some(info.height) {
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                let fps = info.fps.round().clamp(0.0, 1000.0) as u32;
+                let probed = Probed {
+                    camera_id: camera.id.clone(),
+                    stream: option.name.clone(),
+                    width: info.width,
+                    height: info.height,
+                    fps,
+                };
+                if !self.probed.contains(&probed) {
+                    self.probed.push(probed);
+                }
+            }
+            option.width = Some(info.width);
+            option.height = Some(info.height);
+        }
+        options
+    }
+
+    /// Runs the streams the wall needs: for each camera the stream its largest tile
+    /// needs (switching seamlessly), connections to probe unknown substreams, and the
+    /// decode budget. Everything else stops (connections after a grace period).
     pub fn sync(
         &mut self,
-        cameras: &[&CameraConfig],
+        needs: &[CameraNeed<'_>],
         credentials: &CredentialStore,
         render_state: Option<&egui_wgpu::RenderState>,
     ) {
-        let wanted: HashSet<String> = cameras.iter().map(|c| c.id.clone()).collect();
-        for camera in cameras {
-            match spec_for(camera, credentials) {
-                Ok(spec) => {
-                    self.refused.remove(&camera.id);
-                    self.engine.ensure(&spec);
-                }
+        let mut wanted: HashSet<StreamKey> = HashSet::new();
+        let mut budget_inputs = Vec::new();
+        for need in needs {
+            let camera = need.camera;
+            let specs = match specs_for(camera, credentials) {
+                Ok(specs) => specs,
                 Err(failure) => {
-                    self.engine.stop(&camera.id);
-                    self.refused.insert(camera.id.clone(), failure);
+                    self.engine.stop_camera(&camera.id);
+                    self.cameras.entry(camera.id.clone()).or_default().refused = Some(failure);
+                    continue;
+                }
+            };
+            let options = self.options(camera);
+            // Connect substreams of unknown size once, to learn their size.
+            for (spec, option) in specs.iter().zip(&options).skip(1) {
+                if option.width.is_none() {
+                    self.engine.ensure_ingest(spec);
                 }
             }
+            let desired = specs[choose_stream(&options, need.need).min(specs.len() - 1)].clone();
+            let state = self.cameras.entry(camera.id.clone()).or_default();
+            state.refused = None;
+            let desired_key = desired.key();
+            match &state.active {
+                None => {
+                    self.engine.ensure(&desired);
+                    state.active = Some(desired_key.clone());
+                    state.pending = None;
+                }
+                Some(active) if *active == desired_key => {
+                    self.engine.ensure(&desired);
+                    state.pending = None;
+                }
+                Some(_) => {
+                    // Keep the current picture until the new stream's first frame.
+                    self.engine.ensure(&desired);
+                    state.pending = Some(desired_key.clone());
+                }
+            }
+            for key in state.active.iter().chain(state.pending.iter()) {
+                wanted.insert(key.clone());
+            }
+            if let Some(active) = &state.active
+                && let Some(stream) = self.engine.stream(active)
+            {
+                budget_inputs.push(BudgetInput {
+                    key: active.clone(),
+                    area_px: need.need.width_points
+                        * need.need.height_points
+                        * need.need.pixels_per_point.powi(2),
+                    priority: camera.priority,
+                    protected: need.protected,
+                    behind: stream.lag() > Duration::from_millis(300) || stream_overflowed(stream),
+                });
+            }
         }
-        self.engine.retain(&wanted);
+        let keyframe_only = self.budget.update(Instant::now(), &budget_inputs);
+        for input in &budget_inputs {
+            if let Some(stream) = self.engine.stream(&input.key) {
+                stream.set_keyframe_only(keyframe_only.contains(&input.key));
+            }
+        }
+        self.engine.retain(&wanted, &HashSet::new());
+        let on_wall: HashSet<&str> = needs.iter().map(|n| n.camera.id.as_str()).collect();
+        self.cameras.retain(|id, _| on_wall.contains(id.as_str()));
         let gone: Vec<String> = self
             .shown
             .keys()
-            .filter(|id| !wanted.contains(*id))
+            .filter(|id| !on_wall.contains(id.as_str()))
             .cloned()
             .collect();
         if !gone.is_empty() {
             let mut renderer = render_state.map(|rs| rs.renderer.write());
             for id in gone {
                 self.shown.remove(&id);
-                self.rates.remove(&id);
                 if let Some(video) = renderer
                     .as_mut()
                     .and_then(|r| r.callback_resources.get_mut::<VideoRenderer>())
@@ -141,50 +307,86 @@ impl WallStreams {
                 }
             }
         }
-        self.refused.retain(|id, _| wanted.contains(id));
     }
 
-    /// Takes the newest frame of each of `camera_ids` and uploads it to its textures.
-    pub fn upload_new_frames(
-        &mut self,
-        camera_ids: &[String],
-        render_state: Option<&egui_wgpu::RenderState>,
-    ) {
+    /// Resolutions learnt since the last call that differ from the site file.
+    pub fn take_probed(&mut self) -> Vec<Probed> {
+        std::mem::take(&mut self.probed)
+    }
+
+    /// Takes each camera's newest frame and uploads it. A pending stream that has its
+    /// first frame replaces the active one in the same UI frame: no black flash.
+    pub fn upload_new_frames(&mut self, render_state: Option<&egui_wgpu::RenderState>) {
         let Some(rs) = render_state else { return };
         let mut renderer = rs.renderer.write();
         let Some(video) = renderer.callback_resources.get_mut::<VideoRenderer>() else {
             return;
         };
         let now = Instant::now();
-        for id in camera_ids {
-            let Some(stream) = self.engine.stream(id).cloned() else {
+        let ids: Vec<String> = self.cameras.keys().cloned().collect();
+        for id in ids {
+            let Some(state) = self.cameras.get_mut(&id) else {
                 continue;
             };
-            let stats = &stream.stats;
-            self.rates.entry(id.clone()).or_default().update(
-                now,
-                stats.frames_decoded.load(Ordering::Relaxed),
-                stats.bytes_received.load(Ordering::Relaxed),
-            );
-            let Some(frame) = stream.slot.take_latest() else {
-                continue;
+            let pending_frame = state
+                .pending
+                .as_ref()
+                .and_then(|key| self.engine.stream(key))
+                .and_then(|stream| stream.slot.take_latest().map(|f| (Arc::clone(stream), f)));
+            let taken = if let Some((stream, frame)) = pending_frame {
+                let new_active = state.pending.take();
+                if let Some(old) = std::mem::replace(&mut state.active, new_active) {
+                    self.engine.stop_decoder(&old);
+                }
+                Some((stream, frame))
+            } else {
+                state
+                    .active
+                    .as_ref()
+                    .and_then(|key| self.engine.stream(key))
+                    .and_then(|stream| stream.slot.take_latest().map(|f| (Arc::clone(stream), f)))
             };
-            video.upload(&rs.device, &rs.queue, video_key(id), &frame);
-            if let Some(old) = self.shown.insert(id.clone(), Shown { frame, at: now }) {
-                stream.slot.recycle(old.frame);
+            if let Some((stream, frame)) = taken {
+                video.upload(&rs.device, &rs.queue, video_key(&id), &frame);
+                state.meter.shown += 1;
+                #[allow(clippy::cast_precision_loss)]
+                {
+                    state.meter.latency_ms = now
+                        .saturating_duration_since(frame.received_at)
+                        .as_secs_f32()
+                        * 1000.0;
+                }
+                if let Some(old) = self.shown.insert(id.clone(), Shown { frame, at: now }) {
+                    stream.slot.recycle(old.frame);
+                }
+            }
+            if let Some(stream) = state.active.as_ref().and_then(|k| self.engine.stream(k)) {
+                let ingest = stream.ingest();
+                state.meter.update(
+                    now,
+                    [
+                        ingest.stats.packets_received.load(Ordering::Relaxed),
+                        ingest.stats.bytes_received.load(Ordering::Relaxed),
+                        stream.stats.frames_decoded.load(Ordering::Relaxed),
+                        state.meter.shown,
+                        stream.stats.decode_us.load(Ordering::Relaxed),
+                    ],
+                );
             }
         }
     }
 
+    fn active_stream(&self, camera_id: &str) -> Option<&Arc<StreamShared>> {
+        let key = self.cameras.get(camera_id)?.active.as_ref()?;
+        self.engine.stream(key)
+    }
+
     /// The state to show for a camera.
     pub fn state(&self, camera_id: &str) -> StreamState {
-        if let Some(reason) = self.refused.get(camera_id) {
-            return StreamState::Offline {
-                reason: reason.clone(),
-            };
+        if let Some(reason) = self.cameras.get(camera_id).and_then(|c| c.refused.clone()) {
+            return StreamState::Offline { reason };
         }
-        self.engine
-            .stream(camera_id)
+        self.active_stream(camera_id)
             .map_or(StreamState::Idle, |s| s.state())
     }
 
@@ -193,20 +395,42 @@ impl WallStreams {
         self.shown.get(camera_id)
     }
 
-    /// "1920×1080 · 25.0 fps · 4012 kbit/s · 0 dropped".
-    pub fn stats_line(&self, camera_id: &str) -> Option<String> {
-        let stream = self.engine.stream(camera_id)?;
-        let rate = self.rates.get(camera_id)?;
-        let s = &stream.stats;
-        let codec = stream.codec();
-        Some(format!(
-            "{} {}×{} · {:.1} fps · {:.0} kbit/s · {} dropped",
-            codec,
-            s.width.load(Ordering::Relaxed),
-            s.height.load(Ordering::Relaxed),
-            rate.fps,
-            rate.kbps,
-            s.frames_dropped.load(Ordering::Relaxed) + s.decode_errors.load(Ordering::Relaxed),
-        ))
+    /// The stream a camera shows ("main", "sub", …) and the one it switches to.
+    pub fn streams_of(&self, camera_id: &str) -> (Option<String>, Option<String>) {
+        let Some(c) = self.cameras.get(camera_id) else {
+            return (None, None);
+        };
+        (
+            c.active.as_ref().map(|k| k.stream.clone()),
+            c.pending.as_ref().map(|k| k.stream.clone()),
+        )
     }
+
+    /// Figures for the HUD of a camera's tile.
+    pub fn hud(&self, camera_id: &str) -> Option<Hud> {
+        let state = self.cameras.get(camera_id)?;
+        let key = state.active.as_ref()?;
+        let stream = self.engine.stream(key)?;
+        let s = &stream.stats;
+        let m = &state.meter;
+        Some(Hud {
+            stream: key.stream.clone(),
+            codec: stream.codec(),
+            width: s.width.load(Ordering::Relaxed),
+            height: s.height.load(Ordering::Relaxed),
+            fps_received: m.rates[0],
+            kbps: m.rates[1],
+            fps_shown: m.rates[3],
+            dropped: s.frames_dropped.load(Ordering::Relaxed) + stream.packets_skipped(),
+            decode_ms: m.rates[4],
+            hardware: false,
+            keyframe_only: stream.keyframe_only(),
+            latency_ms: m.latency_ms,
+        })
+    }
+}
+
+/// True when the decoder skipped to a keyframe since the last look.
+fn stream_overflowed(stream: &StreamShared) -> bool {
+    stream.take_new_overflows() > 0
 }

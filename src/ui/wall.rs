@@ -53,9 +53,29 @@ pub struct TileView<'a> {
     /// When the last new frame arrived.
     pub last_frame_at: Option<Instant>,
     pub fill: bool,
-    pub stats_line: Option<String>,
+    /// The stream decodes keyframes only (machine overloaded).
+    pub keyframe_only: bool,
+    /// The HUD's text when it is switched on.
+    pub hud: Option<String>,
     /// Local time as shown in the corner.
-    pub clock: &'a str,
+    pub clock: String,
+}
+
+impl TileView<'_> {
+    /// A tile with no camera.
+    pub fn empty(clock: String) -> Self {
+        Self {
+            camera_id: None,
+            camera_name: "",
+            state: StreamState::Idle,
+            picture: None,
+            last_frame_at: None,
+            fill: false,
+            keyframe_only: false,
+            hud: None,
+            clock,
+        }
+    }
 }
 
 /// A picture older than this on a stream that claims to be live is shown as frozen.
@@ -255,9 +275,17 @@ fn overlay_ui(
     label(
         rect.right_top() + vec2(-pad, pad),
         Align2::RIGHT_TOP,
-        tile.clock,
+        &tile.clock,
         Color32::from_gray(220),
     );
+    if tile.keyframe_only {
+        label(
+            rect.right_top() + vec2(-pad, pad + 22.0),
+            Align2::RIGHT_TOP,
+            "KEYFRAMES ONLY (load)",
+            Color32::from_rgb(240, 170, 40),
+        );
+    }
 
     let (badge, colour) = match (&tile.state, frozen) {
         (StreamState::Live, false) => ("LIVE".to_owned(), Color32::from_rgb(70, 200, 90)),
@@ -287,12 +315,20 @@ fn overlay_ui(
         colour,
     );
     painter.galley(text_rect.min + vec2(17.0, 3.0), galley, colour);
-    if let Some(stats) = &tile.stats_line {
-        label(
-            rect.right_bottom() + vec2(-pad, -pad),
-            Align2::RIGHT_BOTTOM,
-            stats,
-            Color32::from_gray(220),
+    if let Some(hud) = &tile.hud {
+        let galley = painter.layout_no_wrap(
+            hud.clone(),
+            FontId::monospace(11.0),
+            Color32::from_gray(230),
+        );
+        let text_rect = Align2::RIGHT_BOTTOM
+            .anchor_size(rect.right_bottom() + vec2(-pad, -pad), galley.size())
+            .expand(3.0);
+        painter.rect_filled(text_rect, 3.0, shadow);
+        painter.galley(
+            text_rect.min + vec2(3.0, 3.0),
+            galley,
+            Color32::from_gray(230),
         );
     }
     // A picture that is not live says so across its middle, so nobody mistakes it.

@@ -15,8 +15,10 @@ Usage:
     --exit-on-stdin-eof  exit when stdin reaches EOF (harness died or closed the pipe).
 
 Once listening it prints exactly one line "READY port=<port>" on stdout (flushed);
-everything else goes to stderr. Exits 0 on SIGTERM/SIGINT (and stdin EOF if asked),
-2 on bad arguments, 3 if it cannot listen (e.g. port in use).
+everything else goes to stderr. Harnesses should wait for READY with a generous timeout
+(normally ~0.2 s, but seconds on a loaded CI machine) and prefer --port 0.
+Exits 0 on SIGTERM/SIGINT (and on stdin EOF if asked), 2 on bad arguments, 3 if it
+cannot listen (e.g. port in use).
 
 Each mount's media is shared by all clients and is torn down when the last client
 leaves, so an idle server burns no CPU. Like a camera, the stream is live and not

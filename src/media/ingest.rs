@@ -1,12 +1,12 @@
-//! One named thread per displayed stream: open, demux, decode, publish the newest frame,
-//! and reconnect with backoff when anything fails.
+//! One named thread per camera stream connection: open, demux, keep the packets since the
+//! last keyframe, and hand every video packet to the decoders that subscribe.
 //!
 //! Owns: the connect → live → stalled/failed → reconnect cycle, the stall watchdog,
-//! real-time pacing of file sources, and per-stream counters. Must not: touch egui or
-//! wgpu (it only calls the repaint notifier), or log a URL with credentials.
+//! real-time pacing of file sources, the keyframe cache and ingest counters. Must not:
+//! decode, touch egui or wgpu, or log a URL with credentials.
 
 use std::net::{TcpStream, ToSocketAddrs as _};
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -14,8 +14,7 @@ use ffmpeg_next as ff;
 use ffmpeg_next::media::Type as MediaType;
 
 use super::backoff::Backoff;
-use super::convert::FrameConverter;
-use super::frame::FrameSlot;
+use super::queue::{PacketQueue, QueuedPacket};
 use super::source::StreamSpec;
 use super::state::{Failure, StreamState};
 use crate::redact::SourceSpec;
@@ -23,75 +22,181 @@ use crate::redact::SourceSpec;
 /// Called after a frame or state change is published (the UI's `request_repaint`).
 pub type Notify = Arc<dyn Fn() + Send + Sync>;
 
-/// Counters a stream worker keeps; read by the UI and tests.
-#[derive(Debug, Default)]
-pub struct StreamStats {
-    pub frames_decoded: AtomicU64,
-    /// Frames decoded but replaced before the UI took them.
-    pub frames_dropped: AtomicU64,
-    pub bytes_received: AtomicU64,
-    pub decode_errors: AtomicU64,
-    pub connects: AtomicU64,
-    pub width: AtomicU32,
-    pub height: AtomicU32,
-    /// Packet received → frame published, last frame, microseconds.
-    pub latency_us: AtomicU64,
+/// Most bytes the keyframe cache holds; a longer GOP is not cached.
+const GOP_CACHE_BYTES: usize = 8 << 20;
+
+/// What a connected stream is, as probed on connect.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StreamInfo {
+    /// FFmpeg's codec name ("h264", "hevc", …).
+    pub codec: String,
+    pub width: u32,
+    pub height: u32,
+    /// Nominal frames per second (0 when the stream does not say).
+    pub fps: f64,
+    /// The stream's time base as (numerator, denominator).
+    pub time_base: (i32, i32),
 }
 
-/// What the worker shares with the rest of the program.
-pub struct StreamShared {
-    pub slot: FrameSlot,
-    pub stats: StreamStats,
+/// Counters an ingest keeps.
+#[derive(Debug, Default)]
+pub struct IngestStats {
+    pub bytes_received: AtomicU64,
+    pub packets_received: AtomicU64,
+    pub connects: AtomicU64,
+}
+
+struct Connected {
+    info: StreamInfo,
+    parameters: ff::codec::Parameters,
+    generation: u64,
+}
+
+#[derive(Default)]
+struct Fanout {
+    subscribers: Vec<Arc<PacketQueue>>,
+    gop: Vec<QueuedPacket>,
+    gop_bytes: usize,
+    gop_valid: bool,
+}
+
+/// What an ingest shares with decoders, the engine and the UI.
+pub struct IngestShared {
+    pub stats: IngestStats,
     state: Mutex<StreamState>,
     stop: AtomicBool,
-    codec: Mutex<String>,
+    connected: Mutex<Option<Connected>>,
+    fanout: Mutex<Fanout>,
+    notify: Notify,
 }
 
-impl Default for StreamShared {
-    fn default() -> Self {
+impl IngestShared {
+    pub fn new(notify: Notify) -> Self {
         Self {
-            slot: FrameSlot::default(),
-            stats: StreamStats::default(),
+            stats: IngestStats::default(),
             state: Mutex::new(StreamState::Idle),
             stop: AtomicBool::new(false),
-            codec: Mutex::new(String::new()),
+            connected: Mutex::new(None),
+            fanout: Mutex::new(Fanout::default()),
+            notify,
         }
     }
-}
 
-impl StreamShared {
     pub fn state(&self) -> StreamState {
         self.state.lock().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    /// The codec name of the current stream ("h264", "hevc", …), empty before the first connect.
-    pub fn codec(&self) -> String {
-        self.codec.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    /// What the current (or last) connection carries.
+    pub fn info(&self) -> Option<StreamInfo> {
+        self.lock_connected().as_ref().map(|c| c.info.clone())
     }
 
-    /// Asks the worker to stop; blocking FFmpeg calls return promptly.
+    /// Codec parameters and connection number, for a decoder to open.
+    pub fn parameters(&self) -> Option<(ff::codec::Parameters, StreamInfo, u64)> {
+        self.lock_connected()
+            .as_ref()
+            .map(|c| (c.parameters.clone(), c.info.clone(), c.generation))
+    }
+
+    /// Asks the thread to stop; blocking FFmpeg calls return promptly.
     pub fn request_stop(&self) {
         self.stop.store(true, Ordering::SeqCst);
+        for queue in &self.lock_fanout().subscribers {
+            queue.close();
+        }
     }
 
     pub fn stop_requested(&self) -> bool {
         self.stop.load(Ordering::SeqCst)
     }
 
-    fn set_state(&self, state: StreamState, notify: &Notify) {
+    /// A queue that receives every video packet from now on, starting with the packets
+    /// since the last keyframe (so a new decoder shows a picture at once).
+    pub fn subscribe(&self, max_bytes: usize, max_age: Duration) -> Arc<PacketQueue> {
+        let queue = Arc::new(PacketQueue::new(max_bytes, max_age));
+        let mut fanout = self.lock_fanout();
+        if fanout.gop_valid {
+            for packet in &fanout.gop {
+                queue.push(QueuedPacket {
+                    from_cache: true,
+                    ..packet.clone()
+                });
+            }
+        }
+        fanout.subscribers.push(Arc::clone(&queue));
+        queue
+    }
+
+    /// Stops sending to `queue`.
+    pub fn unsubscribe(&self, queue: &Arc<PacketQueue>) {
+        queue.close();
+        self.lock_fanout()
+            .subscribers
+            .retain(|q| !Arc::ptr_eq(q, queue));
+    }
+
+    /// Number of decoders attached.
+    pub fn subscriber_count(&self) -> usize {
+        self.lock_fanout().subscribers.len()
+    }
+
+    /// True when a keyframe and what follows it are cached.
+    pub fn has_cached_keyframe(&self) -> bool {
+        self.lock_fanout().gop_valid
+    }
+
+    fn set_state(&self, state: StreamState) {
         let mut guard = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if *guard != state {
             match &state {
                 StreamState::Reconnecting { reason, .. } => {
-                    tracing::warn!(state = state.label(), %reason, "stream state")
+                    tracing::warn!(state = state.label(), %reason, "stream state");
                 }
                 StreamState::Offline { reason } => tracing::error!(%reason, "stream offline"),
                 _ => tracing::info!(state = state.label(), "stream state"),
             }
             *guard = state;
             drop(guard);
-            notify();
+            (self.notify)();
         }
+    }
+
+    fn distribute(&self, item: QueuedPacket) {
+        let mut fanout = self.lock_fanout();
+        if item.is_key() {
+            fanout.gop.clear();
+            fanout.gop_bytes = 0;
+            fanout.gop_valid = true;
+        }
+        if fanout.gop_valid {
+            fanout.gop_bytes += item.size();
+            if fanout.gop_bytes > GOP_CACHE_BYTES {
+                // A GOP this long is not worth caching; wait for the next keyframe.
+                fanout.gop.clear();
+                fanout.gop_bytes = 0;
+                fanout.gop_valid = false;
+            } else {
+                fanout.gop.push(item.clone());
+            }
+        }
+        for queue in &fanout.subscribers {
+            queue.push(item.clone());
+        }
+    }
+
+    fn clear_cache(&self) {
+        let mut fanout = self.lock_fanout();
+        fanout.gop.clear();
+        fanout.gop_bytes = 0;
+        fanout.gop_valid = false;
+    }
+
+    fn lock_connected(&self) -> std::sync::MutexGuard<'_, Option<Connected>> {
+        self.connected.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn lock_fanout(&self) -> std::sync::MutexGuard<'_, Fanout> {
+        self.fanout.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
@@ -151,18 +256,21 @@ impl Watchdog {
     }
 }
 
-/// Runs the stream until `shared.request_stop()`; meant as a thread's body.
-pub fn run(spec: &StreamSpec, shared: &Arc<StreamShared>, notify: &Notify) {
-    let span = tracing::info_span!("camera", camera = %spec.camera_name);
+/// Runs the ingest until `shared.request_stop()`; meant as a thread's body.
+pub fn run(spec: &StreamSpec, shared: &Arc<IngestShared>) {
+    let span = tracing::info_span!("camera", camera = %spec.camera_name, stream = %spec.stream);
     let _enter = span.enter();
-    tracing::info!(source = %crate::redact::redact(&spec.display_source()), "stream worker started");
+    tracing::info!(source = %crate::redact::redact(&spec.display_source()), "ingest started");
     let mut backoff = Backoff::default();
+    let mut generation = 0u64;
     while !shared.stop_requested() {
-        shared.set_state(StreamState::Connecting, notify);
-        let failure = match session(spec, shared, notify, &mut backoff) {
+        shared.set_state(StreamState::Connecting);
+        generation += 1;
+        let failure = match session(spec, shared, &mut backoff, generation) {
             Ok(()) => break,
             Err(failure) => failure,
         };
+        shared.clear_cache();
         if shared.stop_requested() {
             break;
         }
@@ -171,29 +279,25 @@ pub fn run(spec: &StreamSpec, shared: &Arc<StreamShared>, notify: &Notify) {
             SourceSpec::Network(_) => matches!(failure, Failure::BadSource(_) | Failure::NoVideo),
         };
         if permanent {
-            shared.set_state(StreamState::Offline { reason: failure }, notify);
+            shared.set_state(StreamState::Offline { reason: failure });
             while !shared.stop_requested() {
                 std::thread::sleep(Duration::from_millis(50));
             }
             break;
         }
         if failure == Failure::Stalled {
-            shared.set_state(StreamState::Stalled, notify);
+            shared.set_state(StreamState::Stalled);
         }
         let delay = backoff.next_delay();
         let probe = failure.is_transport().then(|| probe_target(spec)).flatten();
-        shared.set_state(
-            StreamState::Reconnecting {
-                reason: failure,
-                next_try: Instant::now() + delay,
-            },
-            notify,
-        );
+        shared.set_state(StreamState::Reconnecting {
+            reason: failure,
+            next_try: Instant::now() + delay,
+        });
         wait_before_retry(shared, delay, probe.as_deref());
     }
-    shared.slot.clear();
-    shared.set_state(StreamState::Idle, notify);
-    tracing::info!("stream worker stopped");
+    shared.set_state(StreamState::Idle);
+    tracing::info!("ingest stopped");
 }
 
 /// host:port to probe with a plain TCP connect while waiting to reconnect.
@@ -205,12 +309,11 @@ fn probe_target(spec: &StreamSpec) -> Option<String> {
             } else {
                 554
             };
-            let host = url.host.trim_start_matches('[').trim_end_matches(']');
             let port = url.port.unwrap_or(default_port);
-            Some(if host.contains(':') {
-                format!("[{host}]:{port}")
+            Some(if url.host.contains(':') {
+                format!("[{}]:{port}", url.host)
             } else {
-                format!("{host}:{port}")
+                format!("{}:{port}", url.host)
             })
         }
         SourceSpec::File(_) => None,
@@ -220,7 +323,7 @@ fn probe_target(spec: &StreamSpec) -> Option<String> {
 /// Sleeps `delay`, waking early on stop, or — when the camera's port was unreachable —
 /// as soon as a TCP connect to it succeeds, so a returning camera is back within a
 /// fraction of a second instead of a whole backoff step.
-fn wait_before_retry(shared: &StreamShared, delay: Duration, probe: Option<&str>) {
+fn wait_before_retry(shared: &IngestShared, delay: Duration, probe: Option<&str>) {
     let until = Instant::now() + delay;
     let mut next_probe = Instant::now() + Duration::from_millis(250);
     while Instant::now() < until && !shared.stop_requested() {
@@ -245,24 +348,13 @@ fn port_accepts(target: &str) -> bool {
         .is_some_and(|addr| TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok())
 }
 
-/// Sleeps until `deadline` in short steps so a stop request is seen quickly.
-fn sleep_until(shared: &StreamShared, deadline: Instant) {
-    loop {
-        let now = Instant::now();
-        if now >= deadline || shared.stop_requested() {
-            return;
-        }
-        std::thread::sleep((deadline - now).min(Duration::from_millis(20)));
-    }
-}
-
 /// Keeps file playback at real time.
 struct Pacer {
     base: Option<(Instant, i64)>,
 }
 
 impl Pacer {
-    /// When the frame with `pts_nanos` should be shown.
+    /// When the packet with `pts_nanos` is due.
     fn due(&mut self, pts_nanos: i64) -> Instant {
         let now = Instant::now();
         let (base_at, base_pts) = *self.base.get_or_insert((now, pts_nanos));
@@ -279,18 +371,25 @@ impl Pacer {
         }
         due
     }
+}
 
-    fn restart(&mut self) {
-        self.base = None;
+/// Sleeps until `deadline` in short steps so a stop request is seen quickly.
+fn sleep_until(shared: &IngestShared, deadline: Instant) {
+    loop {
+        let now = Instant::now();
+        if now >= deadline || shared.stop_requested() {
+            return;
+        }
+        std::thread::sleep((deadline - now).min(Duration::from_millis(20)));
     }
 }
 
 /// One connection's life: returns Ok on stop, or the failure that ended it.
 fn session(
     spec: &StreamSpec,
-    shared: &Arc<StreamShared>,
-    notify: &Notify,
+    shared: &Arc<IngestShared>,
     backoff: &mut Backoff,
+    generation: u64,
 ) -> Result<(), Failure> {
     if let SourceSpec::File(path) = &spec.source {
         let meta = std::fs::metadata(path).map_err(|_| Failure::FileNotFound)?;
@@ -314,37 +413,51 @@ fn session(
     if shared.stop_requested() {
         return Ok(());
     }
-    let (video_index, time_base, parameters) = {
+    let (video_index, time_base, parameters, rate) = {
         let stream = input
             .streams()
             .best(MediaType::Video)
             .ok_or(Failure::NoVideo)?;
-        (stream.index(), stream.time_base(), stream.parameters())
+        (
+            stream.index(),
+            stream.time_base(),
+            stream.parameters(),
+            stream.avg_frame_rate(),
+        )
     };
-    let codec_name = parameters.id().name().to_owned();
-    *shared.codec.lock().unwrap_or_else(|e| e.into_inner()) = codec_name.clone();
-    let mut context = ff::codec::context::Context::from_parameters(parameters)
-        .map_err(|e| Failure::Other(format!("decoder setup failed: {e}")))?;
-    // One thread per wall tile: frame threading would add a frame of delay per thread.
-    context.set_threading(ff::codec::threading::Config::count(1));
-    let mut decoder = context
-        .decoder()
-        .video()
-        .map_err(|_| Failure::UnsupportedCodec(codec_name.clone()))?;
-    tracing::info!(codec = %codec_name, "stream opened");
+    let codec = parameters.id();
+    if ff::decoder::find(codec).is_none() {
+        return Err(Failure::UnsupportedCodec(codec.name().to_owned()));
+    }
+    let (width, height) = ff::codec::context::Context::from_parameters(parameters.clone())
+        .and_then(|c| c.decoder().video())
+        .map(|d| (d.width(), d.height()))
+        .unwrap_or((0, 0));
+    let info = StreamInfo {
+        codec: codec.name().to_owned(),
+        width,
+        height,
+        fps: if rate.denominator() > 0 {
+            f64::from(rate)
+        } else {
+            0.0
+        },
+        time_base: (time_base.numerator(), time_base.denominator()),
+    };
+    tracing::info!(codec = %info.codec, width, height, fps = info.fps, "stream opened");
+    *shared.lock_connected() = Some(Connected {
+        info,
+        parameters,
+        generation,
+    });
 
-    let mut converter = FrameConverter::default();
-    let mut decoded = ff::util::frame::video::Video::empty();
-    let mut pacer = Pacer { base: None };
-    let mut live = false;
-    let mut consecutive_errors = 0u32;
-    let mut seq = 0u64;
     let pace = matches!(spec.source, SourceSpec::File(_)) && spec.loop_file;
+    let mut pacer = Pacer { base: None };
     let nanos_per_tick =
         f64::from(time_base.numerator()) * 1e9 / f64::from(time_base.denominator().max(1));
-    // Until the first frame, the open timeout applies; then the stall timeout.
+    let mut live = false;
+    // Until the first packet, the open timeout applies; then the stall timeout.
     watchdog.arm(spec.timeouts.open);
-
     loop {
         if shared.stop_requested() {
             return Ok(());
@@ -357,8 +470,7 @@ fn session(
                 input
                     .seek(0, ..)
                     .map_err(|e| Failure::Other(format!("cannot loop the file: {e}")))?;
-                decoder.flush();
-                pacer.restart();
+                pacer.base = None;
                 continue;
             }
             Err(ff::Error::Other { errno }) if errno == libc::EAGAIN => {
@@ -372,67 +484,37 @@ fn session(
                 return Err(Failure::from_ffmpeg(&e, watchdog.tripped(), live));
             }
         }
-        if packet.stream() != video_index {
+        if packet.stream() != video_index || packet.size() == 0 {
             continue;
         }
-        let received_at = Instant::now();
+        if pace {
+            let ticks = packet.pts().or(packet.dts()).unwrap_or(0);
+            #[allow(clippy::cast_possible_truncation)]
+            let due = pacer.due((ticks as f64 * nanos_per_tick) as i64);
+            sleep_until(shared, due);
+            if shared.stop_requested() {
+                return Ok(());
+            }
+        }
         shared
             .stats
             .bytes_received
             .fetch_add(packet.size() as u64, Ordering::Relaxed);
-        if decoder.send_packet(&packet).is_err() {
-            consecutive_errors += 1;
-            shared.stats.decode_errors.fetch_add(1, Ordering::Relaxed);
-            if consecutive_errors > 100 {
-                return Err(Failure::Other(
-                    "the stream does not decode (corrupt data)".to_owned(),
-                ));
-            }
-            continue;
-        }
-        while decoder.receive_frame(&mut decoded).is_ok() {
-            consecutive_errors = 0;
-            shared.stats.frames_decoded.fetch_add(1, Ordering::Relaxed);
-            let pts_ticks = decoded.timestamp().or(decoded.pts()).unwrap_or(0);
-            #[allow(clippy::cast_possible_truncation)]
-            let pts_nanos = (pts_ticks as f64 * nanos_per_tick) as i64;
-            if pace {
-                let due = pacer.due(pts_nanos);
-                sleep_until(shared, due);
-                if shared.stop_requested() {
-                    return Ok(());
-                }
-            }
-            let mut frame = shared.slot.take_buffer();
-            if let Err(msg) = converter.convert(&decoded, &mut frame) {
-                shared.slot.recycle(frame);
-                shared.stats.decode_errors.fetch_add(1, Ordering::Relaxed);
-                tracing::debug!(%msg, "frame skipped");
-                continue;
-            }
-            seq += 1;
-            frame.seq = seq;
-            frame.pts_nanos = pts_nanos;
-            frame.received_at = received_at;
-            frame.decoded_at = Instant::now();
-            shared.stats.width.store(frame.width, Ordering::Relaxed);
-            shared.stats.height.store(frame.height, Ordering::Relaxed);
-            let latency = frame.decoded_at.saturating_duration_since(received_at);
-            shared.stats.latency_us.store(
-                u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
-                Ordering::Relaxed,
-            );
-            if shared.slot.publish(frame) {
-                shared.stats.frames_dropped.fetch_add(1, Ordering::Relaxed);
-            }
-            if !live {
-                live = true;
-                backoff.reset();
-                watchdog.arm(spec.timeouts.stall);
-                shared.set_state(StreamState::Live, notify);
-            } else {
-                notify();
-            }
+        shared
+            .stats
+            .packets_received
+            .fetch_add(1, Ordering::Relaxed);
+        shared.distribute(QueuedPacket {
+            packet: Arc::new(packet),
+            received_at: Instant::now(),
+            generation,
+            from_cache: false,
+        });
+        if !live {
+            live = true;
+            backoff.reset();
+            watchdog.arm(spec.timeouts.stall);
+            shared.set_state(StreamState::Live);
         }
     }
 }
