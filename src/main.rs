@@ -140,12 +140,17 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     };
 
     let (w, h) = cli.window_size.unwrap_or((1280.0, 800.0));
+    let mut viewport = egui::ViewportBuilder::default()
+        .with_title("Vigil")
+        .with_app_id(vigil::assets::APP_ID)
+        .with_inner_size([w, h])
+        .with_min_inner_size([480.0, 320.0]);
+    match eframe::icon_data::from_png_bytes(vigil::assets::ICON_PNG) {
+        Ok(icon) => viewport = viewport.with_icon(icon),
+        Err(err) => tracing::warn!(%err, "the window icon does not decode"),
+    }
     let native = eframe::NativeOptions {
-        viewport: egui::ViewportBuilder::default()
-            .with_title("Vigil")
-            .with_app_id("vigil")
-            .with_inner_size([w, h])
-            .with_min_inner_size([480.0, 320.0]),
+        viewport,
         renderer: eframe::Renderer::Wgpu,
         ..Default::default()
     };
