@@ -5,6 +5,7 @@
 
 pub mod assets;
 pub mod config;
+pub mod doctor;
 pub mod gpu;
 pub mod logging;
 pub mod media;

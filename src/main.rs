@@ -45,6 +45,13 @@ enum Command {
         /// The site file (default: the one Vigil would open).
         path: Option<PathBuf>,
     },
+    /// Check this system: FFmpeg, GPU, demo clips, paths, storage (exit code 1 when
+    /// something needed is missing, with advice).
+    Doctor {
+        /// Print the facts as JSON instead of a report.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn parse_size(s: &str) -> Result<(f32, f32), String> {
@@ -77,6 +84,9 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    if let Some(Command::Doctor { json }) = &cli.command {
+        return Ok(vigil::doctor::run(cli.config.as_deref(), *json));
+    }
     let paths = AppPaths::from_env().context("cannot find the config and data directories")?;
     if let Some(Command::CheckConfig { path }) = &cli.command {
         let path = path
