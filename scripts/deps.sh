@@ -27,6 +27,9 @@ PACKAGES=(
   libwayland-client0 libwayland-cursor0 libwayland-egl1 libxkbcommon0
   # test harness helpers
   xauth procps iproute2
+  # packaging (scripts/package-deb.sh): dpkg-shlibdeps for the .deb's dependencies,
+  # validators for the desktop entry, AppStream metainfo and Flatpak manifest
+  dpkg-dev desktop-file-utils appstream python3-yaml
 )
 
 CHECK_ONLY=0

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 / Ubuntu machine: installs what is
 # missing (scripts/deps.sh), then checks formatting and lints and runs every test
-# (unit, real RTSP server, GPU renders on lavapipe, the real window under Xvfb).
+# (unit, real RTSP server, GPU renders on lavapipe, the real window under Xvfb), then
+# builds the .deb and checks that it installs and runs (scripts/package-deb.sh).
 #
 #   scripts/test.sh            everything
-#   scripts/test.sh -- NAME    extra arguments go to `cargo test`
+#   scripts/test.sh -- NAME    extra arguments go to `cargo test` (and skip the .deb)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,3 +29,10 @@ cargo clippy --all-targets --locked -- -D warnings
 echo "== cargo test"
 [ "${1:-}" = "--" ] && shift
 cargo test --all-targets --locked "$@"
+
+# The .deb, built from the binary the tests just used: install it, run the installed
+# vigil (--version, --help, doctor), remove it. Skipped when running only some tests.
+if [ "$#" -eq 0 ]; then
+  echo "== package (.deb: build, install, run, remove)"
+  bash scripts/package-deb.sh --ci --check-install
+fi
