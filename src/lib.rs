@@ -10,4 +10,5 @@ pub mod gpu;
 pub mod logging;
 pub mod media;
 pub mod redact;
+pub mod timeline;
 pub mod ui;
