@@ -4,6 +4,7 @@
 //! it with egui and wgpu. `main.rs` is the command line on top.
 
 pub mod assets;
+pub mod bench;
 pub mod config;
 pub mod doctor;
 pub mod gpu;

@@ -52,6 +52,30 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Measure the engine headless (no window); figures go to stdout and JSON.
+    Bench {
+        #[command(subcommand)]
+        kind: BenchKind,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum BenchKind {
+    /// Streams through ingest, decode and upload into wgpu textures, paced at real time.
+    Live {
+        /// An rtsp:// URL or a video file (files loop); repeat for more streams.
+        #[arg(long = "input", value_name = "URL_OR_FILE", required = true)]
+        inputs: Vec<String>,
+        /// How long to run.
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+        /// Write the figures as JSON here.
+        #[arg(long, value_name = "OUT.json")]
+        json: Option<PathBuf>,
+        /// Afterwards, restart each decoder to time a start from the keyframe cache.
+        #[arg(long)]
+        reattach: bool,
+    },
 }
 
 fn parse_size(s: &str) -> Result<(f32, f32), String> {
@@ -84,6 +108,29 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    if let Some(Command::Bench {
+        kind:
+            BenchKind::Live {
+                inputs,
+                seconds,
+                json,
+                reattach,
+            },
+    }) = &cli.command
+    {
+        let _log = vigil::logging::init("warn", None);
+        let options = vigil::bench::live::LiveOptions {
+            inputs: inputs.clone(),
+            seconds: *seconds,
+            reattach: *reattach,
+        };
+        let report = vigil::bench::live::run(&options)?;
+        print!("{}", vigil::bench::live::summary(&report));
+        if let Some(path) = json {
+            vigil::bench::live::write_json(&report, path)?;
+        }
+        return Ok(std::process::ExitCode::SUCCESS);
+    }
     if let Some(Command::Doctor { json }) = &cli.command {
         return Ok(vigil::doctor::run(cli.config.as_deref(), *json));
     }

@@ -59,7 +59,13 @@ impl VideoRenderer {
             .insert(renderer);
     }
 
-    fn new(device: &wgpu::Device, target_format: wgpu::TextureFormat, msaa_samples: u32) -> Self {
+    /// A renderer for `device`, drawing into `target_format` targets (also used headless
+    /// by the benchmark, which only uploads).
+    pub fn new(
+        device: &wgpu::Device,
+        target_format: wgpu::TextureFormat,
+        msaa_samples: u32,
+    ) -> Self {
         let shader = device.create_shader_module(wgpu::ShaderModuleDescriptor {
             label: Some("vigil_yuv"),
             source: wgpu::ShaderSource::Wgsl(include_str!("../../shaders/yuv.wgsl").into()),

@@ -31,7 +31,7 @@ pub struct DecodeBudget {
 }
 
 /// Wait at least this long between two degradations (let the last one take effect).
-const DEGRADE_EVERY: Duration = Duration::from_secs(1);
+const DEGRADE_EVERY: Duration = Duration::from_millis(500);
 /// Restore one stream after this long without any stream behind.
 const RESTORE_AFTER_CALM: Duration = Duration::from_secs(5);
 
@@ -109,7 +109,7 @@ mod tests {
         assert_eq!(d.len(), 1);
         assert!(d.contains(&inputs[1].key), "smallest first");
         // Still overloaded but too soon: no change.
-        assert_eq!(b.update(t0 + Duration::from_millis(500), &inputs).len(), 1);
+        assert_eq!(b.update(t0 + Duration::from_millis(200), &inputs).len(), 1);
         let d = b.update(t0 + Duration::from_secs(1), &inputs);
         assert!(
             d.contains(&inputs[2].key) && d.len() == 2,

@@ -157,6 +157,9 @@ fn open_decoder(
 pub fn run(camera_name: &str, stream: &str, shared: &Arc<StreamShared>, notify: &Notify) {
     let span = tracing::info_span!("camera", camera = %camera_name, stream = %stream);
     let _enter = span.enter();
+    if !super::priority::lower_current_thread(super::priority::DECODER_NICE) {
+        tracing::debug!("could not lower the decoder thread's priority");
+    }
     let started = Instant::now();
     let ingest = Arc::clone(&shared.ingest);
     let queue = ingest.subscribe(QUEUE_BYTES, QUEUE_AGE);

@@ -60,9 +60,20 @@ struct Fanout {
     gop_valid: bool,
 }
 
+/// When the first connection reached each step (for time-to-first-frame figures).
+#[derive(Clone, Copy, Debug)]
+pub struct IngestTimes {
+    pub started: Instant,
+    /// The stream was opened (RTSP setup done, parameters known).
+    pub opened: Option<Instant>,
+    /// The first keyframe arrived.
+    pub first_keyframe: Option<Instant>,
+}
+
 /// What an ingest shares with decoders, the engine and the UI.
 pub struct IngestShared {
     pub stats: IngestStats,
+    times: Mutex<IngestTimes>,
     state: Mutex<StreamState>,
     stop: AtomicBool,
     connected: Mutex<Option<Connected>>,
@@ -74,6 +85,11 @@ impl IngestShared {
     pub fn new(notify: Notify) -> Self {
         Self {
             stats: IngestStats::default(),
+            times: Mutex::new(IngestTimes {
+                started: Instant::now(),
+                opened: None,
+                first_keyframe: None,
+            }),
             state: Mutex::new(StreamState::Idle),
             stop: AtomicBool::new(false),
             connected: Mutex::new(None),
@@ -96,6 +112,21 @@ impl IngestShared {
         self.lock_connected()
             .as_ref()
             .map(|c| (c.parameters.clone(), c.info.clone(), c.generation))
+    }
+
+    /// When the first connection was opened and its first keyframe arrived.
+    pub fn times(&self) -> IngestTimes {
+        *self.times.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn mark_time(&self, keyframe: bool) {
+        let mut times = self.times.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        if keyframe {
+            times.first_keyframe.get_or_insert(now);
+        } else {
+            times.opened.get_or_insert(now);
+        }
     }
 
     /// Asks the thread to stop; blocking FFmpeg calls return promptly.
@@ -445,6 +476,7 @@ fn session(
         time_base: (time_base.numerator(), time_base.denominator()),
     };
     tracing::info!(codec = %info.codec, width, height, fps = info.fps, "stream opened");
+    shared.mark_time(false);
     *shared.lock_connected() = Some(Connected {
         info,
         parameters,
@@ -504,6 +536,9 @@ fn session(
             .stats
             .packets_received
             .fetch_add(1, Ordering::Relaxed);
+        if packet.is_key() {
+            shared.mark_time(true);
+        }
         shared.distribute(QueuedPacket {
             packet: Arc::new(packet),
             received_at: Instant::now(),

@@ -124,6 +124,11 @@ impl VigilApp {
         self.streams.streams_of(camera_id)
     }
 
+    /// True when the camera's stream decodes keyframes only (decode budget under load).
+    pub fn keyframe_only(&self, camera_id: &str) -> bool {
+        self.streams.hud(camera_id).is_some_and(|h| h.keyframe_only)
+    }
+
     /// Size of the picture a camera shows now.
     pub fn shown_size(&self, camera_id: &str) -> Option<(u32, u32)> {
         self.streams

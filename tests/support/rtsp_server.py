@@ -3,7 +3,7 @@
 
 Usage:
     /usr/bin/python3 tests/support/rtsp_server.py [--port N] \
-        --mount NAME[:CODEC[:WxH[:FPS]]] [--mount ...] \
+        --mount NAME[:CODEC[:WxH[:FPS]]] | NAME=FILE[#h265] [--mount ...] \
         [--auth basic|digest --user U --password P] [--exit-on-stdin-eof]
 
     --port N             TCP port on 127.0.0.1; 0 (default) lets the OS pick one.
@@ -58,6 +58,20 @@ def log(msg):
 
 
 def parse_mount(spec):
+    if "=" in spec:
+        # NAME=PATH[#h265]: serve an encoded file as it is (no re-encoding), paced by
+        # its timestamps; it plays once.
+        name, path = spec.split("=", 1)
+        codec = "h264"
+        if "#" in path:
+            path, codec = path.rsplit("#", 1)
+        if not re.fullmatch(r"[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*", name):
+            raise argparse.ArgumentTypeError("bad mount name %r" % name)
+        if codec not in ("h264", "h265"):
+            raise argparse.ArgumentTypeError("codec must be h264 or h265, not %r" % codec)
+        if not os.path.isfile(path):
+            raise argparse.ArgumentTypeError("no such file %r" % path)
+        return {"name": name, "codec": codec, "file": os.path.abspath(path)}
     parts = spec.split(":")
     if len(parts) > 4:
         raise argparse.ArgumentTypeError("too many fields in mount %r" % spec)
@@ -88,6 +102,13 @@ def have_element(name):
 
 
 def launch_line(m, index):
+    if "file" in m:
+        kind = "264" if m["codec"] == "h264" else "265"
+        demux = "matroskademux" if m["file"].endswith(".mkv") else "qtdemux"
+        return (
+            '( filesrc location="%s" ! %s ! h%sparse config-interval=-1 '
+            "! rtph%spay name=pay0 pt=96 config-interval=-1 )" % (m["file"], demux, kind, kind)
+        )
     fg, bg = COLOURS[index % len(COLOURS)]
     # ~0.07 bit per pixel: 1080p25 -> ~3.6 Mbit/s, 320x240@15 -> 128 kbit/s floor.
     kbps = max(128, m["width"] * m["height"] * m["fps"] * 7 // 100000)
@@ -121,7 +142,7 @@ def main():
     )
     ap.add_argument("--port", type=int, default=0, help="0 = any free port")
     ap.add_argument("--mount", action="append", type=parse_mount, required=True,
-                    metavar="NAME[:codec[:WxH[:fps]]]")
+                    metavar="NAME[:codec[:WxH[:fps]]] | NAME=FILE[#h265]")
     ap.add_argument("--auth", choices=["basic", "digest"])
     ap.add_argument("--user")
     ap.add_argument("--password")
@@ -171,7 +192,10 @@ def main():
                 "%s, media.factory.access=(boolean)true, "
                 "media.factory.construct=(boolean)true" % ROLE))
         mounts.add_factory("/" + m["name"], factory)
-        log("mount /%s %s %dx%d@%d" % (m["name"], m["codec"], m["width"], m["height"], m["fps"]))
+        if "file" in m:
+            log("mount /%s %s file %s" % (m["name"], m["codec"], m["file"]))
+        else:
+            log("mount /%s %s %dx%d@%d" % (m["name"], m["codec"], m["width"], m["height"], m["fps"]))
 
     loop = GLib.MainLoop()
 
