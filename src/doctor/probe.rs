@@ -75,7 +75,10 @@ pub fn collect(site_file: Option<&Path>) -> Facts {
 }
 
 /// A probe running on its own thread, answered within [`PROBE_LIMIT`] or given up on.
-struct Limited<T>(Result<mpsc::Receiver<T>, String>);
+struct Limited<T> {
+    answer: Result<mpsc::Receiver<T>, String>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
 
 fn spawn_limited<T: Send + 'static>(name: &str, f: fn() -> T) -> Limited<T> {
     let (tx, rx) = mpsc::sync_channel(1);
@@ -84,23 +87,38 @@ fn spawn_limited<T: Send + 'static>(name: &str, f: fn() -> T) -> Limited<T> {
         .spawn(move || {
             tx.send(f()).ok();
         });
-    Limited(
-        spawned
-            .map(|_| rx)
-            .map_err(|e| format!("cannot start the probe thread: {e}")),
-    )
+    match spawned {
+        Ok(thread) => Limited {
+            answer: Ok(rx),
+            thread: Some(thread),
+        },
+        Err(e) => Limited {
+            answer: Err(format!("cannot start the probe thread: {e}")),
+            thread: None,
+        },
+    }
 }
 
 impl<T> Limited<T> {
-    /// The probe's answer. A hung probe's thread is left behind; the process exits soon.
+    /// The probe's answer. A probe that answered is joined, so its drivers' teardown
+    /// (thread-local destructors in Mesa, LLVM, the Vulkan loader) has finished before
+    /// the process exits: exiting while a probe thread still tears down crashed once in
+    /// libc's allocator. A hung probe's thread is left behind; the process exits soon.
     fn wait(self) -> Result<T, String> {
-        self.0?.recv_timeout(PROBE_LIMIT).map_err(|e| match e {
-            mpsc::RecvTimeoutError::Timeout => format!(
-                "the driver did not answer within {} s",
-                PROBE_LIMIT.as_secs()
-            ),
-            mpsc::RecvTimeoutError::Disconnected => "the probe failed (panicked)".to_string(),
-        })
+        let answer = self
+            .answer?
+            .recv_timeout(PROBE_LIMIT)
+            .map_err(|e| match e {
+                mpsc::RecvTimeoutError::Timeout => format!(
+                    "the driver did not answer within {} s",
+                    PROBE_LIMIT.as_secs()
+                ),
+                mpsc::RecvTimeoutError::Disconnected => "the probe failed (panicked)".to_string(),
+            })?;
+        if let Some(thread) = self.thread {
+            thread.join().ok();
+        }
+        Ok(answer)
     }
 }
 
