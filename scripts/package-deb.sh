@@ -10,8 +10,8 @@
 #                                           then apt-get remove it and check nothing is left
 #
 # Installs cargo-deb (pinned version) into ~/.cargo/bin when it is missing. Checks the
-# .desktop file and AppStream metainfo when desktop-file-validate / appstreamcli are
-# installed (scripts/deps.sh installs them); --check-install requires them.
+# .desktop file, the AppStream metainfo and the Flatpak manifest's YAML when their
+# validators are installed (scripts/deps.sh installs them); --check-install needs them.
 # --check-install needs root or sudo, like scripts/deps.sh. It replaces an installed
 # vigil package and removes it at the end.
 set -euo pipefail
@@ -26,13 +26,18 @@ for arg in "$@"; do
   case "$arg" in
     --ci) CI_MODE=1 ;;
     --check-install) CHECK_INSTALL=1 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "package-deb: unknown argument: $arg (try --help)" >&2; exit 2 ;;
   esac
 done
 
 say() { printf 'package-deb: %s\n' "$*"; }
-die() { printf 'package-deb: ERROR: %s\n' "$*" >&2; exit 1; }
+installed=0
+die() {
+  printf 'package-deb: ERROR: %s\n' "$*" >&2
+  [ "$installed" -eq 0 ] || printf 'package-deb: the package stays installed for a look; remove it with: apt-get remove vigil\n' >&2
+  exit 1
+}
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then
     "$@"
@@ -111,6 +116,7 @@ if dpkg-query -W -f='${Status}' vigil 2>/dev/null | grep -q "install ok installe
   say "note: a vigil package is installed already; it is replaced, then removed"
 fi
 as_root "${apt_env[@]}" apt-get install -y -q --reinstall --no-install-recommends "./$deb" >/dev/null
+installed=1
 step_done "installed with apt-get"
 
 [ -x /usr/bin/vigil ] || die "/usr/bin/vigil is not there after installing"
@@ -140,6 +146,7 @@ grep -q "in /usr/share/vigil/demo" <<<"$doctor" \
 step_done "installed vigil runs; doctor is happy"
 
 as_root "${apt_env[@]}" apt-get remove -y -q vigil >/dev/null
+installed=0
 left=()
 while IFS= read -r f; do
   if [ -e "$f" ] && [ ! -d "$f" ]; then left+=("$f"); fi
