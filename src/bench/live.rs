@@ -36,6 +36,8 @@ pub struct StreamReport {
     pub width: u32,
     pub height: u32,
     pub fps_nominal: f64,
+    /// Decoded by a hardware decoder (FFmpeg hwaccel) rather than in software.
+    pub hardware: bool,
     pub frames_decoded: u64,
     pub frames_uploaded: u64,
     /// Decoded but never shown, plus packets skipped because decoding fell behind.
@@ -191,6 +193,7 @@ pub fn run(options: &LiveOptions) -> anyhow::Result<LiveReport> {
             width: stream_info.width,
             height: stream_info.height,
             fps_nominal: stream_info.fps,
+            hardware: r.shared.hardware(),
             frames_decoded: decoded,
             frames_uploaded: r.uploaded,
             frames_dropped: r.shared.stats.frames_dropped.load(Ordering::Relaxed)

@@ -48,6 +48,7 @@ pub struct StreamShared {
     keyframe_only: AtomicBool,
     queue: std::sync::Mutex<Option<Arc<PacketQueue>>>,
     overflows_seen: AtomicU64,
+    hardware: AtomicBool,
 }
 
 impl StreamShared {
@@ -60,6 +61,7 @@ impl StreamShared {
             keyframe_only: AtomicBool::new(false),
             queue: std::sync::Mutex::new(None),
             overflows_seen: AtomicU64::new(0),
+            hardware: AtomicBool::new(false),
         }
     }
 
@@ -76,6 +78,11 @@ impl StreamShared {
     /// The codec name of the current stream ("h264", "hevc", …), empty before a connect.
     pub fn codec(&self) -> String {
         self.ingest.info().map(|i| i.codec).unwrap_or_default()
+    }
+
+    /// True while the stream is decoded by a hardware decoder.
+    pub fn hardware(&self) -> bool {
+        self.hardware.load(Ordering::Relaxed)
     }
 
     /// Decode only keyframes (a cheap picture under load) or every frame.
@@ -134,22 +141,42 @@ struct Open {
     decoder: ff::decoder::Video,
     generation: u64,
     nanos_per_tick: f64,
+    /// The hardware device frames are decoded on, if any (kept alive with the decoder).
+    hw: Option<super::hwaccel::HwDevice>,
 }
 
+/// Opens a decoder for `parameters`: on a hardware device when allowed and one works,
+/// else in software.
 fn open_decoder(
     parameters: ff::codec::Parameters,
     info: &StreamInfo,
     generation: u64,
+    try_hw: bool,
 ) -> Option<Open> {
+    let codec = parameters.id();
     let mut context = ff::codec::context::Context::from_parameters(parameters).ok()?;
     // One thread per wall tile: frame threading would add a frame of delay per thread.
     context.set_threading(ff::codec::threading::Config::count(1));
+    let mut hw = None;
+    if try_hw && super::hwaccel::allowed() {
+        match super::hwaccel::open_for(codec) {
+            Ok((device, pix_fmt)) => match super::hwaccel::attach(&mut context, &device, pix_fmt) {
+                Ok(()) => {
+                    tracing::info!(device = %device.name(), "hardware decoding");
+                    hw = Some(device);
+                }
+                Err(err) => tracing::info!(%err, "hardware decoding unavailable; software"),
+            },
+            Err(err) => tracing::debug!(%err, "no hardware decoder; software"),
+        }
+    }
     let decoder = context.decoder().video().ok()?;
     let (num, den) = info.time_base;
     Some(Open {
         decoder,
         generation,
         nanos_per_tick: f64::from(num) * 1e9 / f64::from(den.max(1)),
+        hw,
     })
 }
 
@@ -170,6 +197,9 @@ pub fn run(camera_name: &str, stream: &str, shared: &Arc<StreamShared>, notify: 
     let mut open: Option<Open> = None;
     let mut converter = FrameConverter::default();
     let mut decoded = ff::util::frame::video::Video::empty();
+    let mut downloaded = ff::util::frame::video::Video::empty();
+    // Cleared for good on the first hardware error: this stream decodes in software.
+    let mut try_hw = true;
     let mut need_key = true;
     let mut seq = 0u64;
     let mut first_published = false;
@@ -186,7 +216,13 @@ pub fn run(camera_name: &str, stream: &str, shared: &Arc<StreamShared>, notify: 
             open = ingest
                 .parameters()
                 .filter(|(_, _, generation)| *generation == item.generation)
-                .and_then(|(params, info, generation)| open_decoder(params, &info, generation));
+                .and_then(|(params, info, generation)| {
+                    open_decoder(params, &info, generation, try_hw)
+                });
+            shared.hardware.store(
+                open.as_ref().is_some_and(|o| o.hw.is_some()),
+                Ordering::Relaxed,
+            );
             need_key = true;
             if open.is_none() {
                 shared.stats.decode_errors.fetch_add(1, Ordering::Relaxed);
@@ -204,6 +240,12 @@ pub fn run(camera_name: &str, stream: &str, shared: &Arc<StreamShared>, notify: 
         let decode_started = Instant::now();
         if o.decoder.send_packet(item.packet.as_ref()).is_err() {
             shared.stats.decode_errors.fetch_add(1, Ordering::Relaxed);
+            if o.hw.is_some() {
+                tracing::warn!("hardware decoder failed; falling back to software");
+                try_hw = false;
+                open = None;
+                continue;
+            }
             consecutive_errors += 1;
             if consecutive_errors > 50 {
                 // Corrupt beyond recovery: start over at the next keyframe.
@@ -226,8 +268,18 @@ pub fn run(camera_name: &str, stream: &str, shared: &Arc<StreamShared>, notify: 
             if item.from_cache && first_published && queue.cache_pending() {
                 continue;
             }
+            let source = if super::hwaccel::is_hw_frame(&decoded) {
+                if let Err(err) = super::hwaccel::download(&decoded, &mut downloaded) {
+                    tracing::warn!(%err, "falling back to software decoding");
+                    try_hw = false;
+                    break;
+                }
+                &downloaded
+            } else {
+                &decoded
+            };
             let mut frame = shared.slot.take_buffer();
-            if let Err(msg) = converter.convert(&decoded, &mut frame) {
+            if let Err(msg) = converter.convert(source, &mut frame) {
                 shared.slot.recycle(frame);
                 shared.stats.decode_errors.fetch_add(1, Ordering::Relaxed);
                 tracing::debug!(%msg, "frame skipped");
@@ -261,6 +313,10 @@ pub fn run(camera_name: &str, stream: &str, shared: &Arc<StreamShared>, notify: 
                 tracing::debug!(first_frame_ms = us / 1000, "first frame");
             }
             notify();
+        }
+        if !try_hw && open.as_ref().is_some_and(|o| o.hw.is_some()) {
+            // Reopen in software at the next packet (which waits for a keyframe).
+            open = None;
         }
     }
     ingest.unsubscribe(&queue);

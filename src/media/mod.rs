@@ -13,6 +13,7 @@ pub mod convert;
 pub mod decoder;
 pub mod engine;
 pub mod frame;
+pub mod hwaccel;
 pub mod ingest;
 pub mod priority;
 pub mod queue;

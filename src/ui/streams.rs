@@ -117,7 +117,12 @@ pub struct WallStreams {
     shown: HashMap<String, Shown>,
     budget: DecodeBudget,
     probed: Vec<Probed>,
+    upload_cursor: usize,
 }
+
+/// Most bytes uploaded to the GPU in one UI frame (five 1080p frames), so a UI frame
+/// stays short however many streams deliver at once.
+const UPLOAD_BUDGET_BYTES: usize = 16 << 20;
 
 /// The texture key of a camera's picture.
 pub fn video_key(camera_id: &str) -> VideoKey {
@@ -168,6 +173,7 @@ impl WallStreams {
             shown: HashMap::new(),
             budget: DecodeBudget::default(),
             probed: Vec::new(),
+            upload_cursor: 0,
         }
     }
 
@@ -323,8 +329,18 @@ impl WallStreams {
             return;
         };
         let now = Instant::now();
-        let ids: Vec<String> = self.cameras.keys().cloned().collect();
-        for id in ids {
+        // Start where the last frame's budget ran out, so every camera gets its turn.
+        let mut ids: Vec<String> = self.cameras.keys().cloned().collect();
+        ids.sort();
+        let start = self.upload_cursor % ids.len().max(1);
+        ids.rotate_left(start);
+        let mut uploaded_bytes = 0usize;
+        for (n, id) in ids.into_iter().enumerate() {
+            if uploaded_bytes >= UPLOAD_BUDGET_BYTES {
+                // The rest keep their newest frame in their slot for the next UI frame.
+                self.upload_cursor = start + n;
+                break;
+            }
             let Some(state) = self.cameras.get_mut(&id) else {
                 continue;
             };
@@ -348,6 +364,7 @@ impl WallStreams {
             };
             if let Some((stream, frame)) = taken {
                 video.upload(&rs.device, &rs.queue, video_key(&id), &frame);
+                uploaded_bytes += frame.planes.iter().map(|p| p.data.len()).sum::<usize>();
                 state.meter.shown += 1;
                 #[allow(clippy::cast_precision_loss)]
                 {
@@ -423,7 +440,7 @@ impl WallStreams {
             fps_shown: m.rates[3],
             dropped: s.frames_dropped.load(Ordering::Relaxed) + stream.packets_skipped(),
             decode_ms: m.rates[4],
-            hardware: false,
+            hardware: stream.hardware(),
             keyframe_only: stream.keyframe_only(),
             latency_ms: m.latency_ms,
         })

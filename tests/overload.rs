@@ -1,0 +1,132 @@
+//! Overload: more 1080p50 streams than this machine can decode. The decode budget must
+//! switch tiles to keyframes only, the small tiles before the big one, and the UI must
+//! stay responsive (frame time p99 under 50 ms).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use vigil::config::{CameraConfig, CredentialStore, Site, Transport};
+use vigil::ui::{AppOptions, VigilApp};
+
+const CAMERAS: usize = 13; // the 1+12 layout
+
+fn heavy_clip(dir: &std::path::Path) -> std::path::PathBuf {
+    let path = dir.join("heavy-1080p50.mp4");
+    let status = Command::new("ffmpeg")
+        .args([
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            "mandelbrot=s=1920x1080:r=50",
+        ])
+        .args([
+            "-t",
+            "3",
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-b:v",
+            "10M",
+        ])
+        .args([
+            "-x264-params",
+            "bframes=0:keyint=50:scenecut=0",
+            "-pix_fmt",
+            "yuv420p",
+        ])
+        .arg(&path)
+        .status()
+        .expect("ffmpeg");
+    assert!(status.success());
+    path
+}
+
+#[test]
+fn overload_degrades_small_tiles_first_and_ui_stays_responsive() {
+    let dir = tempfile::tempdir().unwrap();
+    let clip = heavy_clip(dir.path());
+    let mut site = Site::empty();
+    for i in 0..CAMERAS {
+        site.cameras.push(CameraConfig {
+            id: format!("c{i:02}"),
+            name: format!("Camera {i}"),
+            source: clip.to_string_lossy().into_owned(),
+            transport: Transport::Tcp,
+            username: None,
+            loop_file: true,
+            enabled: true,
+            width: None,
+            height: None,
+            fps: None,
+            substreams: Vec::new(),
+            priority: 0,
+        });
+    }
+    site.wall.layout = "1+12".into();
+    site.wall.assignment = site.cameras.iter().map(|c| c.id.clone()).collect();
+    let options = AppOptions {
+        kiosk: true,
+        snapshot_dir: dir.path().into(),
+        site_path: None,
+        config_error: None,
+        fixed_clock: Some("12:00:00".into()),
+    };
+    let credentials = CredentialStore::new(&dir.path().join("credentials.toml"));
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(960.0, 540.0))
+        .wgpu()
+        .build_eframe(move |cc| VigilApp::new(cc, site, credentials, options));
+
+    let mut frame_times = Vec::new();
+    let mut first_degraded: Option<String> = None;
+    let started = Instant::now();
+    let mut step = 0u32;
+    while started.elapsed() < Duration::from_secs(25) {
+        let t = Instant::now();
+        harness.step();
+        frame_times.push(t.elapsed());
+        step += 1;
+        if step.is_multiple_of(10) {
+            // Submit the uploads so staging memory is recycled, as a real frame does.
+            harness.render().expect("render");
+        }
+        let app = harness.state();
+        let degraded: Vec<String> = (0..CAMERAS)
+            .map(|i| format!("c{i:02}"))
+            .filter(|id| app.keyframe_only(id))
+            .collect();
+        if first_degraded.is_none() {
+            first_degraded = degraded.first().cloned();
+        }
+        // The big tile (c00) keeps full rate while any small tile still has it.
+        if degraded.contains(&"c00".to_owned()) {
+            assert_eq!(
+                degraded.len(),
+                CAMERAS,
+                "the big tile was degraded before the small ones"
+            );
+        }
+        if degraded.len() >= 3 && started.elapsed() > Duration::from_secs(8) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(16));
+    }
+    let first = first_degraded.expect("under overload, some tile went keyframe-only");
+    assert_ne!(first, "c00", "a small tile is degraded first");
+    frame_times.sort();
+    let p99 = frame_times[(frame_times.len() * 99 / 100).min(frame_times.len() - 1)];
+    let p50 = frame_times[frame_times.len() / 2];
+    eprintln!(
+        "{} UI frames, p50 {p50:?} p99 {p99:?} max {:?}, first degraded {first}",
+        frame_times.len(),
+        frame_times.last()
+    );
+    assert!(p99 < Duration::from_millis(50), "UI frame time p99 {p99:?}");
+}
