@@ -10,6 +10,8 @@ pub mod doctor;
 pub mod gpu;
 pub mod logging;
 pub mod media;
+pub mod record;
 pub mod redact;
+pub mod store;
 pub mod timeline;
 pub mod ui;

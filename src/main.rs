@@ -57,6 +57,45 @@ enum Command {
         #[command(subcommand)]
         kind: BenchKind,
     },
+    /// Recordings: record a camera headless into a storage folder.
+    Archive {
+        #[command(subcommand)]
+        kind: ArchiveKind,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ArchiveKind {
+    /// Record one camera or file (no transcode) until SIGTERM/SIGINT or `--seconds`;
+    /// reconciles the storage folder first.
+    Record {
+        /// An rtsp:// URL or a video file (files loop, paced at real time).
+        #[arg(long, value_name = "URL_OR_FILE")]
+        input: String,
+        /// Storage folder (default: `recordings` in the data directory).
+        #[arg(long, value_name = "DIR")]
+        storage: Option<PathBuf>,
+        #[arg(long, default_value = "cam1")]
+        camera_id: String,
+        /// Stop after this many seconds.
+        #[arg(long)]
+        seconds: Option<f64>,
+        /// Record continuously or only around events.
+        #[arg(long, default_value = "continuous", value_parser = ["continuous", "events"])]
+        mode: String,
+        /// Segment length in seconds (cut at the next keyframe).
+        #[arg(long, default_value_t = 60.0)]
+        segment_secs: f64,
+        /// Keep all recordings under this many MiB (oldest deleted first).
+        #[arg(long)]
+        quota_mb: Option<u64>,
+        /// Delete footage older than this many days.
+        #[arg(long)]
+        max_age_days: Option<f64>,
+        /// After a full disk, resume once this many MiB are free.
+        #[arg(long, default_value_t = 256)]
+        resume_free_mb: u64,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -130,6 +169,9 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             vigil::bench::live::write_json(&report, path)?;
         }
         return Ok(std::process::ExitCode::SUCCESS);
+    }
+    if let Some(Command::Archive { kind }) = &cli.command {
+        return archive(kind, &cli.log_level);
     }
     if let Some(Command::Doctor { json }) = &cli.command {
         return Ok(vigil::doctor::run(cli.config.as_deref(), *json));
@@ -221,6 +263,47 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     );
     result.map_err(|e| anyhow::anyhow!("the window could not be shown: {e}"))?;
     tracing::info!("Vigil stopped");
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+fn archive(kind: &ArchiveKind, log_level: &str) -> anyhow::Result<std::process::ExitCode> {
+    let ArchiveKind::Record {
+        input,
+        storage,
+        camera_id,
+        seconds,
+        mode,
+        segment_secs,
+        quota_mb,
+        max_age_days,
+        resume_free_mb,
+    } = kind;
+    let _log = vigil::logging::init(log_level, None);
+    let storage = match storage {
+        Some(dir) => dir.clone(),
+        None => AppPaths::from_env()
+            .context("cannot find the data directory")?
+            .data_dir
+            .join("recordings"),
+    };
+    let options = vigil::record::archive::RecordOptions {
+        input: input.clone(),
+        storage,
+        camera_id: camera_id.clone(),
+        seconds: *seconds,
+        mode: if mode == "events" {
+            vigil::record::RecordMode::Events
+        } else {
+            vigil::record::RecordMode::Continuous
+        },
+        segment_secs: *segment_secs,
+        quota_bytes: quota_mb.map(|mb| mb << 20),
+        max_age: max_age_days
+            .filter(|d| *d > 0.0)
+            .map(|d| std::time::Duration::from_secs_f64(d * 86_400.0)),
+        resume_free_bytes: resume_free_mb << 20,
+    };
+    vigil::record::archive::record(&options)?;
     Ok(std::process::ExitCode::SUCCESS)
 }
 
