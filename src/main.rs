@@ -31,6 +31,9 @@ struct Cli {
     /// Initial window size in points, e.g. 1280x720.
     #[arg(long, value_name = "WxH", value_parser = parse_size)]
     window_size: Option<(f32, f32)>,
+    /// Never use hardware video decoders (also VIGIL_HWACCEL=off).
+    #[arg(long, global = true)]
+    software_decoding: bool,
     /// Log level for stderr and the log file (RUST_LOG overrides).
     #[arg(long, default_value = "info")]
     log_level: String,
@@ -147,6 +150,7 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    vigil::media::hwaccel::force_software(cli.software_decoding);
     if let Some(Command::Bench {
         kind:
             BenchKind::Live {
