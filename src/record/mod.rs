@@ -403,6 +403,8 @@ impl Run<'_> {
             return Ok(()); // a packet from before a reconnect
         }
         let start_ns = wall_ns_of(first.received_at);
+        // Before the new row exists: where the camera's footage ended.
+        let previous_end = self.store.last_end(&self.config.camera_id);
         let writer = SegmentWriter::create(
             &self.store,
             SegmentStart {
@@ -417,7 +419,7 @@ impl Run<'_> {
                 trigger,
             },
         )?;
-        self.record_gap(start_ns, trigger);
+        self.record_gap(previous_end, start_ns, trigger);
         self.writer = Some((writer, generation));
         self.shared.update(|s| {
             s.state = RecorderState::Recording;
@@ -428,14 +430,19 @@ impl Run<'_> {
     }
 
     /// Writes the gap that ends where a new segment starts.
-    fn record_gap(&mut self, start_ns: i64, trigger: SegmentTrigger) {
+    fn record_gap(
+        &mut self,
+        previous_end: Result<Option<i64>, crate::store::StoreError>,
+        start_ns: i64,
+        trigger: SegmentTrigger,
+    ) {
         let result = if let Some(id) = self.open_gap.take() {
             self.store.close_gap(id, start_ns)
         } else if let Some(reason) = self.pending_gap.take()
             && trigger == SegmentTrigger::Continuous
         {
-            match self.store.last_end(&self.config.camera_id) {
-                Ok(Some(last_end)) if start_ns - last_end > 1_000_000_000 => self
+            match previous_end {
+                Ok(Some(last_end)) if start_ns > last_end => self
                     .store
                     .insert_gap(&self.config.camera_id, last_end, Some(start_ns), reason)
                     .map(|_| ()),

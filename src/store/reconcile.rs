@@ -23,7 +23,8 @@ pub struct ReconcileReport {
     pub trimmed: Vec<(String, u64, u64)>,
     /// Segment files found without a row, now indexed.
     pub recovered: Vec<String>,
-    /// Segment files without a row and without any footage (header only), removed.
+    /// Segment files without any footage (header only: killed before the first
+    /// fragment was durable), removed with their row if they had one.
     pub removed_empty: Vec<String>,
     /// Rows whose file was missing: that footage is gone; the rows were removed.
     pub missing: Vec<String>,
@@ -112,6 +113,18 @@ fn check_row(
     // Keep what the row says is durable, and never more than is whole on disk.
     let scan = mp4::scan(&path).map_err(io_err(&path))?;
     let keep = row.bytes.min(scan.whole_len);
+    let fragments = scan
+        .boxes
+        .iter()
+        .filter(|b| &b.kind == b"moof" && b.offset + b.size < keep)
+        .count();
+    if fragments == 0 {
+        // Killed before its first fragment was durable: no footage, nothing to index.
+        store.delete_segment(row.id)?;
+        std::fs::remove_file(&path).map_err(io_err(&path))?;
+        report.removed_empty.push(row.file.clone());
+        return Ok(());
+    }
     if len != keep {
         truncate(&path, keep)?;
         report.trimmed.push((row.file.clone(), len, keep));
