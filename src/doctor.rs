@@ -3,7 +3,7 @@
 //! Owns: the facts the doctor gathers ([`Facts`], filled by `probe`), the judgement of
 //! them ([`evaluate`]: what is needed, what is only worth a note, and concrete advice),
 //! and the report (text in `report`, or JSON). All `unsafe` the doctor needs (FFmpeg's
-//! hardware-device API, `statvfs`) sits in `sys`.
+//! hardware-device API) sits in `sys`.
 //! Must not: change anything on the machine (the only write is a probe file that is
 //! removed at once), start streams, open a window, or print a secret.
 
@@ -77,9 +77,13 @@ pub struct DecoderFact {
     pub decoder: Option<String>,
 }
 
-/// Hardware decoding as FFmpeg sees it. Vigil itself decodes on the CPU today.
+/// Hardware decoding: what FFmpeg offers, and what Vigil's decoders would use
+/// (`media::hwaccel`: per stream, falling back to software).
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct HwFacts {
+    /// Vigil may try hardware decoding (not turned off by `--software-decoding` or
+    /// `VIGIL_HWACCEL=off`).
+    pub enabled: bool,
     /// Device types FFmpeg was built with, and whether one opens here.
     pub devices: Vec<HwDevice>,
     /// For H.264 and HEVC: the device types their decoders can use.
@@ -106,6 +110,10 @@ pub struct HwCodec {
     pub codec: String,
     /// Device type names.
     pub device_types: Vec<String>,
+    /// The device Vigil's decoder would open for it here (`vaapi`, `cuda`, …).
+    pub vigil_device: Option<String>,
+    /// Why it would decode in software instead.
+    pub vigil_error: Option<String>,
 }
 
 /// What wgpu can render with.

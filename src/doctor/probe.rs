@@ -172,19 +172,27 @@ fn hw_facts() -> HwFacts {
     let codecs = DECODERS
         .iter()
         .filter(|(_, _, needed)| *needed)
-        .map(|&(id, codec, _)| HwCodec {
-            codec: codec.to_string(),
-            device_types: ffmpeg_next::decoder::find(id)
-                .map(|c| {
-                    sys::decoder_hw_device_ids(&c)
-                        .into_iter()
-                        .map(name_of)
-                        .collect()
-                })
-                .unwrap_or_default(),
+        .map(|&(id, codec, _)| {
+            // What the media engine itself would open for this codec (the device is
+            // closed again at once).
+            let vigil = crate::media::hwaccel::open_for(id).map(|(device, _)| device.name());
+            HwCodec {
+                codec: codec.to_string(),
+                device_types: ffmpeg_next::decoder::find(id)
+                    .map(|c| {
+                        sys::decoder_hw_device_ids(&c)
+                            .into_iter()
+                            .map(name_of)
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                vigil_device: vigil.as_ref().ok().cloned(),
+                vigil_error: vigil.err(),
+            }
         })
         .collect();
     HwFacts {
+        enabled: crate::media::hwaccel::allowed(),
         devices,
         codecs,
         error: None,
@@ -410,7 +418,7 @@ fn storage_facts(recordings_dir: &Path) -> StorageFacts {
         facts.error = Some("no part of the path exists".into());
         return facts;
     };
-    match sys::fs_space(&at) {
+    match fs_space(&at) {
         Ok((free, total)) => {
             facts.free_bytes = Some(free);
             facts.total_bytes = Some(total);
@@ -419,6 +427,23 @@ fn storage_facts(recordings_dir: &Path) -> StorageFacts {
     }
     facts.measured_at = Some(at);
     facts
+}
+
+/// Free space on the file system holding `path`: (bytes available to unprivileged
+/// users, total bytes).
+fn fs_space(path: &Path) -> std::io::Result<(u64, u64)> {
+    let st = nix::sys::statvfs::statvfs(path).map_err(std::io::Error::from)?;
+    // The field widths differ between platforms (u32 on some, u64 on others).
+    #[allow(clippy::useless_conversion)]
+    let (fragment, available, blocks) = (
+        u64::from(st.fragment_size()),
+        u64::from(st.blocks_available()),
+        u64::from(st.blocks()),
+    );
+    Ok((
+        available.saturating_mul(fragment),
+        blocks.saturating_mul(fragment),
+    ))
 }
 
 #[cfg(test)]

@@ -69,21 +69,27 @@ fn ffmpeg_section(r: &mut Report, facts: &Facts) {
 
 fn hw_section(r: &mut Report, facts: &Facts) {
     let hw = &facts.hardware_decoding;
-    r.heading("Hardware decoding (optional: Vigil decodes on the CPU today)");
+    r.heading("Hardware decoding (optional: Vigil tries it per stream, else decodes in software)");
     if let Some(err) = &hw.error {
         r.line(WARN, &format!("probe failed: {err}"));
         return;
     }
+    if !hw.enabled {
+        r.line(
+            INFO,
+            "turned off (--software-decoding or VIGIL_HWACCEL=off): Vigil decodes in software",
+        );
+    }
     if hw.devices.is_empty() {
         r.line(INFO, "FFmpeg was built without hardware device support");
-        return;
+    } else {
+        let kinds = hw
+            .devices
+            .iter()
+            .map(|d| d.kind.as_str())
+            .collect::<Vec<_>>();
+        r.line(INFO, &format!("FFmpeg supports: {}", kinds.join(", ")));
     }
-    let kinds = hw
-        .devices
-        .iter()
-        .map(|d| d.kind.as_str())
-        .collect::<Vec<_>>();
-    r.line(INFO, &format!("FFmpeg supports: {}", kinds.join(", ")));
     for d in &hw.devices {
         if d.opens {
             r.line(OK, &format!("{}: a device opens here", d.kind));
@@ -93,24 +99,25 @@ fn hw_section(r: &mut Report, facts: &Facts) {
         }
     }
     for c in &hw.codecs {
-        let usable = c
+        let can_use = c
             .device_types
             .iter()
-            .filter(|t| hw.devices.iter().any(|d| d.opens && &d.kind == *t))
             .map(String::as_str)
             .collect::<Vec<_>>();
-        let text = format!(
-            "{} decoder can use: {}; usable here: {}",
-            c.codec,
-            list_or_none(
-                &c.device_types
-                    .iter()
-                    .map(String::as_str)
-                    .collect::<Vec<_>>()
+        let (tag, vigil) = match (&c.vigil_device, &c.vigil_error) {
+            (Some(device), _) if hw.enabled => (OK, format!("Vigil decodes on {device}")),
+            (Some(device), _) => (INFO, format!("{device} would work, but it is turned off")),
+            (None, Some(err)) => (INFO, format!("Vigil decodes in software ({err})")),
+            (None, None) => (INFO, "Vigil decodes in software".to_string()),
+        };
+        r.line(
+            tag,
+            &format!(
+                "{} decoder can use: {}; {vigil}",
+                c.codec,
+                list_or_none(&can_use)
             ),
-            list_or_none(&usable)
         );
-        r.line(if usable.is_empty() { INFO } else { OK }, &text);
     }
 }
 

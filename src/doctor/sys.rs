@@ -1,22 +1,20 @@
-//! The doctor's only `unsafe`: FFmpeg's hardware-device API and `statvfs`.
+//! The doctor's only `unsafe`: FFmpeg's hardware-device API.
 //!
-//! Owns: four small wrappers that turn C calls into plain Rust values.
+//! Owns: three small wrappers that turn C calls into plain Rust values.
 //! Must not: hold on to any FFmpeg object after returning (everything created here is
 //! freed here), or grow beyond what the doctor needs.
 //!
 //! Why `unsafe` is needed: ffmpeg-next has no safe wrapper for
-//! `av_hwdevice_iterate_types`, `av_hwdevice_ctx_create` or `avcodec_get_hw_config`,
-//! and std has no call for a file system's free space. Why it is sound is written at
-//! each block. One hazard is handled throughout: FFmpeg's `enum AVHWDeviceType` is a
+//! `av_hwdevice_iterate_types`, `av_hwdevice_ctx_create` or `avcodec_get_hw_config`
+//! (`media::hwaccel` wraps only what decoding needs: the device types Vigil tries).
+//! Why it is sound is written at each block. One hazard is handled throughout: FFmpeg's `enum AVHWDeviceType` is a
 //! C `int` that a newer libavutil may extend, while its Rust binding is a closed Rust
 //! enum, so reading an unknown value into it would be undefined behaviour. The device
 //! type therefore crosses the boundary as a plain `c_int` (own declarations below, same
 //! C symbols, same ABI) and is never stored in the Rust enum.
 #![allow(unsafe_code)]
 
-use std::ffi::{CStr, CString, c_char, c_int};
-use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
+use std::ffi::{CStr, c_char, c_int};
 
 use ffmpeg_next::ffi::{AVBufferRef, AVCodecHWConfig, AVDictionary};
 
@@ -126,28 +124,4 @@ pub fn decoder_hw_device_ids(codec: &ffmpeg_next::Codec) -> Vec<c_int> {
         }
     }
     out
-}
-
-/// Free space on the file system holding `path`: (bytes available to unprivileged
-/// users, total bytes).
-pub fn fs_space(path: &Path) -> std::io::Result<(u64, u64)> {
-    let c_path = CString::new(path.as_os_str().as_bytes())
-        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "NUL in path"))?;
-    let mut st = std::mem::MaybeUninit::<libc::statvfs>::uninit();
-    // SAFETY: `c_path` is a valid NUL-terminated string and `st` points at writable
-    // memory of the right type; statvfs fills all of it on success.
-    let ret = unsafe { libc::statvfs(c_path.as_ptr(), st.as_mut_ptr()) };
-    if ret != 0 {
-        return Err(std::io::Error::last_os_error());
-    }
-    // SAFETY: statvfs returned 0, so it initialised `st`.
-    let st = unsafe { st.assume_init() };
-    // The field widths differ between platforms (u32 on some, u64 on others).
-    #[allow(clippy::useless_conversion)]
-    let (frsize, bavail, blocks) = (
-        u64::from(st.f_frsize),
-        u64::from(st.f_bavail),
-        u64::from(st.f_blocks),
-    );
-    Ok((bavail.saturating_mul(frsize), blocks.saturating_mul(frsize)))
 }

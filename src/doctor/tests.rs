@@ -32,6 +32,7 @@ fn healthy() -> Facts {
             ],
         },
         hardware_decoding: HwFacts {
+            enabled: true,
             devices: vec![HwDevice {
                 kind: "vaapi".into(),
                 opens: false,
@@ -40,6 +41,8 @@ fn healthy() -> Facts {
             codecs: vec![HwCodec {
                 codec: "H.264".into(),
                 device_types: vec!["vaapi".into()],
+                vigil_device: None,
+                vigil_error: Some("vaapi: Input/output error".into()),
             }],
             error: None,
         },
@@ -135,6 +138,33 @@ fn healthy_machine_has_no_findings() {
     );
     assert!(text.contains("OS keyring: not used yet"), "{text}");
     assert!(text.contains("50.0 GiB free of 100.0 GiB"), "{text}");
+    assert!(
+        text.contains(
+            "H.264 decoder can use: vaapi; Vigil decodes in software (vaapi: Input/output error)"
+        ),
+        "{text}"
+    );
+}
+
+#[test]
+fn hardware_decoding_line_says_what_vigil_does() {
+    let mut facts = healthy();
+    facts.hardware_decoding.codecs[0].vigil_device = Some("vaapi".into());
+    facts.hardware_decoding.codecs[0].vigil_error = None;
+    let text = render_text(&facts, &[]);
+    assert!(
+        text.contains("[ok  ] H.264 decoder can use: vaapi; Vigil decodes on vaapi"),
+        "{text}"
+    );
+    facts.hardware_decoding.enabled = false;
+    let text = render_text(&facts, &[]);
+    assert!(
+        text.contains("vaapi would work, but it is turned off"),
+        "{text}"
+    );
+    assert!(text.contains("turned off (--software-decoding"), "{text}");
+    // Hardware decoding is never needed.
+    assert!(evaluate(&facts).is_empty());
 }
 
 #[test]
