@@ -510,7 +510,14 @@ impl Run<'_> {
         }
         self.pending_gap = Some(reason);
         self.paused = Some((Instant::now(), reason));
-        let message = err.to_string();
+        let message = if reason == GapReason::DiskFull {
+            format!(
+                "disk full in {}: recording stopped until space returns ({err})",
+                self.config.storage.display()
+            )
+        } else {
+            err.to_string()
+        };
         self.shared.update(|s| {
             s.state = if reason == GapReason::DiskFull {
                 RecorderState::DiskFull
