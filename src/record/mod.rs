@@ -383,7 +383,9 @@ impl Run<'_> {
             // pre-roll.
             let second_key = self.preroll.iter().skip(1).position(QueuedPacket::is_key);
             let Some(i) = second_key else { break };
-            if self.preroll[i + 1].received_at.elapsed() >= self.config.pre_roll {
+            // The slack covers the time between a trigger and the next packet.
+            let keep = self.config.pre_roll + Duration::from_millis(250);
+            if self.preroll[i + 1].received_at.elapsed() >= keep {
                 self.preroll.drain(..=i);
             } else {
                 break;
