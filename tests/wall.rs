@@ -65,7 +65,12 @@ fn demo_wall_2x2_shows_video_and_matches_snapshot() {
         run_until(&mut harness, Duration::from_secs(30), |app| app
             .live_pictures()
             == 4),
-        "not all four demo cameras became live"
+        "not all four demo cameras became live: {:?}",
+        ["lobby", "yard", "gate", "parking"].map(|id| (
+            harness.state().camera_streams(id),
+            harness.state().shown_size(id),
+            harness.state().site().wall.assignment.clone()
+        ))
     );
     // Paint callbacks need a frame or two after their textures first exist.
     harness.run_steps(3);
@@ -113,4 +118,110 @@ fn layout_keys_switch_layouts_and_fill_tiles() {
     harness.key_press(egui::Key::Num1);
     harness.run_steps(2);
     assert_eq!(harness.state().site().wall.assignment, ["lobby"]);
+}
+
+fn kiosk_demo(layout: &str) -> (Harness<'static, VigilApp>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut site = demo_site(&vigil::assets::demo_dir());
+    site.wall.layout = layout.to_owned();
+    site.wall.assignment.clear();
+    let credentials = CredentialStore::new(&dir.path().join("credentials.toml"));
+    let options = AppOptions {
+        kiosk: true,
+        snapshot_dir: dir.path().join("snapshots"),
+        site_path: None,
+        config_error: None,
+        fixed_clock: Some("12:00:00".to_owned()),
+    };
+    let harness = Harness::builder()
+        .with_size(egui::vec2(800.0, 450.0))
+        .wgpu()
+        .build_eframe(move |cc| VigilApp::new(cc, site, credentials, options));
+    (harness, dir)
+}
+
+/// Centre of tile `i` in a kiosk 2×2 wall of 800×450.
+fn tile_centre(i: usize) -> egui::Pos2 {
+    egui::pos2(
+        200.0 + 400.0 * (i % 2) as f32,
+        112.5 + 225.0 * (i / 2) as f32,
+    )
+}
+
+fn drag(harness: &mut Harness<'_, VigilApp>, from: egui::Pos2, to: egui::Pos2) {
+    harness.hover_at(from);
+    harness.step();
+    harness.drag_at(from);
+    harness.step();
+    for k in 1..=5 {
+        harness.hover_at(from + (to - from) * (k as f32 / 5.0));
+        harness.step();
+    }
+    harness.drop_at(to);
+    harness.step();
+    harness.step();
+}
+
+#[test]
+fn dragging_a_tile_onto_another_swaps_them() {
+    let (mut harness, _dir) = kiosk_demo("2x2");
+    harness.run_steps(2);
+    let before = harness.state().site().wall.assignment.clone();
+    drag(&mut harness, tile_centre(0), tile_centre(3));
+    let after = &harness.state().site().wall.assignment;
+    assert_eq!(after[0], before[3]);
+    assert_eq!(after[3], before[0]);
+    assert_eq!(after[1], before[1]);
+}
+
+#[test]
+fn dragging_a_camera_from_the_list_puts_it_on_a_tile() {
+    use egui_kittest::kittest::Queryable as _;
+    let (mut harness, _dir) = demo_harness("2x2");
+    // Wait for every picture, so picture_rects lists the four tiles in order.
+    assert!(run_until(&mut harness, Duration::from_secs(30), |app| app
+        .live_pictures()
+        == 4));
+    harness.step();
+    // "Entrance" is the demo camera that starts off the wall.
+    assert!(
+        !harness
+            .state()
+            .site()
+            .wall
+            .assignment
+            .contains(&"entrance".to_owned())
+    );
+    let from = harness.get_by_label("Entrance").rect().center();
+    let to = harness.state().picture_rects()[0].center();
+    drag(&mut harness, from, to);
+    assert_eq!(
+        harness.state().site().wall.assignment[0],
+        "entrance",
+        "dragged from {from:?} to {to:?}: {:?}",
+        harness.state().site().wall.assignment
+    );
+}
+
+#[test]
+fn a_broken_site_file_is_shown_in_a_banner() {
+    use egui_kittest::kittest::Queryable as _;
+    let dir = tempfile::tempdir().unwrap();
+    let credentials = CredentialStore::new(&dir.path().join("credentials.toml"));
+    let options = AppOptions {
+        kiosk: false,
+        snapshot_dir: dir.path().into(),
+        site_path: None,
+        config_error: Some("/etc/vigil/site.toml:7:1: unknown field `trasport`".to_owned()),
+        fixed_clock: Some("12:00:00".to_owned()),
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(900.0, 500.0))
+        .wgpu()
+        .build_eframe(move |cc| {
+            VigilApp::new(cc, vigil::config::Site::empty(), credentials, options)
+        });
+    harness.run_steps(2);
+    harness.get_by_label_contains("site.toml:7:1: unknown field `trasport`");
+    harness.get_by_label_contains("will not overwrite it");
 }
