@@ -1,6 +1,7 @@
-//! Hardware decoding through FFmpeg's hwaccel: a device per decoder (VAAPI on Linux,
-//! then CUDA/NVDEC), decoded surfaces downloaded as NV12 planes for the normal upload
-//! path. Any failure falls back to software for that stream.
+//! Hardware decoding through FFmpeg's hwaccel: a device per decoder (VA-API then
+//! CUDA/NVDEC on Linux, D3D11VA/DXVA2 on Windows, VideoToolbox on macOS), decoded
+//! surfaces downloaded as NV12 planes for the normal upload path. Any failure falls
+//! back to software for that stream.
 //!
 //! Owns: the FFI calls hwaccel needs, which ffmpeg-next does not wrap. This is the one
 //! module of the media engine with `unsafe`; each block says why it is sound. Must not:
@@ -26,11 +27,22 @@ pub fn allowed() -> bool {
         && std::env::var("VIGIL_HWACCEL").map_or(true, |v| v != "off")
 }
 
-/// Device types tried, in order.
-const DEVICE_TYPES: [AVHWDeviceType; 2] = [
+/// Device types tried, in order: the platform's own first.
+#[cfg(target_os = "linux")]
+const DEVICE_TYPES: &[AVHWDeviceType] = &[
     AVHWDeviceType::AV_HWDEVICE_TYPE_VAAPI,
     AVHWDeviceType::AV_HWDEVICE_TYPE_CUDA,
 ];
+#[cfg(target_os = "windows")]
+const DEVICE_TYPES: &[AVHWDeviceType] = &[
+    AVHWDeviceType::AV_HWDEVICE_TYPE_D3D11VA,
+    AVHWDeviceType::AV_HWDEVICE_TYPE_DXVA2,
+    AVHWDeviceType::AV_HWDEVICE_TYPE_CUDA,
+];
+#[cfg(target_os = "macos")]
+const DEVICE_TYPES: &[AVHWDeviceType] = &[AVHWDeviceType::AV_HWDEVICE_TYPE_VIDEOTOOLBOX];
+#[cfg(not(any(target_os = "linux", target_os = "windows", target_os = "macos")))]
+const DEVICE_TYPES: &[AVHWDeviceType] = &[];
 
 /// An opened hardware device (a reference-counted FFmpeg buffer).
 pub struct HwDevice {
@@ -81,7 +93,7 @@ pub fn device_type_name(kind: AVHWDeviceType) -> String {
 pub fn open_for(codec: ff::codec::Id) -> Result<(HwDevice, AVPixelFormat), String> {
     let decoder = ff::decoder::find(codec).ok_or("no decoder")?;
     let mut errors = Vec::new();
-    for kind in DEVICE_TYPES {
+    for &kind in DEVICE_TYPES {
         let Some(pix_fmt) = hw_pixel_format(&decoder, kind) else {
             continue;
         };
