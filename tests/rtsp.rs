@@ -127,6 +127,7 @@ fn restarted_server_is_live_again_within_two_seconds() {
             .then(|| back_at.elapsed())
     })
     .expect("stream came back");
+    eprintln!("back to live {back:?} after the server answered again");
     assert!(
         back <= Duration::from_secs(2),
         "back to live after {back:?}"
