@@ -10,24 +10,37 @@ use egui_kittest::{Harness, SnapshotOptions};
 use vigil::config::{CredentialStore, demo_site};
 use vigil::ui::{AppOptions, VigilApp};
 
-fn demo_harness(layout: &str) -> (Harness<'static, VigilApp>, tempfile::TempDir) {
+/// The demo site on `layout`, with panels (or only the wall in kiosk mode) at `size`.
+fn demo_app(
+    layout: &str,
+    kiosk: bool,
+    size: egui::Vec2,
+) -> (Harness<'static, VigilApp>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let mut site = demo_site(&vigil::assets::demo_dir());
     site.wall.layout = layout.to_owned();
     site.wall.assignment.clear();
     let credentials = CredentialStore::new(&dir.path().join("credentials.toml"));
     let options = AppOptions {
-        kiosk: false,
+        kiosk,
         snapshot_dir: dir.path().join("snapshots"),
         site_path: None,
         config_error: None,
         fixed_clock: Some("12:00:00".to_owned()),
     };
     let harness = Harness::builder()
-        .with_size(egui::vec2(1024.0, 640.0))
+        .with_size(size)
         .wgpu()
         .build_eframe(move |cc| VigilApp::new(cc, site, credentials, options));
     (harness, dir)
+}
+
+fn demo_harness(layout: &str) -> (Harness<'static, VigilApp>, tempfile::TempDir) {
+    demo_app(layout, false, egui::vec2(1024.0, 640.0))
+}
+
+fn kiosk_demo(layout: &str) -> (Harness<'static, VigilApp>, tempfile::TempDir) {
+    demo_app(layout, true, egui::vec2(800.0, 450.0))
 }
 
 fn run_until(
@@ -118,26 +131,6 @@ fn layout_keys_switch_layouts_and_fill_tiles() {
     harness.key_press(egui::Key::Num1);
     harness.run_steps(2);
     assert_eq!(harness.state().site().wall.assignment, ["lobby"]);
-}
-
-fn kiosk_demo(layout: &str) -> (Harness<'static, VigilApp>, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut site = demo_site(&vigil::assets::demo_dir());
-    site.wall.layout = layout.to_owned();
-    site.wall.assignment.clear();
-    let credentials = CredentialStore::new(&dir.path().join("credentials.toml"));
-    let options = AppOptions {
-        kiosk: true,
-        snapshot_dir: dir.path().join("snapshots"),
-        site_path: None,
-        config_error: None,
-        fixed_clock: Some("12:00:00".to_owned()),
-    };
-    let harness = Harness::builder()
-        .with_size(egui::vec2(800.0, 450.0))
-        .wgpu()
-        .build_eframe(move |cc| VigilApp::new(cc, site, credentials, options));
-    (harness, dir)
 }
 
 /// Centre of tile `i` in a kiosk 2×2 wall of 800×450.
