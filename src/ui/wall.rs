@@ -322,7 +322,7 @@ fn overlay_ui(
             Color32::from_gray(230),
         );
         let text_rect = Align2::RIGHT_BOTTOM
-            .anchor_size(rect.right_bottom() + vec2(-pad, -pad), galley.size())
+            .anchor_size(rect.right_bottom() + vec2(-pad, -pad - 24.0), galley.size())
             .expand(3.0);
         painter.rect_filled(text_rect, 3.0, shadow);
         painter.galley(
