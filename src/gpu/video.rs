@@ -40,7 +40,6 @@ pub struct VideoRenderer {
     sampler: wgpu::Sampler,
     srgb_target: bool,
     tiles: HashMap<VideoKey, TileTextures>,
-    uploads: u64,
 }
 
 impl VideoRenderer {
@@ -157,7 +156,6 @@ impl VideoRenderer {
             sampler,
             srgb_target: target_format.is_srgb(),
             tiles: HashMap::new(),
-            uploads: 0,
         }
     }
 
@@ -215,7 +213,6 @@ impl VideoRenderer {
         }
         tile.colour = frame.colour;
         tile.last_seq = frame.seq;
-        self.uploads += 1;
     }
 
     fn create_tile(&self, device: &wgpu::Device, frame: &VideoFrame) -> TileTextures {
@@ -311,24 +308,9 @@ impl VideoRenderer {
         }
     }
 
-    /// True when `key` has a picture to draw.
-    pub fn has_picture(&self, key: VideoKey) -> bool {
-        self.tiles.contains_key(&key)
-    }
-
     /// Frees the textures of `key`.
     pub fn forget(&mut self, key: VideoKey) {
         self.tiles.remove(&key);
-    }
-
-    /// Keys with textures, for cleanup.
-    pub fn keys(&self) -> Vec<VideoKey> {
-        self.tiles.keys().copied().collect()
-    }
-
-    /// How many frames were uploaded since start (for the stats line and tests).
-    pub fn upload_count(&self) -> u64 {
-        self.uploads
     }
 }
 

@@ -152,11 +152,6 @@ impl Engine {
         self.ingests.get(key).map(|i| &i.shared)
     }
 
-    /// True when `key` is being decoded.
-    pub fn is_decoding(&self, key: &StreamKey) -> bool {
-        self.decoders.contains_key(key)
-    }
-
     /// Stops decoding `key`; its connection stays for the grace period.
     pub fn stop_decoder(&mut self, key: &StreamKey) {
         if let Some(entry) = self.decoders.remove(key) {
@@ -227,11 +222,6 @@ impl Engine {
         self.ingests.len()
             + self.decoders.len()
             + self.stopping.iter().filter(|t| !t.is_finished()).count()
-    }
-
-    /// Streams connected, decoded or not.
-    pub fn ingest_keys(&self) -> Vec<StreamKey> {
-        self.ingests.keys().cloned().collect()
     }
 
     fn reap(&mut self) {

@@ -166,11 +166,6 @@ impl IngestShared {
             .retain(|q| !Arc::ptr_eq(q, queue));
     }
 
-    /// Number of decoders attached.
-    pub fn subscriber_count(&self) -> usize {
-        self.lock_fanout().subscribers.len()
-    }
-
     /// True when a keyframe and what follows it are cached.
     pub fn has_cached_keyframe(&self) -> bool {
         self.lock_fanout().gop_valid
