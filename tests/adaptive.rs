@@ -10,23 +10,14 @@ use std::time::{Duration, Instant};
 
 use common::{RtspServer, no_notify, wait_for, wait_live};
 use egui_kittest::Harness;
-use vigil::config::{CameraConfig, CredentialStore, Site, SubstreamConfig, Transport};
+use vigil::config::{CameraConfig, CredentialStore, Site, SubstreamConfig};
 use vigil::media::{Engine, StreamSpec, Timeouts};
 use vigil::redact::parse_source;
 use vigil::ui::{AppOptions, VigilApp};
 
 fn camera(server: &RtspServer) -> CameraConfig {
     CameraConfig {
-        id: "cam".into(),
-        name: "Camera".into(),
-        source: server.url("main"),
-        transport: Transport::Tcp,
-        username: None,
         loop_file: false,
-        enabled: true,
-        width: None,
-        height: None,
-        fps: None,
         substreams: vec![SubstreamConfig {
             name: "sub".into(),
             source: server.url("sub"),
@@ -34,7 +25,7 @@ fn camera(server: &RtspServer) -> CameraConfig {
             height: None,
             fps: None,
         }],
-        priority: 0,
+        ..CameraConfig::new("cam", "Camera", server.url("main"))
     }
 }
 

@@ -7,7 +7,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
-use vigil::config::{CameraConfig, CredentialStore, Site, Transport};
+use vigil::config::{CameraConfig, CredentialStore, Site};
 use vigil::ui::{AppOptions, VigilApp};
 
 const CAMERAS: usize = 13; // the 1+12 layout
@@ -54,20 +54,11 @@ fn overload_degrades_small_tiles_first_and_ui_stays_responsive() {
     let clip = heavy_clip(dir.path());
     let mut site = Site::empty();
     for i in 0..CAMERAS {
-        site.cameras.push(CameraConfig {
-            id: format!("c{i:02}"),
-            name: format!("Camera {i}"),
-            source: clip.to_string_lossy().into_owned(),
-            transport: Transport::Tcp,
-            username: None,
-            loop_file: true,
-            enabled: true,
-            width: None,
-            height: None,
-            fps: None,
-            substreams: Vec::new(),
-            priority: 0,
-        });
+        site.cameras.push(CameraConfig::new(
+            format!("c{i:02}"),
+            format!("Camera {i}"),
+            clip.to_string_lossy(),
+        ));
     }
     site.wall.layout = "1+12".into();
     site.wall.assignment = site.cameras.iter().map(|c| c.id.clone()).collect();

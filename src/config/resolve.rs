@@ -124,26 +124,14 @@ pub fn resolve_site(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::site::{CameraConfig, Transport};
+    use crate::config::site::CameraConfig;
     use std::fs;
 
     const DEMO: &str = "/opt/vigil/demo";
 
     fn add_camera(site: &mut Site) {
-        site.cameras.push(CameraConfig {
-            id: "new".into(),
-            name: "New".into(),
-            source: "rtsp://10.0.0.9/s".into(),
-            transport: Transport::Tcp,
-            username: None,
-            loop_file: true,
-            enabled: true,
-            width: None,
-            height: None,
-            fps: None,
-            substreams: Vec::new(),
-            priority: 0,
-        });
+        site.cameras
+            .push(CameraConfig::new("new", "New", "rtsp://10.0.0.9/s"));
     }
 
     #[test]

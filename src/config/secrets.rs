@@ -318,18 +318,8 @@ mod tests {
     fn for_camera_fills_username_from_site() {
         let mut store = CredentialStore::new(Path::new("/nonexistent/c.toml"));
         let mut cam = CameraConfig {
-            id: "cam-without-env-override-test".into(),
-            name: "x".into(),
-            source: "rtsp://h/s".into(),
-            transport: Default::default(),
             username: Some("site-user".into()),
-            loop_file: true,
-            enabled: true,
-            width: None,
-            height: None,
-            fps: None,
-            substreams: Vec::new(),
-            priority: 0,
+            ..CameraConfig::new("cam-without-env-override-test", "x", "rtsp://h/s")
         };
         assert_eq!(store.for_camera(&cam), Some(creds("site-user", "")));
         store.set(&cam.id, creds("", "pw"));

@@ -74,6 +74,27 @@ pub struct CameraConfig {
     pub priority: i32,
 }
 
+impl CameraConfig {
+    /// A camera with the defaults the site file would give it: TCP, looping files,
+    /// enabled, sizes unknown, no sub-streams, normal priority.
+    pub fn new(id: impl Into<String>, name: impl Into<String>, source: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            name: name.into(),
+            source: source.into(),
+            transport: Transport::default(),
+            username: None,
+            loop_file: true,
+            enabled: true,
+            width: None,
+            height: None,
+            fps: None,
+            substreams: Vec::new(),
+            priority: 0,
+        }
+    }
+}
+
 /// A camera's extra stream (sub-stream, third stream).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -268,21 +289,14 @@ pub fn demo_site(demo_dir: &Path) -> Site {
     let cameras = DEMO_CAMERAS
         .iter()
         .map(|(id, name)| CameraConfig {
-            id: (*id).to_string(),
-            name: (*name).to_string(),
-            source: demo_dir
-                .join(format!("{id}.mp4"))
-                .to_string_lossy()
-                .into_owned(),
-            transport: Transport::Tcp,
-            username: None,
-            loop_file: true,
-            enabled: true,
             width: Some(640),
             height: Some(360),
             fps: Some(25),
-            substreams: Vec::new(),
-            priority: 0,
+            ..CameraConfig::new(
+                *id,
+                *name,
+                demo_dir.join(format!("{id}.mp4")).to_string_lossy(),
+            )
         })
         .collect();
     Site {

@@ -303,24 +303,11 @@ pub fn validate_site(site: &Site) -> Vec<Issue> {
 mod tests {
     use super::*;
     use crate::config::site::{
-        CameraConfig, CustomLayout, CustomLayoutKind, TileConfig, Transport, demo_site,
+        CameraConfig, CustomLayout, CustomLayoutKind, TileConfig, demo_site,
     };
 
     fn cam(id: &str, source: &str) -> CameraConfig {
-        CameraConfig {
-            id: id.into(),
-            name: id.to_uppercase(),
-            source: source.into(),
-            transport: Transport::Tcp,
-            username: None,
-            loop_file: true,
-            enabled: true,
-            width: None,
-            height: None,
-            fps: None,
-            substreams: Vec::new(),
-            priority: 0,
-        }
+        CameraConfig::new(id, id.to_uppercase(), source)
     }
 
     fn tile(col: u32, row: u32, w: u32, h: u32, camera: Option<&str>) -> TileConfig {

@@ -123,18 +123,15 @@ mod tests {
         let mut site = demo_site(Path::new("/srv/demo"));
         site.name = "Main \"site\" ü".into();
         site.cameras.push(CameraConfig {
-            id: "cam_7".into(),
-            name: "Back door".into(),
-            source: "rtsp://[fe80::1]:554/Streaming/Channels/101?a=b".into(),
             transport: Transport::Udp,
             username: Some("admin".into()),
             loop_file: false,
             enabled: false,
-            width: None,
-            height: None,
-            fps: None,
-            substreams: Vec::new(),
-            priority: 0,
+            ..CameraConfig::new(
+                "cam_7",
+                "Back door",
+                "rtsp://[fe80::1]:554/Streaming/Channels/101?a=b",
+            )
         });
         site.layouts.push(CustomLayout {
             name: "Entrance".into(),
