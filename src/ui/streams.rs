@@ -102,8 +102,13 @@ impl Meter {
     }
 }
 
+/// A camera's worker specs (main stream first), or why it cannot start.
+type CameraSpecs = Result<Arc<[StreamSpec]>, Failure>;
+
 #[derive(Default)]
 struct CameraStreams {
+    /// The worker specs built for this configuration (rebuilt only when it changes).
+    specs: Option<(CameraConfig, CameraSpecs)>,
     active: Option<StreamKey>,
     pending: Option<StreamKey>,
     refused: Option<Failure>,
@@ -177,6 +182,26 @@ impl WallStreams {
         }
     }
 
+    /// `specs_for(camera)`, built once per configuration instead of every UI frame.
+    fn cached_specs(
+        &mut self,
+        camera: &CameraConfig,
+        credentials: &CredentialStore,
+    ) -> Result<Arc<[StreamSpec]>, Failure> {
+        if let Some(CameraStreams {
+            specs: Some((config, specs)),
+            ..
+        }) = self.cameras.get(&camera.id)
+            && config == camera
+        {
+            return specs.clone();
+        }
+        let specs = specs_for(camera, credentials).map(Arc::from);
+        self.cameras.entry(camera.id.clone()).or_default().specs =
+            Some((camera.clone(), specs.clone()));
+        specs
+    }
+
     /// The options a camera offers, with resolutions from the site file, or better,
     /// from a live connection.
     fn options(&mut self, camera: &CameraConfig) -> Vec<StreamOption> {
@@ -234,7 +259,7 @@ impl WallStreams {
         let mut budget_inputs = Vec::new();
         for need in needs {
             let camera = need.camera;
-            let specs = match specs_for(camera, credentials) {
+            let specs = match self.cached_specs(camera, credentials) {
                 Ok(specs) => specs,
                 Err(failure) => {
                     self.engine.stop_camera(&camera.id);
