@@ -161,6 +161,14 @@ fn span_of(root: &DeValue<'_>, locator: Locator) -> Option<Range<usize>> {
             Some(elem(l.get_ref(), "tiles", tile).map_or_else(|| l.span(), Spanned::span))
         }
         Locator::Wall(key) => root.get("wall").map(|w| field_or_item(w, key)),
+        Locator::Storage(key) => root.get("storage").map(|w| field_or_item(w, key)),
+        Locator::Recording { index, key } => {
+            let camera = elem(root, "cameras", index)?;
+            Some(match camera.get_ref().get("recording") {
+                Some(rec) => field_or_item(rec, key),
+                None => camera.span(),
+            })
+        }
         Locator::WallAssignment(index) => {
             elem(root.get("wall")?.get_ref(), "assignment", index).map(Spanned::span)
         }

@@ -22,12 +22,17 @@ pub use layout::{
     is_builtin_layout_name, layout_by_name,
 };
 pub use load::{MAX_SITE_FILE_BYTES, load_site, parse_site};
-pub use paths::{AppPaths, CONFIG_DIR_ENV, CREDENTIALS_FILE_NAME, DATA_DIR_ENV, SITE_FILE_NAME};
+pub use paths::{
+    AppPaths, CONFIG_DIR_ENV, CREDENTIALS_FILE_NAME, DATA_DIR_ENV, DEMO_RECORDINGS_DIR_NAME,
+    RECORDINGS_DIR_NAME, SITE_FILE_NAME,
+};
 pub use resolve::{ResolvedSite, SiteSource, resolve_site};
 pub use secrets::{CREDENTIALS_FILE_MODE, CredentialStore, password_env_var};
 pub use site::{
-    CURRENT_SCHEMA_VERSION, CameraConfig, CustomLayout, CustomLayoutKind, DEFAULT_SITE_NAME,
-    DEFAULT_WALL_LAYOUT, Site, SubstreamConfig, TileConfig, Transport, WallConfig, demo_site,
+    CURRENT_SCHEMA_VERSION, CameraConfig, CustomLayout, CustomLayoutKind, DEFAULT_POST_ROLL_S,
+    DEFAULT_PRE_ROLL_S, DEFAULT_SITE_NAME, DEFAULT_WALL_LAYOUT, DEMO_MAX_AGE_DAYS, RecordingConfig,
+    RecordingMode, Site, StorageConfig, SubstreamConfig, TileConfig, Transport, WallConfig,
+    demo_site,
 };
 pub use validate::{Issue, Locator, is_valid_camera_id, validate_site};
 pub use write::{SITE_FILE_MODE, save_site_atomic, site_to_toml, write_atomic};

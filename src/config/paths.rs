@@ -1,7 +1,8 @@
 //! Where Vigil keeps its files: configuration, data and logs.
 //!
 //! Owns: [`AppPaths`], resolved from the platform's conventions
-//! (`directories::ProjectDirs`) with `VIGIL_CONFIG_DIR` / `VIGIL_DATA_DIR` overrides.
+//! (`directories::ProjectDirs`) with `VIGIL_CONFIG_DIR` / `VIGIL_DATA_DIR` overrides,
+//! and which storage folder a site records into.
 //! Must not: create directories or read files; callers do that when they need to.
 
 use std::ffi::OsString;
@@ -10,6 +11,8 @@ use std::path::PathBuf;
 use directories::ProjectDirs;
 
 use super::error::ConfigError;
+use super::resolve::SiteSource;
+use super::site::Site;
 
 /// Overrides the configuration directory (site file, credentials).
 pub const CONFIG_DIR_ENV: &str = "VIGIL_CONFIG_DIR";
@@ -19,6 +22,10 @@ pub const DATA_DIR_ENV: &str = "VIGIL_DATA_DIR";
 pub const SITE_FILE_NAME: &str = "site.toml";
 /// File name of the credential store inside the configuration directory.
 pub const CREDENTIALS_FILE_NAME: &str = "credentials.toml";
+/// Default storage folder of a site's recordings, inside the data directory.
+pub const RECORDINGS_DIR_NAME: &str = "recordings";
+/// Storage folder of the demo site's recordings, inside the data directory.
+pub const DEMO_RECORDINGS_DIR_NAME: &str = "demo-recordings";
 
 /// Vigil's directories.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,6 +82,33 @@ impl AppPaths {
     pub fn credentials_file(&self) -> PathBuf {
         self.config_dir.join(CREDENTIALS_FILE_NAME)
     }
+
+    /// `<data_dir>/recordings`: where a site file's cameras record unless its
+    /// `[storage] path` says otherwise.
+    pub fn recordings_dir(&self) -> PathBuf {
+        self.data_dir.join(RECORDINGS_DIR_NAME)
+    }
+
+    /// `<data_dir>/demo-recordings`: the built-in demo site's own archive, never shared
+    /// with a real site's recordings.
+    pub fn demo_recordings_dir(&self) -> PathBuf {
+        self.data_dir.join(DEMO_RECORDINGS_DIR_NAME)
+    }
+
+    /// The storage folder of the site the app runs: the demo site (`--demo`, or no
+    /// site file yet) always records into [`Self::demo_recordings_dir`]; a site file's
+    /// cameras into its `[storage] path`, else [`Self::recordings_dir`].
+    pub fn storage_dir(&self, source: &SiteSource, site: &Site) -> PathBuf {
+        match source {
+            SiteSource::Demo => self.demo_recordings_dir(),
+            SiteSource::File(_) => site
+                .storage
+                .as_ref()
+                .and_then(|s| s.path.as_deref())
+                .filter(|p| !p.is_empty())
+                .map_or_else(|| self.recordings_dir(), PathBuf::from),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -96,6 +130,36 @@ mod tests {
         assert_eq!(
             paths.credentials_file(),
             PathBuf::from("/tmp/cfg/credentials.toml")
+        );
+    }
+
+    #[test]
+    fn storage_dir_keeps_the_demo_apart() {
+        let paths = AppPaths::resolve(|name| match name {
+            CONFIG_DIR_ENV => Some("/c".into()),
+            DATA_DIR_ENV => Some("/d".into()),
+            _ => None,
+        })
+        .expect("paths");
+        let mut site = crate::config::demo_site(std::path::Path::new("/demo"));
+        let file = SiteSource::File("/c/site.toml".into());
+        assert_eq!(
+            paths.storage_dir(&SiteSource::Demo, &site),
+            PathBuf::from("/d/demo-recordings")
+        );
+        assert_eq!(
+            paths.storage_dir(&file, &site),
+            PathBuf::from("/d/recordings")
+        );
+        site.storage = Some(crate::config::StorageConfig {
+            path: Some("/srv/vigil".into()),
+            quota_gb: None,
+        });
+        assert_eq!(paths.storage_dir(&file, &site), PathBuf::from("/srv/vigil"));
+        // Even a demo site that names a folder records into the demo folder.
+        assert_eq!(
+            paths.storage_dir(&SiteSource::Demo, &site),
+            PathBuf::from("/d/demo-recordings")
         );
     }
 

@@ -1,7 +1,7 @@
 //! The site file's schema: what a `site.toml` may contain, with serde defaults.
 //!
-//! Owns: the plain data types of the site (cameras, custom layouts, the wall) and the
-//! built-in demo site. Must not: do I/O, validate meaning (see `validate.rs`) or hold
+//! Owns: the plain data types of the site (cameras, custom layouts, the wall, where and
+//! how cameras record) and the built-in demo site. Must not: do I/O, validate meaning (see `validate.rs`) or hold
 //! a password: credentials live in the credential store (`secrets.rs`).
 
 use std::path::Path;
@@ -18,7 +18,10 @@ pub const DEFAULT_SITE_NAME: &str = "Site";
 pub const DEFAULT_WALL_LAYOUT: &str = "2x2";
 
 /// A whole site: its cameras, custom layouts and what the wall shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// `PartialEq` only: the recording settings hold numbers of seconds, days and gigabytes
+/// as `f64`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Site {
     /// Schema version of the file; always written.
@@ -35,10 +38,93 @@ pub struct Site {
     /// The live wall.
     #[serde(default)]
     pub wall: WallConfig,
+    /// Where recordings go and how much room they may take (`[storage]`); absent: the
+    /// data directory's `recordings` folder, no quota (only the free-space reserve).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<StorageConfig>,
+}
+
+/// Where recordings are kept (`[storage]`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageConfig {
+    /// Storage folder (absolute); absent: `<data dir>/recordings`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// All cameras' recordings together may use at most this many gigabytes
+    /// (10^9 bytes); the oldest unbookmarked footage is deleted first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota_gb: Option<f64>,
+}
+
+impl StorageConfig {
+    /// The quota in bytes, if any (a valid site has a finite, positive quota).
+    pub fn quota_bytes(&self) -> Option<u64> {
+        #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+        self.quota_gb
+            .filter(|gb| gb.is_finite() && *gb > 0.0)
+            .map(|gb| (gb * 1e9).min(u64::MAX as f64) as u64)
+    }
+}
+
+/// When a camera records (`[cameras.recording] mode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordingMode {
+    /// Not recorded.
+    Off,
+    /// Always recorded (the default once a `[cameras.recording]` table exists).
+    #[default]
+    Continuous,
+    /// Only around events, from `pre_roll_s` before to `post_roll_s` after.
+    Events,
+}
+
+/// Default pre-roll of events mode, in seconds.
+pub const DEFAULT_PRE_ROLL_S: f64 = 5.0;
+/// Default post-roll of events mode, in seconds.
+pub const DEFAULT_POST_ROLL_S: f64 = 10.0;
+
+/// How one camera records (`[cameras.recording]`); a camera without it does not record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RecordingConfig {
+    /// `"off"`, `"continuous"` or `"events"`.
+    #[serde(default)]
+    pub mode: RecordingMode,
+    /// Footage older than this many days is deleted (bookmarked footage is kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age_days: Option<f64>,
+    /// Events mode: seconds kept before a trigger.
+    #[serde(default = "default_pre_roll_s")]
+    pub pre_roll_s: f64,
+    /// Events mode: seconds recorded after an event ends.
+    #[serde(default = "default_post_roll_s")]
+    pub post_roll_s: f64,
+}
+
+impl RecordingConfig {
+    /// Settings with the site file's defaults for `mode`.
+    pub fn new(mode: RecordingMode) -> Self {
+        Self {
+            mode,
+            max_age_days: None,
+            pre_roll_s: DEFAULT_PRE_ROLL_S,
+            post_roll_s: DEFAULT_POST_ROLL_S,
+        }
+    }
+}
+
+fn default_pre_roll_s() -> f64 {
+    DEFAULT_PRE_ROLL_S
+}
+
+fn default_post_roll_s() -> f64 {
+    DEFAULT_POST_ROLL_S
 }
 
 /// One camera or file source.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct CameraConfig {
     /// Stable identifier, `[A-Za-z0-9_-]{1,64}`, unique within the site.
@@ -72,6 +158,9 @@ pub struct CameraConfig {
     /// Higher keeps full frame rate longer when the machine is overloaded.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub priority: i32,
+    /// Recording settings (`[cameras.recording]`); absent: not recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recording: Option<RecordingConfig>,
 }
 
 impl CameraConfig {
@@ -91,7 +180,15 @@ impl CameraConfig {
             fps: None,
             substreams: Vec::new(),
             priority: 0,
+            recording: None,
         }
+    }
+
+    /// How the camera records; `Off` without a `[cameras.recording]` table.
+    pub fn recording_mode(&self) -> RecordingMode {
+        self.recording
+            .as_ref()
+            .map_or(RecordingMode::Off, |r| r.mode)
     }
 }
 
@@ -234,6 +331,7 @@ impl Site {
             cameras: Vec::new(),
             layouts: Vec::new(),
             wall: WallConfig::default(),
+            storage: None,
         }
     }
 
@@ -284,7 +382,13 @@ const DEMO_CAMERAS: [(&str, &str); 7] = [
 /// in the camera list to be dragged in.
 const DEMO_ON_WALL: usize = 6;
 
-/// The demo site: seven looping file cameras `<demo_dir>/<id>.mp4`, six of them on a 1+5 wall.
+/// How long the demo site keeps its footage, in days.
+pub const DEMO_MAX_AGE_DAYS: f64 = 1.0;
+
+/// The demo site: seven looping file cameras `<demo_dir>/<id>.mp4`, six of them on a 1+5
+/// wall, all recorded continuously and kept for [`DEMO_MAX_AGE_DAYS`]. It names no
+/// storage folder: the app records it into `AppPaths::demo_recordings_dir`, apart from
+/// any real site's recordings (see `AppPaths::storage_dir`).
 pub fn demo_site(demo_dir: &Path) -> Site {
     let cameras = DEMO_CAMERAS
         .iter()
@@ -292,6 +396,10 @@ pub fn demo_site(demo_dir: &Path) -> Site {
             width: Some(640),
             height: Some(360),
             fps: Some(25),
+            recording: Some(RecordingConfig {
+                max_age_days: Some(DEMO_MAX_AGE_DAYS),
+                ..RecordingConfig::new(RecordingMode::Continuous)
+            }),
             ..CameraConfig::new(
                 *id,
                 *name,
@@ -313,6 +421,7 @@ pub fn demo_site(demo_dir: &Path) -> Site {
                 .collect(),
             show_stats: false,
         },
+        storage: None,
     }
 }
 

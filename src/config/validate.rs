@@ -18,6 +18,10 @@ pub const MAX_NAME_CHARS: usize = 100;
 pub const MAX_LAYOUT_NAME_CHARS: usize = 64;
 /// Largest custom layout grid side.
 pub const MAX_GRID_SIDE: u32 = 8;
+/// Longest pre-roll, in seconds (it is kept in memory).
+pub const MAX_PRE_ROLL_S: f64 = 120.0;
+/// Longest post-roll, in seconds.
+pub const MAX_POST_ROLL_S: f64 = 3600.0;
 
 /// Which part of the site file an issue is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +51,15 @@ pub enum Locator {
     },
     /// A key of `[wall]`.
     Wall(&'static str),
+    /// A key of `[storage]`.
+    Storage(&'static str),
+    /// A key of `cameras[index].recording`.
+    Recording {
+        /// Camera position in the file (0-based).
+        index: usize,
+        /// TOML key.
+        key: &'static str,
+    },
     /// `wall.assignment[index]`.
     WallAssignment(usize),
 }
@@ -180,6 +193,63 @@ pub fn validate_site(site: &Site) -> Vec<Issue> {
             push(
                 at("username"),
                 format!("{who}: username must be non-empty and without control characters"),
+            );
+        }
+        if let Some(rec) = &cam.recording {
+            let at = |key| Locator::Recording { index, key };
+            if let Some(days) = rec.max_age_days
+                && !(days.is_finite() && days > 0.0)
+            {
+                push(
+                    at("max_age_days"),
+                    format!(
+                        "{who}: recording.max_age_days must be a number of days above 0 (it is {days})"
+                    ),
+                );
+            }
+            for (key, value, max) in [
+                ("pre_roll_s", rec.pre_roll_s, MAX_PRE_ROLL_S),
+                ("post_roll_s", rec.post_roll_s, MAX_POST_ROLL_S),
+            ] {
+                if !(value.is_finite() && (0.0..=max).contains(&value)) {
+                    push(
+                        at(key),
+                        format!(
+                            "{who}: recording.{key} must be 0 to {max} seconds (it is {value})"
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    if let Some(storage) = &site.storage {
+        if let Some(path) = &storage.path {
+            if path.trim().is_empty() {
+                push(
+                    Locator::Storage("path"),
+                    "storage: path is empty; remove it to record into the data directory, or name a folder".to_owned(),
+                );
+            } else if !std::path::Path::new(path).is_absolute() {
+                push(
+                    Locator::Storage("path"),
+                    format!("storage: path {} must be absolute (start with /)", q(path)),
+                );
+            } else if path.chars().any(char::is_control) {
+                push(
+                    Locator::Storage("path"),
+                    format!("storage: path {} contains a control character", q(path)),
+                );
+            }
+        }
+        if let Some(gb) = storage.quota_gb
+            && !(gb.is_finite() && gb > 0.0)
+        {
+            push(
+                Locator::Storage("quota_gb"),
+                format!(
+                    "storage: quota_gb must be a number of gigabytes above 0 (it is {gb}); remove it for no quota"
+                ),
             );
         }
     }
@@ -496,6 +566,74 @@ mod tests {
         );
         assert!(issues[0].message.ends_with("custom layouts: `Entrance`"));
         assert_eq!(issues[1].locator, Locator::WallAssignment(0));
+    }
+
+    #[test]
+    fn recording_settings() {
+        use crate::config::site::{RecordingConfig, RecordingMode, StorageConfig};
+        let mut site = Site::empty();
+        site.cameras = vec![cam("a", "x.mp4"), cam("b", "y.mp4")];
+        site.cameras[0].recording = Some(RecordingConfig::new(RecordingMode::Events));
+        site.storage = Some(StorageConfig {
+            path: Some("/srv/vigil".into()),
+            quota_gb: Some(0.5),
+        });
+        assert!(
+            validate_site(&site).is_empty(),
+            "{:?}",
+            validate_site(&site)
+        );
+        site.cameras[1].recording = Some(RecordingConfig {
+            max_age_days: Some(0.0),
+            pre_roll_s: -1.0,
+            post_roll_s: f64::NAN,
+            ..RecordingConfig::new(RecordingMode::Continuous)
+        });
+        site.storage = Some(StorageConfig {
+            path: Some("recordings".into()),
+            quota_gb: Some(f64::INFINITY),
+        });
+        let issues = validate_site(&site);
+        let keys: Vec<Locator> = issues.iter().map(|i| i.locator).collect();
+        assert_eq!(
+            keys,
+            [
+                Locator::Recording {
+                    index: 1,
+                    key: "max_age_days"
+                },
+                Locator::Recording {
+                    index: 1,
+                    key: "pre_roll_s"
+                },
+                Locator::Recording {
+                    index: 1,
+                    key: "post_roll_s"
+                },
+                Locator::Storage("path"),
+                Locator::Storage("quota_gb"),
+            ]
+        );
+        assert_eq!(
+            issues[1].message,
+            "camera `b`: recording.pre_roll_s must be 0 to 120 seconds (it is -1)"
+        );
+        assert!(
+            issues[3].message.contains("must be absolute"),
+            "{}",
+            issues[3].message
+        );
+        site.storage = Some(StorageConfig {
+            path: Some("  ".into()),
+            quota_gb: None,
+        });
+        site.cameras[1].recording = None;
+        assert_eq!(
+            messages(&site),
+            [
+                "storage: path is empty; remove it to record into the data directory, or name a folder"
+            ]
+        );
     }
 
     #[test]

@@ -107,7 +107,8 @@ mod tests {
     use super::*;
     use crate::config::load::load_site;
     use crate::config::site::{
-        CameraConfig, CustomLayout, CustomLayoutKind, TileConfig, Transport, demo_site,
+        CameraConfig, CustomLayout, CustomLayoutKind, RecordingConfig, RecordingMode,
+        StorageConfig, TileConfig, Transport, demo_site,
     };
 
     fn dir_entries(dir: &Path) -> Vec<String> {
@@ -158,6 +159,17 @@ mod tests {
         site.wall.layout = "Entrance".into();
         site.wall.assignment = vec!["cam_7".into(), String::new()];
         site.wall.show_stats = true;
+        site.cameras[1].recording = Some(RecordingConfig {
+            max_age_days: Some(7.5),
+            pre_roll_s: 2.5,
+            post_roll_s: 30.0,
+            ..RecordingConfig::new(RecordingMode::Events)
+        });
+        site.cameras[2].recording = Some(RecordingConfig::new(RecordingMode::Off));
+        site.storage = Some(StorageConfig {
+            path: Some("/srv/vigil archive".into()),
+            quota_gb: Some(0.25),
+        });
         site
     }
 
@@ -170,6 +182,14 @@ mod tests {
         assert_eq!(load_site(&path).expect("load"), site);
         let text = fs::read_to_string(&path).expect("read");
         assert!(text.starts_with("schema_version = 1\n"), "{text}");
+        assert!(
+            text.contains("[storage]") && text.contains("[cameras.recording]"),
+            "{text}"
+        );
+        assert!(text.contains("mode = \"events\""), "{text}");
+        // A camera without settings writes no recording table.
+        let demo_text = site_to_toml(&Site::empty()).expect("toml");
+        assert!(!demo_text.contains("recording") && !demo_text.contains("storage"));
         // Saving again over an existing file works and leaves only the file.
         save_site_atomic(&path, &Site::empty()).expect("save again");
         assert_eq!(load_site(&path).expect("load"), Site::empty());

@@ -297,3 +297,105 @@ fn every_issue_is_reported() {
     let lines: Vec<_> = issues.iter().map(|i| i.location.map(|l| l.line)).collect();
     assert_eq!(lines, [Some(19), Some(32), Some(33)]);
 }
+
+const RECORDING_EXAMPLE: &str = r#"schema_version = 1
+
+[storage]
+path = "/srv/vigil"
+quota_gb = 500.0
+
+[[cameras]]
+id = "lobby"
+name = "Lobby"
+source = "rtsp://10.0.0.5/s"
+
+[cameras.recording]
+mode = "continuous"
+max_age_days = 30
+
+[[cameras]]
+id = "gate"
+name = "Gate"
+source = "/srv/demo/gate.mp4"
+
+[cameras.recording]
+mode = "events"
+pre_roll_s = 5
+post_roll_s = 10
+
+[[cameras]]
+id = "yard"
+name = "Yard"
+source = "/srv/demo/yard.mp4"
+"#;
+
+#[test]
+fn recording_settings_load_with_defaults() {
+    use crate::config::{RecordingMode, StorageConfig};
+    let site = parse_site(&path(), RECORDING_EXAMPLE).expect("valid");
+    assert_eq!(
+        site.storage,
+        Some(StorageConfig {
+            path: Some("/srv/vigil".into()),
+            quota_gb: Some(500.0),
+        })
+    );
+    assert_eq!(
+        site.storage.as_ref().and_then(StorageConfig::quota_bytes),
+        Some(500_000_000_000)
+    );
+    let lobby = site.cameras[0].recording.as_ref().expect("lobby records");
+    assert_eq!(lobby.mode, RecordingMode::Continuous);
+    assert_eq!(lobby.max_age_days, Some(30.0));
+    assert_eq!((lobby.pre_roll_s, lobby.post_roll_s), (5.0, 10.0));
+    assert_eq!(site.cameras[1].recording_mode(), RecordingMode::Events);
+    // No table: not recorded.
+    assert_eq!(site.cameras[2].recording, None);
+    assert_eq!(site.cameras[2].recording_mode(), RecordingMode::Off);
+    // A table without a mode records continuously.
+    let text = "schema_version = 1\n[[cameras]]\nid = \"a\"\nname = \"A\"\nsource = \"a.mp4\"\n[cameras.recording]\nmax_age_days = 2\n";
+    let site = parse_site(&path(), text).expect("valid");
+    assert_eq!(site.cameras[0].recording_mode(), RecordingMode::Continuous);
+}
+
+#[test]
+fn recording_settings_errors_are_located() {
+    // A misspelt mode: the parser names the choices, at the value.
+    let text = RECORDING_EXAMPLE.replace("mode = \"events\"", "mode = \"motion\"");
+    let err = parse_err(&text);
+    let msg = err.to_string();
+    assert!(msg.contains("unknown variant `motion`"), "{msg}");
+    assert!(msg.contains("`off`, `continuous`, `events`"), "{msg}");
+    assert_eq!(location(&err), lc(22, 8), "{msg}");
+    // An unknown key inside the table.
+    let text = RECORDING_EXAMPLE.replace("pre_roll_s = 5", "preroll_s = 5");
+    let err = parse_err(&text);
+    assert!(
+        err.to_string().contains("unknown field `preroll_s`"),
+        "{err}"
+    );
+    assert_eq!(location(&err), lc(23, 1), "{err}");
+    let err = parse_err(&RECORDING_EXAMPLE.replace("quota_gb = 500.0", "quota = 500.0"));
+    assert_eq!(location(&err), lc(5, 1), "{err}");
+    // Semantic errors point at the value.
+    let text = RECORDING_EXAMPLE.replace("post_roll_s = 10", "post_roll_s = -3");
+    let err = parse_err(&text);
+    let msg = err.to_string();
+    assert!(
+        msg.starts_with("/home/u/.config/vigil/site.toml:24:15: camera `gate`: recording.post_roll_s must be 0 to 3600 seconds (it is -3)"),
+        "{msg}"
+    );
+    let text = RECORDING_EXAMPLE.replace("max_age_days = 30", "max_age_days = 0");
+    assert_eq!(location(&parse_err(&text)), lc(14, 16));
+    let text = RECORDING_EXAMPLE.replace("quota_gb = 500.0", "quota_gb = -1");
+    let err = parse_err(&text);
+    assert_eq!(location(&err), lc(5, 12), "{err}");
+    assert!(err.to_string().contains("quota_gb must be"), "{err}");
+    let text = RECORDING_EXAMPLE.replace("path = \"/srv/vigil\"", "path = \"\"");
+    let err = parse_err(&text);
+    assert_eq!(location(&err), lc(4, 8), "{err}");
+    assert!(err.to_string().contains("storage: path is empty"), "{err}");
+    // Wrong type.
+    let text = RECORDING_EXAMPLE.replace("max_age_days = 30", "max_age_days = \"30\"");
+    assert_eq!(location(&parse_err(&text)).map(|l| l.line), Some(14));
+}
