@@ -8,6 +8,7 @@
 //! (that is `store::retention`), or block the ingest (it reads a bounded queue).
 
 pub mod archive;
+pub mod site;
 pub mod writer;
 
 #[cfg(test)]
@@ -127,6 +128,20 @@ impl EventTrigger {
     }
 }
 
+/// Reads a recorder's status from another thread; cheap to clone.
+#[derive(Clone)]
+pub struct RecorderWatch(Arc<Shared>);
+
+impl RecorderWatch {
+    pub fn status(&self) -> RecorderStatus {
+        self.0
+            .status
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+}
+
 /// A camera's recorder thread.
 pub struct Recorder {
     shared: Arc<Shared>,
@@ -169,6 +184,21 @@ impl Recorder {
 
     pub fn trigger(&self) -> EventTrigger {
         EventTrigger(Arc::clone(&self.shared))
+    }
+
+    /// A handle that reads this recorder's status from another thread (retention).
+    pub fn watch(&self) -> RecorderWatch {
+        RecorderWatch(Arc::clone(&self.shared))
+    }
+
+    /// Asks the thread to close its segment and end, without waiting for it.
+    pub fn request_stop(&self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+    }
+
+    /// True once the thread has ended (joining it then does not block).
+    pub fn is_finished(&self) -> bool {
+        self.thread.as_ref().is_none_or(JoinHandle::is_finished)
     }
 
     /// Closes the current segment and ends the thread.

@@ -302,6 +302,52 @@ impl Store {
         Ok(())
     }
 
+    /// Removes several segments' rows (and keyframes) in one transaction.
+    pub fn delete_segments(&self, ids: &[i64]) -> Result<(), StoreError> {
+        let tx = self.conn.unchecked_transaction()?;
+        {
+            let mut stmt = tx.prepare_cached("DELETE FROM segment WHERE id = ?1")?;
+            for id in ids {
+                stmt.execute([id])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// A camera's complete segments that end before `end_before_ns`, oldest first
+    /// (through the `(camera, start_ns)` index: a segment starts before it ends).
+    pub fn complete_segments_ending_before(
+        &self,
+        camera: &str,
+        end_before_ns: i64,
+    ) -> Result<Vec<Segment>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {SEGMENT_COLUMNS} FROM segment
+             WHERE camera = ?1 AND start_ns < ?2 AND end_ns < ?2 AND state = 'complete'
+             ORDER BY start_ns, id"
+        ))?;
+        let rows = stmt.query_map(params![camera, end_before_ns], segment_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Up to `limit` complete segments of all cameras after `(start_ns, id)` in
+    /// (start, id) order: the archive oldest first, one page at a time.
+    pub fn complete_segments_after(
+        &self,
+        after: (i64, i64),
+        limit: usize,
+    ) -> Result<Vec<Segment>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(&format!(
+            "SELECT {SEGMENT_COLUMNS} FROM segment
+             WHERE (start_ns > ?1 OR (start_ns = ?1 AND id > ?2)) AND state = 'complete'
+             ORDER BY start_ns, id LIMIT ?3"
+        ))?;
+        let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+        let rows = stmt.query_map(params![after.0, after.1, limit], segment_from_row)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Keyframes of a segment: (wall time, byte offset of the fragment), in time order.
     pub fn keyframes(&self, segment_id: i64) -> Result<Vec<(i64, u64)>, StoreError> {
         let mut stmt = self.conn.prepare(

@@ -41,51 +41,95 @@ pub fn free_bytes(path: &Path) -> std::io::Result<u64> {
     Ok(u64::from(st.blocks_available()).saturating_mul(u64::from(st.fragment_size())))
 }
 
+/// Bookmarked ranges per camera, loaded once per pass.
+struct Protected(HashMap<String, Vec<(i64, i64)>>);
+
+impl Protected {
+    fn load(store: &Store) -> Result<Self, StoreError> {
+        let mut map: HashMap<String, Vec<(i64, i64)>> = HashMap::new();
+        for b in store.bookmarks(None)? {
+            map.entry(b.camera)
+                .or_default()
+                .push((b.start_ns, b.end_ns));
+        }
+        Ok(Self(map))
+    }
+
+    fn covers(&self, segment: &Segment) -> bool {
+        self.0.get(&segment.camera).is_some_and(|ranges| {
+            ranges
+                .iter()
+                .any(|(s, e)| *s <= segment.end_ns && *e >= segment.start_ns)
+        })
+    }
+}
+
+/// Segments deleted per transaction while freeing disk space (the space a file frees
+/// is only known once it is gone: hard-linked files free nothing until the last link).
+const SPACE_BATCH: usize = 16;
+/// Rows read per query while walking the archive oldest first.
+const PAGE: usize = 512;
+
 /// One retention pass at wall time `now_ns`.
+///
+/// Reads only what it may delete (per-camera age: that camera's oldest rows through the
+/// `(camera, start_ns)` index; quota and free space: the oldest rows page by page), so a
+/// pass over a large archive that has nothing to do costs a few queries.
 pub fn apply(
     store: &Store,
     policy: &RetentionPolicy,
     now_ns: i64,
 ) -> Result<RetentionReport, StoreError> {
     let mut report = RetentionReport::default();
-    let mut candidates: Vec<Segment> = Vec::new();
-    for segment in store.segments(None)? {
-        if segment.recording {
-            continue;
+    let protected = Protected::load(store)?;
+    let mut cameras: Vec<(&String, &Duration)> = policy.max_age.iter().collect();
+    cameras.sort();
+    for (camera, age) in cameras {
+        let age_ns = i64::try_from(age.as_nanos()).unwrap_or(i64::MAX);
+        let cutoff = now_ns.saturating_sub(age_ns);
+        let mut doomed = Vec::new();
+        for segment in store.complete_segments_ending_before(camera, cutoff)? {
+            if protected.covers(&segment) {
+                report.protected += 1;
+            } else {
+                doomed.push(segment);
+            }
         }
-        if store.is_bookmarked(&segment.camera, segment.start_ns, segment.end_ns)? {
-            report.protected += usize::from(too_old(policy, &segment, now_ns));
-            continue;
-        }
-        candidates.push(segment);
+        delete_batch(store, &doomed, &mut report)?;
     }
-    // Oldest first (segments() is ordered by start).
-    let mut rest = Vec::new();
-    for segment in candidates {
-        if too_old(policy, &segment, now_ns) {
-            delete(store, &segment, &mut report)?;
-        } else {
-            rest.push(segment);
+    let mut total = store.total_bytes()?;
+    let over_quota = |total: u64| policy.quota_bytes.is_some_and(|q| total > q);
+    let low_space = || {
+        policy.min_free_bytes > 0
+            && free_bytes(store.dir()).unwrap_or(u64::MAX) < policy.min_free_bytes
+    };
+    let mut cursor = (i64::MIN, i64::MIN);
+    let mut page = std::collections::VecDeque::new();
+    loop {
+        let need_space = low_space();
+        if !over_quota(total) && !need_space {
+            break;
         }
-    }
-    let mut rest = rest.into_iter();
-    if let Some(quota) = policy.quota_bytes {
-        while store.total_bytes()? > quota {
-            let Some(segment) = rest.next() else {
-                report.target_missed = true;
+        let mut batch = Vec::new();
+        while over_quota(total) || (need_space && batch.len() < SPACE_BATCH) {
+            if page.is_empty() {
+                page.extend(store.complete_segments_after(cursor, PAGE)?);
+            }
+            let Some(segment) = page.pop_front() else {
                 break;
             };
-            delete(store, &segment, &mut report)?;
+            cursor = (segment.start_ns, segment.id);
+            if protected.covers(&segment) {
+                continue;
+            }
+            total = total.saturating_sub(segment.bytes);
+            batch.push(segment);
         }
-    }
-    if policy.min_free_bytes > 0 {
-        while free_bytes(store.dir()).unwrap_or(u64::MAX) < policy.min_free_bytes {
-            let Some(segment) = rest.next() else {
-                report.target_missed = true;
-                break;
-            };
-            delete(store, &segment, &mut report)?;
+        if batch.is_empty() {
+            report.target_missed = true;
+            break;
         }
+        delete_batch(store, &batch, &mut report)?;
     }
     if !report.deleted.is_empty() {
         tracing::info!(
@@ -103,32 +147,36 @@ pub fn apply(
     Ok(report)
 }
 
-fn too_old(policy: &RetentionPolicy, segment: &Segment, now_ns: i64) -> bool {
-    policy.max_age.get(&segment.camera).is_some_and(|age| {
-        let age_ns = i64::try_from(age.as_nanos()).unwrap_or(i64::MAX);
-        segment.end_ns < now_ns.saturating_sub(age_ns)
-    })
-}
-
-/// Row first, then file: a crash in between leaves a file without a row, which
-/// reconciliation indexes again (nothing points at a missing file). When the disk is so
-/// full that SQLite cannot commit, the file goes first to make room.
-fn delete(
+/// Rows first (one transaction), then files: a crash in between leaves files without
+/// rows, which reconciliation indexes again (nothing points at a missing file). When
+/// the disk is so full that SQLite cannot commit, each file goes first to make room.
+fn delete_batch(
     store: &Store,
-    segment: &Segment,
+    segments: &[Segment],
     report: &mut RetentionReport,
 ) -> Result<(), StoreError> {
-    let path = store.dir().join(&segment.file);
-    match store.delete_segment(segment.id) {
-        Ok(()) => remove_file(&path),
+    if segments.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = segments.iter().map(|s| s.id).collect();
+    match store.delete_segments(&ids) {
+        Ok(()) => {
+            for segment in segments {
+                remove_file(&store.dir().join(&segment.file));
+            }
+        }
         Err(err) if err.is_disk_full() => {
-            remove_file(&path);
-            store.delete_segment(segment.id)?;
+            for segment in segments {
+                remove_file(&store.dir().join(&segment.file));
+                store.delete_segment(segment.id)?;
+            }
         }
         Err(err) => return Err(err),
     }
-    report.deleted.push(segment.file.clone());
-    report.freed_bytes += segment.bytes;
+    for segment in segments {
+        report.deleted.push(segment.file.clone());
+        report.freed_bytes += segment.bytes;
+    }
     Ok(())
 }
 
