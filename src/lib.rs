@@ -10,6 +10,7 @@ pub mod doctor;
 pub mod gpu;
 pub mod logging;
 pub mod media;
+pub mod playback;
 pub mod record;
 pub mod redact;
 pub mod store;

@@ -1,0 +1,834 @@
+//! One camera's archive player: a named thread (`vigil-play-<camera id>`) that follows
+//! the shared [`PlaybackClock`] and publishes the camera's frame for the clock's time.
+//!
+//! Owns: the player's state machine (seek → preview or exact frame, paced play in both
+//! directions, steps), its segment reader and GOP cache, and its status. Must not:
+//! block the caller (commands go through a bounded channel and the clock), hold more
+//! decoded frames than the cache budget, or publish frames out of order while playing.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
+
+use super::cache::{DEFAULT_BUDGET_BYTES, GopCache, GopKey, SLOP_NANOS};
+use super::clock::{ClockSnapshot, PlaybackClock, SeekMode};
+use super::source::{Index, Progress, SegmentReader};
+use super::{PlaybackError, PlayerState, PlayerStatus};
+use crate::media::Notify;
+use crate::media::frame::{FrameSlot, VideoFrame};
+use crate::store::Segment;
+use crate::timeline::time::WallNanos;
+
+/// Longest wait before the thread looks again (stop, new footage in a gap).
+const IDLE_WAIT: Duration = Duration::from_millis(250);
+/// Pending step commands; more are dropped (a user cannot press that fast).
+const COMMAND_CAPACITY: usize = 32;
+/// Frame interval assumed before two frames of a GOP were seen.
+const DEFAULT_FRAME_NANOS: i64 = 40_000_000;
+/// Above this speed, play shows only keyframes when decoding cannot keep up.
+const KEYFRAMES_ONLY_ABOVE: f64 = 2.0;
+
+enum Command {
+    Step(i32),
+}
+
+struct Shared {
+    slot: FrameSlot,
+    status: Mutex<PlayerStatus>,
+    stop: AtomicBool,
+}
+
+impl Shared {
+    fn status(&self) -> MutexGuard<'_, PlayerStatus> {
+        // Plain data: keep going after a panic elsewhere.
+        self.status.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// One camera's player; see the module docs. Stopped and joined on drop.
+pub struct Player {
+    camera: String,
+    shared: Arc<Shared>,
+    clock: Arc<PlaybackClock>,
+    commands: Sender<Command>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Player {
+    /// Starts the player thread for `camera_id` over the storage folder `storage`.
+    /// Failing to read the index is reported in [`status`](Self::status), not here.
+    pub fn start(
+        storage: &Path,
+        camera_id: &str,
+        clock: Arc<PlaybackClock>,
+        notify: Notify,
+    ) -> std::io::Result<Player> {
+        Self::start_with_budget(storage, camera_id, clock, notify, DEFAULT_BUDGET_BYTES)
+    }
+
+    /// [`start`](Self::start) with a decoded-GOP cache of `cache_bytes`.
+    pub fn start_with_budget(
+        storage: &Path,
+        camera_id: &str,
+        clock: Arc<PlaybackClock>,
+        notify: Notify,
+        cache_bytes: usize,
+    ) -> std::io::Result<Player> {
+        let shared = Arc::new(Shared {
+            slot: FrameSlot::default(),
+            status: Mutex::new(PlayerStatus::default()),
+            stop: AtomicBool::new(false),
+        });
+        let (commands, receiver) = bounded(COMMAND_CAPACITY);
+        let (camera, storage) = (camera_id.to_owned(), storage.to_path_buf());
+        let (worker_clock, worker_shared) = (Arc::clone(&clock), Arc::clone(&shared));
+        let thread = std::thread::Builder::new()
+            .name(format!("vigil-play-{camera_id}"))
+            .spawn(move || {
+                // Built on its own thread: FFmpeg's contexts are not `Send`.
+                Worker {
+                    camera,
+                    storage,
+                    clock: worker_clock,
+                    shared: worker_shared,
+                    notify,
+                    commands: receiver,
+                    index: None,
+                    reader: None,
+                    cache: GopCache::new(cache_bytes),
+                    decoding: None,
+                    shown: None,
+                    seq: 0,
+                    seen_generation: u64::MAX,
+                    was_paused: true,
+                    target: None,
+                    decode_nanos_per_frame: 0.0,
+                    frame_nanos: DEFAULT_FRAME_NANOS,
+                    last_error: None,
+                }
+                .run();
+            })?;
+        Ok(Player {
+            camera: camera_id.to_owned(),
+            shared,
+            clock,
+            commands,
+            thread: Some(thread),
+        })
+    }
+
+    /// The camera this player shows.
+    pub fn camera_id(&self) -> &str {
+        &self.camera
+    }
+
+    /// Frames for the GPU upload path; `pts_nanos` is the frame's wall time.
+    pub fn slot(&self) -> &FrameSlot {
+        &self.shared.slot
+    }
+
+    pub fn status(&self) -> PlayerStatus {
+        self.shared.status().clone()
+    }
+
+    /// Pauses the clock and moves this camera `frames` frames from its shown frame
+    /// (negative: back), across GOPs and segments; then seeks the clock there (Exact)
+    /// so the other players follow.
+    pub fn step(&self, frames: i32) {
+        self.clock.pause();
+        if frames == 0 {
+            return;
+        }
+        match self.commands.try_send(Command::Step(frames)) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => {
+                tracing::debug!(camera = %self.camera, "step dropped: steps pending");
+            }
+            Err(TrySendError::Disconnected(_)) => {
+                tracing::debug!(camera = %self.camera, "step after the player stopped");
+            }
+        }
+        self.clock.poke();
+    }
+
+    /// Stops the thread and waits for it.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        self.clock.poke();
+        if let Some(thread) = self.thread.take()
+            && thread.join().is_err()
+        {
+            tracing::error!(camera = %self.camera, "player thread panicked");
+        }
+    }
+}
+
+impl Drop for Player {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// A seek not yet served.
+#[derive(Clone, Copy, Debug)]
+struct Target {
+    time_ns: i64,
+    mode: SeekMode,
+    generation: u64,
+}
+
+/// The frame last published.
+#[derive(Clone, Copy, Debug)]
+struct Shown {
+    time_ns: i64,
+}
+
+/// Why decoding stopped early.
+#[derive(Debug)]
+enum Interrupt {
+    /// A newer seek (or stop) arrived: the work is stale.
+    Cancelled,
+    Failed(PlaybackError),
+}
+
+impl From<PlaybackError> for Interrupt {
+    fn from(e: PlaybackError) -> Self {
+        Interrupt::Failed(e)
+    }
+}
+
+/// Where a time is: a frame in a cached GOP, or nothing recorded.
+enum Found {
+    Frame { key: GopKey, index: usize },
+    Gap,
+}
+
+struct Worker {
+    camera: String,
+    storage: PathBuf,
+    clock: Arc<PlaybackClock>,
+    shared: Arc<Shared>,
+    notify: Notify,
+    commands: Receiver<Command>,
+    index: Option<Index>,
+    reader: Option<SegmentReader>,
+    cache: GopCache,
+    /// The GOP the reader's next packet belongs to (when the reader is continuable).
+    decoding: Option<GopKey>,
+    shown: Option<Shown>,
+    seq: u64,
+    seen_generation: u64,
+    was_paused: bool,
+    target: Option<Target>,
+    /// Measured decode cost (exponential average).
+    decode_nanos_per_frame: f64,
+    /// Measured time between frames of the footage.
+    frame_nanos: i64,
+    last_error: Option<String>,
+}
+
+impl Worker {
+    fn run(mut self) {
+        let span = tracing::info_span!("player", camera = %self.camera);
+        let _enter = span.enter();
+        ffmpeg_next::init().ok();
+        while !self.stopping() {
+            let mut steps: i32 = 0;
+            while let Ok(Command::Step(n)) = self.commands.try_recv() {
+                steps = steps.saturating_add(n);
+            }
+            if steps != 0 {
+                self.step(steps);
+                continue;
+            }
+            let snap = self.clock.snapshot();
+            if snap.generation != self.seen_generation {
+                self.seen_generation = snap.generation;
+                self.target = Some(Target {
+                    time_ns: snap.now.0,
+                    mode: snap.mode,
+                    generation: snap.generation,
+                });
+            } else if snap.paused && !self.was_paused {
+                // Paused while playing: show the exact frame where the clock stopped.
+                self.target = Some(Target {
+                    time_ns: snap.now.0,
+                    mode: SeekMode::Exact,
+                    generation: snap.generation,
+                });
+            }
+            self.was_paused = snap.paused;
+            let wait = if let Some(target) = self.target.take() {
+                self.serve_seek(target, &snap);
+                continue;
+            } else if snap.paused {
+                IDLE_WAIT
+            } else {
+                self.play_tick(&snap)
+            };
+            self.clock.wait_change(snap.epoch, wait.min(IDLE_WAIT));
+        }
+        tracing::debug!("player stopped");
+    }
+
+    fn stopping(&self) -> bool {
+        self.shared.stop.load(Ordering::SeqCst)
+    }
+
+    fn set_state(&self, state: PlayerState) {
+        let mut status = self.shared.status();
+        status.state = state;
+    }
+
+    /// Marks the clock's seek `generation` as answered (frame shown, gap or error).
+    fn set_served(&self, generation: u64) {
+        self.shared.status().generation = generation;
+    }
+
+    fn fail(&mut self, err: &PlaybackError) {
+        let text = err.to_string();
+        if self.last_error.as_deref() != Some(&text) {
+            tracing::warn!(error = %text, "playback failed");
+            self.last_error = Some(text.clone());
+        }
+        // The file may have gone (retention) or changed: read everything again next time.
+        self.reader = None;
+        self.decoding = None;
+        if let Some(index) = self.index.as_mut()
+            && let Err(e) = index.refresh()
+        {
+            tracing::debug!(error = %e, "index refresh failed");
+        }
+        self.set_state(PlayerState::Error(format!(
+            "camera {}: {text}",
+            self.camera
+        )));
+    }
+
+    fn index(&mut self) -> Result<&mut Index, PlaybackError> {
+        if self.index.is_none() {
+            self.index = Some(Index::open(&self.storage, &self.camera)?);
+        }
+        match self.index.as_mut() {
+            Some(index) => Ok(index),
+            None => unreachable!("index set above"),
+        }
+    }
+
+    // ----- serving a seek -------------------------------------------------------------
+
+    fn serve_seek(&mut self, target: Target, snap: &ClockSnapshot) {
+        self.set_state(PlayerState::Seeking);
+        let exact = target.mode == SeekMode::Exact;
+        match self.find(target.time_ns, exact, Some(target.generation)) {
+            Ok(Found::Frame { key, index }) => {
+                let is_exact = exact || self.is_exact_for(key, index, target.time_ns);
+                self.publish(key, index, is_exact, false);
+                self.set_state(if snap.paused {
+                    PlayerState::Showing
+                } else {
+                    PlayerState::Playing
+                });
+                self.last_error = None;
+            }
+            Ok(Found::Gap) => self.set_state(PlayerState::NoFootage),
+            Err(Interrupt::Cancelled) => return,
+            Err(Interrupt::Failed(err)) => self.fail(&err),
+        }
+        self.set_served(target.generation);
+    }
+
+    fn is_exact_for(&self, key: GopKey, index: usize, time_ns: i64) -> bool {
+        self.cache
+            .peek(key)
+            .is_some_and(|g| g.covers(time_ns) && g.index_at(time_ns) == Some(index))
+    }
+
+    /// The frame for `time_ns`: the exact one (latest at or before), or its GOP's
+    /// keyframe. Decodes what the cache lacks.
+    fn find(&mut self, time_ns: i64, exact: bool, cancel: Option<u64>) -> Result<Found, Interrupt> {
+        let index = self.index()?;
+        let Some(segment) = index.locate(time_ns)? else {
+            return Ok(Found::Gap);
+        };
+        let (keyframe_ns, _) = index.keyframe_around(&segment, time_ns)?;
+        let key = GopKey {
+            segment_id: segment.id,
+            keyframe_ns,
+        };
+        if exact {
+            self.decode_until(&segment, key, cancel, |g| g.covers(time_ns))?;
+            let at = self
+                .cache
+                .get(key)
+                .and_then(|g| g.index_at(time_ns).or((!g.frames.is_empty()).then_some(0)));
+            match at {
+                Some(index) => Ok(Found::Frame { key, index }),
+                None => Ok(Found::Gap),
+            }
+        } else {
+            self.decode_until(&segment, key, cancel, |g| !g.frames.is_empty())?;
+            match self.cache.get(key) {
+                Some(g) if !g.frames.is_empty() => Ok(Found::Frame { key, index: 0 }),
+                _ => Ok(Found::Gap),
+            }
+        }
+    }
+
+    /// Decodes `key`'s GOP until `done` says so, the GOP ends, or the file ends.
+    fn decode_until(
+        &mut self,
+        segment: &Segment,
+        key: GopKey,
+        cancel: Option<u64>,
+        done: impl Fn(&super::cache::Gop) -> bool,
+    ) -> Result<(), Interrupt> {
+        if self.cache.peek(key).is_some_and(|g| done(g) || g.complete) {
+            return Ok(());
+        }
+        let reopen = self.reader.as_ref().is_none_or(|r| {
+            r.segment.id != segment.id || (r.segment.end_ns != segment.end_ns && segment.recording)
+        });
+        if reopen {
+            if self
+                .reader
+                .as_ref()
+                .is_some_and(|r| r.segment.id == segment.id)
+            {
+                // The file grew; a GOP that ended at the old end may go on now.
+                self.cache.remove_segment(segment.id);
+            }
+            self.reader = None;
+            self.decoding = None;
+            self.reader = Some(SegmentReader::open(&self.storage, segment)?);
+        }
+        let Some(reader) = self.reader.as_mut() else {
+            return Ok(());
+        };
+        if self.decoding != Some(key) || !reader.continuable() {
+            reader.seek_keyframe(key.keyframe_ns)?;
+            self.decoding = Some(key);
+        }
+        let mut out = Vec::new();
+        loop {
+            if self.shared.stop.load(Ordering::Relaxed)
+                || cancel.is_some_and(|g| self.clock.generation() != g)
+            {
+                return Err(Interrupt::Cancelled);
+            }
+            let started = Instant::now();
+            let mut spares = self.cache.take_spare();
+            let progress = {
+                let mut take = || std::mem::take(&mut spares);
+                let mut sink = |f: VideoFrame| out.push(f);
+                reader.decode_step(&mut take, &mut sink)?
+            };
+            self.cache.recycle(spares);
+            if !out.is_empty() {
+                #[allow(clippy::cast_precision_loss)]
+                let per = started.elapsed().as_nanos() as f64 / out.len() as f64;
+                self.decode_nanos_per_frame = if self.decode_nanos_per_frame == 0.0 {
+                    per
+                } else {
+                    0.9 * self.decode_nanos_per_frame + 0.1 * per
+                };
+            }
+            for frame in out.drain(..) {
+                self.cache.push_frame(key, frame);
+            }
+            if let Some(g) = self.cache.peek(key)
+                && let [.., a, b] = g.frames.as_slice()
+            {
+                let step = b.pts_nanos - a.pts_nanos;
+                if step > 0 {
+                    self.frame_nanos = step;
+                }
+            }
+            match progress {
+                Progress::More => {
+                    if self.cache.peek(key).is_some_and(&done) {
+                        return Ok(());
+                    }
+                }
+                Progress::GopEnd(next_wall) => {
+                    self.cache.set_complete(key);
+                    // The reader now starts the next GOP: find its key in the index.
+                    let next = self
+                        .index
+                        .as_mut()
+                        .map(|i| i.keyframe_around(segment, next_wall))
+                        .transpose()?;
+                    self.decoding = next.map(|(k, _)| GopKey {
+                        segment_id: segment.id,
+                        keyframe_ns: k,
+                    });
+                    if self.decoding == Some(key) {
+                        // The index does not know this keyframe (odd file): no reuse.
+                        self.decoding = None;
+                    }
+                    return Ok(());
+                }
+                Progress::End => {
+                    if !segment.recording {
+                        self.cache.set_complete(key);
+                    }
+                    self.decoding = None;
+                    return Ok(());
+                }
+            }
+        }
+    }
+
+    // ----- publishing -----------------------------------------------------------------
+
+    fn publish(&mut self, key: GopKey, index: usize, exact: bool, keyframes_only: bool) {
+        let Some(src) = self.cache.peek(key).and_then(|g| g.frames.get(index)) else {
+            return;
+        };
+        let mut dst = self.shared.slot.take_buffer();
+        copy_frame(src, &mut dst);
+        self.seq += 1;
+        dst.seq = self.seq;
+        dst.decoded_at = Instant::now();
+        let time_ns = dst.pts_nanos;
+        self.shared.slot.publish(dst);
+        self.shown = Some(Shown { time_ns });
+        {
+            let mut status = self.shared.status();
+            status.shown = Some(WallNanos(time_ns));
+            status.exact = exact;
+            status.keyframes_only = keyframes_only;
+        }
+        (self.notify)();
+    }
+
+    // ----- play -----------------------------------------------------------------------
+
+    /// Shows the frame for the running clock; returns how long until the next one is due.
+    fn play_tick(&mut self, snap: &ClockSnapshot) -> Duration {
+        let t = snap.now.0;
+        let speed = snap.speed;
+        let forward = speed > 0.0;
+        let segment = match self.index().and_then(|i| i.locate(t)) {
+            Ok(s) => s,
+            Err(err) => {
+                self.fail(&err);
+                return IDLE_WAIT;
+            }
+        };
+        let Some(segment) = segment else {
+            self.set_state(PlayerState::NoFootage);
+            return self.until_footage(t, speed);
+        };
+        let key = match self.index().and_then(|i| i.keyframe_around(&segment, t)) {
+            Ok((k, _)) => GopKey {
+                segment_id: segment.id,
+                keyframe_ns: k,
+            },
+            Err(err) => {
+                self.fail(&err);
+                return IDLE_WAIT;
+            }
+        };
+        let cached = self.cache.peek(key).is_some_and(|g| g.covers(t));
+        let continuing = self.decoding == Some(key)
+            && self.reader.as_ref().is_some_and(SegmentReader::continuable);
+        let keeps_up = self.keeps_up(speed, forward, continuing);
+        let keyframes_only = speed.abs() > KEYFRAMES_ONLY_ABOVE && !cached && !keeps_up;
+        let found = self.find(t, !keyframes_only, Some(snap.generation));
+        let (key, index) = match found {
+            Ok(Found::Frame { key, index }) => (key, index),
+            Ok(Found::Gap) => {
+                self.set_state(PlayerState::NoFootage);
+                return self.until_footage(t, speed);
+            }
+            Err(Interrupt::Cancelled) => return Duration::ZERO,
+            Err(Interrupt::Failed(err)) => {
+                self.fail(&err);
+                return IDLE_WAIT;
+            }
+        };
+        let Some(time_ns) = self
+            .cache
+            .peek(key)
+            .and_then(|g| g.frames.get(index))
+            .map(|f| f.pts_nanos)
+        else {
+            return IDLE_WAIT;
+        };
+        let newer = match self.shown {
+            None => true,
+            Some(s) if forward => time_ns > s.time_ns + SLOP_NANOS,
+            Some(s) => time_ns < s.time_ns - SLOP_NANOS,
+        };
+        if newer {
+            self.publish(key, index, !keyframes_only, keyframes_only);
+        }
+        self.set_state(PlayerState::Playing);
+        self.last_error = None;
+        // When is the next frame due?
+        let now = self.clock.now().0;
+        let shown = self.shown.map_or(time_ns, |s| s.time_ns);
+        let next_time = if forward {
+            self.cache
+                .peek(key)
+                .and_then(|g| g.index_of(shown).and_then(|i| g.frames.get(i + 1)))
+                .map_or(shown + self.frame_nanos, |f| f.pts_nanos)
+        } else {
+            shown - 1
+        };
+        real_wait(next_time - now, speed)
+    }
+
+    /// Whether decoding every frame keeps up with the clock at `speed`.
+    fn keeps_up(&self, speed: f64, forward: bool, continuing: bool) -> bool {
+        if speed.abs() <= KEYFRAMES_ONLY_ABOVE {
+            return true;
+        }
+        // Forward, a continuing decoder decodes each frame once; reverse decodes each
+        // GOP once too (then walks the cache). Either way: one decode per frame shown.
+        let _ = (forward, continuing);
+        #[allow(clippy::cast_precision_loss)]
+        let budget = self.frame_nanos as f64 / speed.abs();
+        self.decode_nanos_per_frame > 0.0 && self.decode_nanos_per_frame < 0.8 * budget
+    }
+
+    /// How long until the clock reaches footage again (bounded by the idle wait, since
+    /// new footage may be recorded meanwhile).
+    fn until_footage(&mut self, t: i64, speed: f64) -> Duration {
+        let Some(index) = self.index.as_ref() else {
+            return IDLE_WAIT;
+        };
+        let edge = if speed > 0.0 {
+            index.next_after(t).map(|s| s.start_ns)
+        } else {
+            index.previous_before(t).map(|s| s.end_ns - 1)
+        };
+        edge.map_or(IDLE_WAIT, |e| real_wait(e - t, speed))
+    }
+
+    // ----- steps ----------------------------------------------------------------------
+
+    fn step(&mut self, frames: i32) {
+        self.set_state(PlayerState::Seeking);
+        match self.step_inner(frames) {
+            Ok(Some((key, index))) => {
+                self.publish(key, index, true, false);
+                if let Some(shown) = self.shown {
+                    let generation = self
+                        .clock
+                        .seek_generation(WallNanos(shown.time_ns), SeekMode::Exact);
+                    // Our own seek: already served.
+                    self.seen_generation = generation;
+                    self.target = None;
+                    self.set_served(generation);
+                }
+                self.was_paused = true;
+                self.set_state(PlayerState::Showing);
+                self.last_error = None;
+            }
+            Ok(None) => self.set_state(PlayerState::NoFootage),
+            Err(Interrupt::Cancelled) => {}
+            Err(Interrupt::Failed(err)) => self.fail(&err),
+        }
+    }
+
+    fn step_inner(&mut self, frames: i32) -> Result<Option<(GopKey, usize)>, Interrupt> {
+        let from = match self.shown {
+            Some(s) => s.time_ns,
+            None => self.clock.now().0,
+        };
+        let Found::Frame { key, index } = self.find(from, true, None)? else {
+            return Ok(None);
+        };
+        let mut at = (key, index);
+        for _ in 0..frames.unsigned_abs() {
+            let next = if frames > 0 {
+                self.next_frame(at)?
+            } else {
+                self.previous_frame(at)?
+            };
+            match next {
+                Some(n) => at = n,
+                None => break, // the end (or start) of the footage
+            }
+        }
+        Ok(Some(at))
+    }
+
+    fn segment_of(&mut self, id: i64) -> Result<Option<Segment>, PlaybackError> {
+        let index = self.index()?;
+        if index.segment(id).is_none() {
+            index.refresh()?;
+        }
+        Ok(index.segment(id).cloned())
+    }
+
+    fn next_frame(
+        &mut self,
+        (key, i): (GopKey, usize),
+    ) -> Result<Option<(GopKey, usize)>, Interrupt> {
+        let Some(segment) = self.segment_of(key.segment_id)? else {
+            return Ok(None);
+        };
+        self.decode_until(&segment, key, None, |g| g.frames.len() > i + 1)?;
+        if self.cache.peek(key).is_some_and(|g| g.frames.len() > i + 1) {
+            return Ok(Some((key, i + 1)));
+        }
+        let index = self.index()?;
+        let (_, next_kf) = index.keyframe_around(&segment, key.keyframe_ns)?;
+        let (segment, next_key) = match next_kf {
+            Some(k) => (
+                segment.clone(),
+                GopKey {
+                    segment_id: segment.id,
+                    keyframe_ns: k,
+                },
+            ),
+            None => {
+                let next = match index.next_after(segment.start_ns).cloned() {
+                    Some(n) => Some(n),
+                    None => {
+                        index.refresh()?;
+                        index.next_after(segment.start_ns).cloned()
+                    }
+                };
+                let Some(next) = next else {
+                    return Ok(None);
+                };
+                let first = index
+                    .keyframes(&next)?
+                    .first()
+                    .copied()
+                    .unwrap_or(next.start_ns);
+                let key = GopKey {
+                    segment_id: next.id,
+                    keyframe_ns: first,
+                };
+                (next, key)
+            }
+        };
+        self.decode_until(&segment, next_key, None, |g| !g.frames.is_empty())?;
+        Ok(self
+            .cache
+            .peek(next_key)
+            .filter(|g| !g.frames.is_empty())
+            .map(|_| (next_key, 0)))
+    }
+
+    fn previous_frame(
+        &mut self,
+        (key, i): (GopKey, usize),
+    ) -> Result<Option<(GopKey, usize)>, Interrupt> {
+        if i > 0 && self.cache.peek(key).is_some_and(|g| g.frames.len() > i - 1) {
+            return Ok(Some((key, i - 1)));
+        }
+        let Some(segment) = self.segment_of(key.segment_id)? else {
+            return Ok(None);
+        };
+        let index = self.index()?;
+        let kfs = index.keyframes(&segment)?;
+        let before = kfs
+            .iter()
+            .rev()
+            .find(|k| **k < key.keyframe_ns - SLOP_NANOS)
+            .copied();
+        let (segment, prev_key) = match before {
+            Some(k) => (
+                segment.clone(),
+                GopKey {
+                    segment_id: segment.id,
+                    keyframe_ns: k,
+                },
+            ),
+            None => {
+                let Some(prev) = index
+                    .previous_before(segment.start_ns + SLOP_NANOS)
+                    .cloned()
+                else {
+                    return Ok(None);
+                };
+                let last = index
+                    .keyframes(&prev)?
+                    .last()
+                    .copied()
+                    .unwrap_or(prev.start_ns);
+                let key = GopKey {
+                    segment_id: prev.id,
+                    keyframe_ns: last,
+                };
+                (prev, key)
+            }
+        };
+        // The whole previous GOP: its last frame is the one wanted.
+        self.decode_until(&segment, prev_key, None, |g| g.complete)?;
+        Ok(self
+            .cache
+            .peek(prev_key)
+            .and_then(|g| g.frames.len().checked_sub(1))
+            .map(|last| (prev_key, last)))
+    }
+}
+
+/// Real time for the clock to move `media_nanos` at `speed` (zero when already past).
+fn real_wait(media_nanos: i64, speed: f64) -> Duration {
+    #[allow(clippy::cast_precision_loss)]
+    let secs = media_nanos as f64 / 1e9 / speed;
+    if secs.is_finite() && secs > 0.0 {
+        Duration::from_secs_f64(secs.min(3600.0))
+    } else {
+        Duration::ZERO
+    }
+}
+
+/// Copies a cached frame into a slot buffer, reusing the buffer's allocations.
+fn copy_frame(src: &VideoFrame, dst: &mut VideoFrame) {
+    dst.layout = src.layout;
+    dst.width = src.width;
+    dst.height = src.height;
+    dst.colour = src.colour;
+    dst.pts_nanos = src.pts_nanos;
+    dst.received_at = src.received_at;
+    for (d, s) in dst.planes.iter_mut().zip(src.planes.iter()) {
+        d.fill_from(&s.data, s.stride, s.width, s.height);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waits_scale_with_speed_and_never_go_negative() {
+        assert_eq!(real_wait(40_000_000, 1.0), Duration::from_millis(40));
+        assert_eq!(real_wait(40_000_000, 4.0), Duration::from_millis(10));
+        assert_eq!(real_wait(-40_000_000, -2.0), Duration::from_millis(20));
+        assert_eq!(real_wait(-1, 1.0), Duration::ZERO);
+        assert_eq!(real_wait(1, 0.0), Duration::ZERO);
+    }
+
+    #[test]
+    fn copies_every_plane_and_the_time() {
+        let mut src = VideoFrame {
+            width: 4,
+            height: 2,
+            pts_nanos: 123,
+            ..Default::default()
+        };
+        src.planes[0].fill_from(&[1, 2, 3, 4, 5, 6, 7, 8], 4, 4, 2);
+        src.planes[1].fill_from(&[9, 10], 2, 2, 1);
+        src.planes[2].fill_from(&[11, 12], 2, 2, 1);
+        let mut dst = VideoFrame::default();
+        copy_frame(&src, &mut dst);
+        assert_eq!(dst.pts_nanos, 123);
+        assert_eq!(dst.yuv_at(3, 1), [8, 10, 12]);
+    }
+}

@@ -1,0 +1,377 @@
+//! Where one camera's footage is, and reading it: the segment list and keyframe index
+//! from the recording store, and a reader that demuxes and decodes one segment file GOP
+//! by GOP.
+//!
+//! Owns: the player's own read connection to the index (re-queried when playback moves
+//! past what it knows: recording goes on while someone reviews), mapping wall time to
+//! segments and keyframes, FFmpeg's demuxer and decoder for one segment, and media time
+//! → wall time (`segment start + pts`). Must not: cache decoded frames, publish, or know
+//! about the clock.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use ffmpeg_next as ff;
+
+use super::PlaybackError;
+use super::cache::SLOP_NANOS;
+use crate::media::convert::FrameConverter;
+use crate::media::frame::VideoFrame;
+use crate::store::{Segment, Store};
+
+/// How often the segment list may be re-read when looking for time it does not cover.
+const REFRESH_INTERVAL: Duration = Duration::from_millis(500);
+
+/// Decoder threads for archive decoding (see docs/playback.md for the measurement).
+pub const DECODE_THREADS: usize = 1;
+
+/// One camera's segments and keyframes, from the index.
+pub struct Index {
+    store: Store,
+    camera: String,
+    segments: Vec<Segment>,
+    refreshed_at: Option<Instant>,
+    /// Keyframes per segment id, with the segment end they were read at.
+    keyframes: HashMap<i64, (i64, Vec<i64>)>,
+}
+
+impl Index {
+    pub fn open(storage: &Path, camera: &str) -> Result<Self, PlaybackError> {
+        let store = Store::open(storage)?;
+        let mut index = Self {
+            store,
+            camera: camera.to_owned(),
+            segments: Vec::new(),
+            refreshed_at: None,
+            keyframes: HashMap::new(),
+        };
+        index.refresh()?;
+        Ok(index)
+    }
+
+    /// Reads the segment list again.
+    pub fn refresh(&mut self) -> Result<(), PlaybackError> {
+        let mut segments = self.store.segments(Some(&self.camera))?;
+        segments.retain(|s| s.end_ns > s.start_ns);
+        self.keyframes
+            .retain(|id, _| segments.iter().any(|s| s.id == *id));
+        self.segments = segments;
+        self.refreshed_at = Some(Instant::now());
+        Ok(())
+    }
+
+    fn refresh_due(&self) -> bool {
+        self.refreshed_at
+            .is_none_or(|t| t.elapsed() >= REFRESH_INTERVAL)
+    }
+
+    pub fn segments(&self) -> &[Segment] {
+        &self.segments
+    }
+
+    /// The segment holding `time_ns`, re-reading the list (at most every 0.5 s) when it
+    /// does not cover the time.
+    pub fn locate(&mut self, time_ns: i64) -> Result<Option<Segment>, PlaybackError> {
+        if let Some(s) = self.find(time_ns) {
+            return Ok(Some(s));
+        }
+        if self.refresh_due() {
+            self.refresh()?;
+        }
+        Ok(self.find(time_ns))
+    }
+
+    fn find(&self, time_ns: i64) -> Option<Segment> {
+        let i = self.segments.partition_point(|s| s.start_ns <= time_ns);
+        let s = self.segments.get(i.checked_sub(1)?)?;
+        (time_ns < s.end_ns).then(|| s.clone())
+    }
+
+    /// The first segment starting after `time_ns`.
+    pub fn next_after(&self, time_ns: i64) -> Option<&Segment> {
+        self.segments.iter().find(|s| s.start_ns > time_ns)
+    }
+
+    /// The last segment ending at or before `time_ns`.
+    pub fn previous_before(&self, time_ns: i64) -> Option<&Segment> {
+        self.segments.iter().rev().find(|s| s.end_ns <= time_ns)
+    }
+
+    /// The segment's keyframe times (wall ns), first always the segment start.
+    pub fn keyframes(&mut self, segment: &Segment) -> Result<&[i64], PlaybackError> {
+        let stale = self
+            .keyframes
+            .get(&segment.id)
+            .is_none_or(|(end, _)| *end != segment.end_ns);
+        if stale {
+            let mut times: Vec<i64> = self
+                .store
+                .keyframes(segment.id)?
+                .into_iter()
+                .map(|(t, _)| t)
+                .filter(|t| *t >= segment.start_ns && *t < segment.end_ns)
+                .collect();
+            // A segment starts at a keyframe; the index may lack it only in odd cases
+            // (a recovered file), and decoding from the start is always right.
+            if times
+                .first()
+                .is_none_or(|t| *t > segment.start_ns + SLOP_NANOS)
+            {
+                times.insert(0, segment.start_ns);
+            }
+            self.keyframes.insert(segment.id, (segment.end_ns, times));
+        }
+        Ok(self
+            .keyframes
+            .get(&segment.id)
+            .map_or(&[][..], |(_, k)| k.as_slice()))
+    }
+
+    /// The keyframe at or before `time_ns` in `segment`, and the next one (if any).
+    pub fn keyframe_around(
+        &mut self,
+        segment: &Segment,
+        time_ns: i64,
+    ) -> Result<(i64, Option<i64>), PlaybackError> {
+        let kfs = self.keyframes(segment)?;
+        let i = kfs.partition_point(|k| *k <= time_ns);
+        let at = i
+            .checked_sub(1)
+            .and_then(|j| kfs.get(j))
+            .copied()
+            .unwrap_or(segment.start_ns);
+        Ok((at, kfs.get(i).copied()))
+    }
+
+    /// The segment with this id, from the list as last read.
+    pub fn segment(&self, id: i64) -> Option<&Segment> {
+        self.segments.iter().find(|s| s.id == id)
+    }
+}
+
+/// What one call to [`SegmentReader::decode_step`] did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// Decoded a packet of the current GOP (zero or more frames came out).
+    More,
+    /// The next packet is the next GOP's keyframe (its wall time, by dts); the decoder
+    /// was drained, every frame of this GOP is out.
+    GopEnd(i64),
+    /// End of the file (as long as it was when opened); the decoder was drained.
+    End,
+}
+
+/// Demuxes and decodes one segment file.
+pub struct SegmentReader {
+    pub segment: Segment,
+    path: PathBuf,
+    input: ff::format::context::Input,
+    stream_index: usize,
+    nanos_per_tick: f64,
+    decoder: ff::decoder::Video,
+    converter: FrameConverter,
+    av_frame: ff::util::frame::video::Video,
+    /// A keyframe packet read but not yet sent: the start of the GOP to decode next.
+    pending: Option<ff::Packet>,
+    /// The current GOP's first packet was sent.
+    in_gop: bool,
+    /// The decoder holds state that the next packet continues from.
+    continuable: bool,
+}
+
+impl SegmentReader {
+    pub fn open(storage: &Path, segment: &Segment) -> Result<Self, PlaybackError> {
+        let path = storage.join(&segment.file);
+        let input = ff::format::input(&path).map_err(|source| PlaybackError::Open {
+            path: path.clone(),
+            source,
+        })?;
+        let stream = input
+            .streams()
+            .best(ff::media::Type::Video)
+            .ok_or_else(|| PlaybackError::NoVideo(path.clone()))?;
+        let stream_index = stream.index();
+        let tb = stream.time_base();
+        let mut context = ff::codec::context::Context::from_parameters(stream.parameters())
+            .map_err(|source| PlaybackError::Decoder {
+                path: path.clone(),
+                source,
+            })?;
+        context.set_threading(ff::codec::threading::Config::count(DECODE_THREADS));
+        let decoder = context
+            .decoder()
+            .video()
+            .map_err(|source| PlaybackError::Decoder {
+                path: path.clone(),
+                source,
+            })?;
+        Ok(Self {
+            segment: segment.clone(),
+            path,
+            input,
+            stream_index,
+            nanos_per_tick: f64::from(tb.numerator()) * 1e9 / f64::from(tb.denominator().max(1)),
+            decoder,
+            converter: FrameConverter::default(),
+            av_frame: ff::util::frame::video::Video::empty(),
+            pending: None,
+            in_gop: false,
+            continuable: false,
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// True when the next [`decode_step`](Self::decode_step) continues the GOP that
+    /// decoding last worked on (or starts the one right after it).
+    pub fn continuable(&self) -> bool {
+        self.continuable
+    }
+
+    /// The same conversion as the segment writer's (truncating), so a frame's time and
+    /// its keyframe's time in the index agree to the nanosecond.
+    #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
+    fn wall_from_ticks(&self, ticks: i64) -> i64 {
+        self.segment
+            .start_ns
+            .saturating_add((ticks as f64 * self.nanos_per_tick) as i64)
+    }
+
+    /// Positions at the keyframe that starts at `keyframe_ns` (wall, from the index):
+    /// the demuxer seeks to the latest keyframe at or before it, and packets before it
+    /// are skipped without decoding. The next `decode_step` decodes that keyframe.
+    pub fn seek_keyframe(&mut self, keyframe_ns: i64) -> Result<(), PlaybackError> {
+        let media_us = (keyframe_ns - self.segment.start_ns).max(0) / 1_000 + 1;
+        if let Err(err) = self.input.seek(media_us, ..media_us) {
+            // Reading from the start is slower but always right.
+            tracing::debug!(%err, "seek failed; reading from the segment start");
+            self.input
+                .seek(0, ..1)
+                .map_err(|source| PlaybackError::Read {
+                    path: self.path.clone(),
+                    source,
+                })?;
+        }
+        self.decoder.flush();
+        self.pending = None;
+        self.in_gop = false;
+        self.continuable = false;
+        loop {
+            let Some(packet) = self.read_packet()? else {
+                return Err(PlaybackError::KeyframeMissing {
+                    path: self.path.clone(),
+                    time_ns: keyframe_ns,
+                });
+            };
+            let wall = self.wall_from_ticks(packet.dts().or(packet.pts()).unwrap_or(0));
+            if packet.is_key() && wall >= keyframe_ns - SLOP_NANOS {
+                self.pending = Some(packet);
+                self.continuable = true;
+                return Ok(());
+            }
+        }
+    }
+
+    fn read_packet(&mut self) -> Result<Option<ff::Packet>, PlaybackError> {
+        let mut packet = ff::Packet::empty();
+        loop {
+            match packet.read(&mut self.input) {
+                Ok(()) if packet.stream() == self.stream_index => return Ok(Some(packet)),
+                Ok(()) => {}
+                Err(ff::Error::Eof) => return Ok(None),
+                Err(source) => {
+                    return Err(PlaybackError::Read {
+                        path: self.path.clone(),
+                        source,
+                    });
+                }
+            }
+        }
+    }
+
+    /// Feeds one packet and hands every frame that came out to `sink` (frames in
+    /// presentation order, `pts_nanos` = wall time). `take_frame` supplies buffers.
+    pub fn decode_step(
+        &mut self,
+        take_frame: &mut dyn FnMut() -> VideoFrame,
+        sink: &mut dyn FnMut(VideoFrame),
+    ) -> Result<Progress, PlaybackError> {
+        let packet = match self.pending.take() {
+            Some(p) if !self.in_gop => Some(p),
+            Some(p) => {
+                // The next GOP's keyframe was already read: this GOP is done.
+                let wall = self.wall_from_ticks(p.dts().or(p.pts()).unwrap_or(0));
+                self.pending = Some(p);
+                self.in_gop = false;
+                self.drain(take_frame, sink)?;
+                return Ok(Progress::GopEnd(wall));
+            }
+            None => self.read_packet()?,
+        };
+        let Some(packet) = packet else {
+            self.drain(take_frame, sink)?;
+            self.continuable = false;
+            return Ok(Progress::End);
+        };
+        if packet.is_key() && self.in_gop {
+            let wall = self.wall_from_ticks(packet.dts().or(packet.pts()).unwrap_or(0));
+            self.pending = Some(packet);
+            self.in_gop = false;
+            self.drain(take_frame, sink)?;
+            return Ok(Progress::GopEnd(wall));
+        }
+        self.in_gop = true;
+        if let Err(err) = self.decoder.send_packet(&packet) {
+            // A damaged packet costs its frame, not the segment.
+            tracing::debug!(%err, "packet not decoded");
+        }
+        self.receive(take_frame, sink)?;
+        Ok(Progress::More)
+    }
+
+    /// Sends end-of-stream, takes every frame the decoder held, and resets it so the
+    /// next GOP (which starts at a keyframe) decodes from scratch.
+    pub fn drain(
+        &mut self,
+        take_frame: &mut dyn FnMut() -> VideoFrame,
+        sink: &mut dyn FnMut(VideoFrame),
+    ) -> Result<(), PlaybackError> {
+        if self.decoder.send_eof().is_ok() {
+            self.receive(take_frame, sink)?;
+        }
+        self.decoder.flush();
+        if self.in_gop {
+            // Mid-GOP: the reference frames are gone, the rest of this GOP cannot follow.
+            self.continuable = false;
+        }
+        Ok(())
+    }
+
+    fn receive(
+        &mut self,
+        take_frame: &mut dyn FnMut() -> VideoFrame,
+        sink: &mut dyn FnMut(VideoFrame),
+    ) -> Result<(), PlaybackError> {
+        while self.decoder.receive_frame(&mut self.av_frame).is_ok() {
+            let Some(ticks) = self.av_frame.timestamp().or(self.av_frame.pts()) else {
+                continue;
+            };
+            let mut frame = take_frame();
+            if let Err(err) = self.converter.convert(&self.av_frame, &mut frame) {
+                return Err(PlaybackError::Convert {
+                    path: self.path.clone(),
+                    message: err,
+                });
+            }
+            frame.pts_nanos = self.wall_from_ticks(ticks);
+            let now = Instant::now();
+            frame.received_at = now;
+            frame.decoded_at = now;
+            sink(frame);
+        }
+        Ok(())
+    }
+}
