@@ -80,4 +80,15 @@ fn event_records_pre_roll_hold_and_post_roll_only() {
         store.gaps(None).unwrap().is_empty(),
         "events mode writes no gaps between events"
     );
+    // Each trigger is an event row for the timeline, at the trigger's wall time.
+    let events = store.events(Some("yard"), 0, i64::MAX).unwrap();
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert!(events.iter().all(|e| e.kind == "trigger"));
+    assert!(
+        (events[0].time_ns - triggered_ns).abs() < SEC / 10,
+        "{events:?}"
+    );
+    assert_eq!(events[0].end_ns, Some(events[0].time_ns + SEC));
+    assert_eq!(events[1].end_ns, None, "an instant");
+    assert!(events[1].time_ns > events[0].time_ns);
 }

@@ -103,7 +103,20 @@ struct Shared {
     stop: AtomicBool,
     /// Events mode: record until this instant (post-roll comes on top).
     event_until: Mutex<Option<Instant>>,
+    /// Triggers not yet written to the index (the recorder thread writes them).
+    events: Mutex<Vec<PendingEvent>>,
 }
+
+/// A trigger waiting for the recorder thread to index it.
+struct PendingEvent {
+    time_ns: i64,
+    end_ns: Option<i64>,
+    kind: String,
+    note: String,
+}
+
+/// Most triggers waiting to be indexed; beyond that the oldest are dropped (logged).
+const MAX_PENDING_EVENTS: usize = 1024;
 
 impl Shared {
     fn update(&self, f: impl FnOnce(&mut RecorderStatus)) {
@@ -119,12 +132,36 @@ impl EventTrigger {
     /// An event happens now and lasts `hold` (0 for an instant): footage from the
     /// pre-roll before now to `hold` + post-roll after now is recorded. Triggers
     /// during an event extend it.
+    ///
+    /// The trigger is also indexed as an event (`kind = "trigger"`, from now to now +
+    /// `hold`) by the recorder thread, in any mode.
     pub fn trigger(&self, hold: Duration) {
-        let until = Instant::now() + hold;
-        let mut guard = self.0.event_until.lock().unwrap_or_else(|e| e.into_inner());
-        if guard.is_none_or(|u| u < until) {
-            *guard = Some(until);
+        self.trigger_as("trigger", "", hold);
+    }
+
+    /// [`Self::trigger`] with the event's kind and a note (alerts: `motion`, …).
+    pub fn trigger_as(&self, kind: &str, note: &str, hold: Duration) {
+        let now = Instant::now();
+        let until = now + hold;
+        {
+            let mut guard = self.0.event_until.lock().unwrap_or_else(|e| e.into_inner());
+            if guard.is_none_or(|u| u < until) {
+                *guard = Some(until);
+            }
         }
+        let time_ns = wall_ns_of(now);
+        let hold_ns = i64::try_from(hold.as_nanos()).unwrap_or(i64::MAX);
+        let mut events = self.0.events.lock().unwrap_or_else(|e| e.into_inner());
+        if events.len() >= MAX_PENDING_EVENTS {
+            events.remove(0);
+            tracing::warn!("too many triggers waiting to be indexed: the oldest dropped");
+        }
+        events.push(PendingEvent {
+            time_ns,
+            end_ns: (hold_ns > 0).then(|| time_ns.saturating_add(hold_ns)),
+            kind: kind.to_owned(),
+            note: note.to_owned(),
+        });
     }
 }
 
@@ -161,6 +198,7 @@ impl Recorder {
             }),
             stop: AtomicBool::new(false),
             event_until: Mutex::new(None),
+            events: Mutex::new(Vec::new()),
         });
         let thread = {
             let shared = Arc::clone(&shared);
@@ -284,8 +322,10 @@ fn run(config: &RecorderConfig, ingest: &Arc<IngestShared>, shared: &Arc<Shared>
         shared.update(|s| s.state = RecorderState::Armed);
     }
     while !shared.stop.load(Ordering::SeqCst) {
+        run.index_events();
         run.step(&queue);
     }
+    run.index_events();
     run.finish_segment();
     if let Some(id) = run.open_gap.take()
         && let Err(err) = run.store.close_gap(id, wall_ns_of(Instant::now()))
@@ -298,6 +338,23 @@ fn run(config: &RecorderConfig, ingest: &Arc<IngestShared>, shared: &Arc<Shared>
 }
 
 impl Run<'_> {
+    /// Writes the triggers received since the last look as event rows.
+    fn index_events(&mut self) {
+        let pending =
+            std::mem::take(&mut *self.shared.events.lock().unwrap_or_else(|e| e.into_inner()));
+        for event in pending {
+            if let Err(err) = self.store.add_event(
+                &self.config.camera_id,
+                event.time_ns,
+                event.end_ns,
+                &event.kind,
+                &event.note,
+            ) {
+                tracing::warn!(%err, kind = %event.kind, "cannot index an event");
+            }
+        }
+    }
+
     fn step(&mut self, queue: &PacketQueue) {
         if let Some((since, reason)) = self.paused {
             // Keep the queue from filling; what arrives now is the gap.

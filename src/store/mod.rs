@@ -1,5 +1,6 @@
 //! The recording index: an SQLite database (`index.sqlite3`) in the storage folder that
-//! lists segments (with their keyframe index), gaps and bookmarks.
+//! lists segments (with their keyframe index), gaps, events and bookmarks, and answers
+//! the timeline's range queries.
 //!
 //! Owns: the schema and its migrations, every SQL statement, startup reconciliation of
 //! files against rows (`reconcile`), retention (`retention`) and MP4 box scanning
@@ -11,6 +12,7 @@
 //! describe fsynced data; a row never points at a missing file once reconciled.
 
 pub mod mp4;
+mod ranges;
 pub mod reconcile;
 pub mod retention;
 mod schema;
@@ -74,7 +76,7 @@ impl GapReason {
         }
     }
 
-    fn parse(s: &str) -> Result<Self, StoreError> {
+    pub(crate) fn parse(s: &str) -> Result<Self, StoreError> {
         Ok(match s {
             "camera_offline" => GapReason::CameraOffline,
             "disk_full" => GapReason::DiskFull,
@@ -155,15 +157,28 @@ pub struct Bookmark {
     pub note: String,
 }
 
+/// One row of `event`: something that happened on a camera (a trigger, later alarms).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    pub id: i64,
+    pub camera: String,
+    pub time_ns: i64,
+    /// None for an instant (or an event still going on).
+    pub end_ns: Option<i64>,
+    /// `trigger` for `EventTrigger::trigger`; more kinds as alerts arrive.
+    pub kind: String,
+    pub note: String,
+}
+
 /// A connection to the index. Each recorder thread opens its own (WAL lets them share).
 pub struct Store {
     conn: Connection,
     dir: PathBuf,
 }
 
-const SEGMENT_COLUMNS: &str = "id, camera, file, start_ns, end_ns, bytes, state, codec";
+pub(crate) const SEGMENT_COLUMNS: &str = "id, camera, file, start_ns, end_ns, bytes, state, codec";
 
-fn segment_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Segment> {
+pub(crate) fn segment_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Segment> {
     let state: String = r.get(6)?;
     Ok(Segment {
         id: r.get(0)?,

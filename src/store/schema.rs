@@ -64,6 +64,25 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX bookmark_camera_start ON bookmark (camera, start_ns);
     ",
+    // 1 → 2: events (triggers, later alarms) for the timeline; a covering index for the
+    // timeline's range queries (camera, start, end: answered from the index alone).
+    r"
+    CREATE TABLE event (
+        id            INTEGER PRIMARY KEY,
+        camera        TEXT    NOT NULL,
+        -- wall clock, UTC nanoseconds; end_ns NULL: an instant, or still going on
+        time_ns       INTEGER NOT NULL,
+        end_ns        INTEGER,
+        -- 'trigger' (EventTrigger), more kinds as alerts arrive
+        kind          TEXT    NOT NULL,
+        note          TEXT    NOT NULL DEFAULT '',
+        CHECK (end_ns IS NULL OR end_ns >= time_ns)
+    );
+    CREATE INDEX event_camera_time ON event (camera, time_ns);
+    CREATE INDEX event_time ON event (time_ns);
+    DROP INDEX segment_camera_start;
+    CREATE INDEX segment_camera_span ON segment (camera, start_ns, end_ns);
+    ",
 ];
 
 /// The version this build writes.
@@ -90,4 +109,73 @@ pub fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
     }
     tx.commit()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_a_version_1_index_keeping_its_rows() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join(crate::store::INDEX_FILE);
+        {
+            let conn = Connection::open(&path).expect("open");
+            conn.execute_batch(MIGRATIONS[0]).expect("v1");
+            conn.pragma_update(None, "user_version", 1)
+                .expect("version");
+            conn.execute(
+                "INSERT INTO segment (camera, file, start_ns, end_ns, source_dts, tb_num, tb_den,
+                                      bytes, state, codec, width, height, trigger)
+                 VALUES ('cam', 'cam/1000.mp4', 1000, 2000, 0, 1, 90000, 10, 'complete',
+                         'h264', 640, 360, 'continuous')",
+                [],
+            )
+            .expect("row");
+            conn.execute(
+                "INSERT INTO gap (camera, start_ns, end_ns, reason) VALUES ('cam', 0, 1000, 'not_running')",
+                [],
+            )
+            .expect("gap");
+        }
+        let store = crate::store::Store::open(dir.path()).expect("migrate");
+        assert_eq!(store.schema_version().expect("version"), 2);
+        assert_eq!(SCHEMA_VERSION, 2);
+        let segments = store.segments(Some("cam")).expect("segments");
+        assert_eq!((segments[0].start_ns, segments[0].end_ns), (1000, 2000));
+        assert_eq!(store.gaps(None).expect("gaps").len(), 1);
+        let id = store
+            .add_event("cam", 1500, None, "trigger", "door")
+            .expect("event");
+        let events = store.events(Some("cam"), 0, 3000).expect("events");
+        assert_eq!(events.len(), 1);
+        assert_eq!((events[0].id, events[0].kind.as_str()), (id, "trigger"));
+        assert_eq!(
+            store.recorded_ranges("cam", 0, 3000, 0).expect("ranges"),
+            vec![(1000, 2000)]
+        );
+        drop(store);
+        // Opening again does not migrate again.
+        let store = crate::store::Store::open(dir.path()).expect("reopen");
+        assert_eq!(store.events(None, 0, 3000).expect("events").len(), 1);
+        // The range queries use the indexes.
+        let plan: Vec<String> = {
+            let mut stmt = store
+                .conn
+                .prepare(
+                    "EXPLAIN QUERY PLAN SELECT start_ns, end_ns FROM segment
+                     WHERE camera = 'cam' AND start_ns >= 0 AND start_ns < 10 AND end_ns > 0",
+                )
+                .expect("plan");
+            stmt.query_map([], |r| r.get::<_, String>(3))
+                .expect("rows")
+                .collect::<Result<_, _>>()
+                .expect("plan rows")
+        };
+        assert!(
+            plan.iter()
+                .any(|p| p.contains("COVERING INDEX segment_camera_span")),
+            "{plan:?}"
+        );
+    }
 }
