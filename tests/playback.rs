@@ -11,7 +11,9 @@ use std::time::{Duration, Instant};
 
 use playback_common::*;
 use vigil::media::VideoFrame;
-use vigil::playback::{PlaybackClock, Player, PlayerState, PlayerStatus, SeekMode, thumbnail};
+use vigil::playback::{
+    PlaybackClock, Player, PlayerOptions, PlayerState, PlayerStatus, SeekMode, thumbnail,
+};
 use vigil::timeline::time::WallNanos;
 
 fn archive() -> tempfile::TempDir {
@@ -369,4 +371,88 @@ fn players_stop_promptly_and_join() {
         "{:?}",
         started.elapsed()
     );
+}
+
+/// Steps `player` by `n` and returns the number read from the published frame.
+fn step_and_read(player: &Player, clock: &PlaybackClock, n: i32) -> u32 {
+    let before = clock.generation();
+    player.step(n);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while clock.generation() == before || settled(player, clock).generation != clock.generation() {
+        assert!(Instant::now() < deadline, "step {n}: {:?}", player.status());
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let frame = player.slot().take_latest().expect("step published");
+    frame_number(&frame)
+}
+
+#[test]
+fn stepping_back_reuses_the_decoded_gop() {
+    let dir = archive();
+    let clock = PlaybackClock::new(WallNanos(T0));
+    let p = player(dir.path(), "cam", &clock);
+    let (_, f) = seek(&p, &clock, time_of(47), SeekMode::Exact);
+    assert_eq!(frame_number(&f), 47);
+    let decoded = p.stats().frames_decoded;
+    assert!(
+        (12..=13).contains(&decoded),
+        "one GOP to reach frame 47: {decoded}"
+    );
+    for want in (36..47).rev() {
+        assert_eq!(step_and_read(&p, &clock, -1), want);
+    }
+    assert_eq!(
+        p.stats().frames_decoded,
+        decoded,
+        "GOP 36..47 came from the cache"
+    );
+    assert_eq!(step_and_read(&p, &clock, -1), 35);
+    assert_eq!(
+        p.stats().frames_decoded,
+        decoded + 12,
+        "the previous GOP decoded once, whole"
+    );
+    for want in (24..35).rev() {
+        assert_eq!(step_and_read(&p, &clock, -1), want);
+    }
+    assert_eq!(p.stats().frames_decoded, decoded + 12);
+    let stats = p.stats();
+    assert_eq!(stats.cache_gops, 2);
+    assert!(stats.cache_bytes >= 24 * 320 * 240 * 3 / 2, "{stats:?}");
+    p.stop();
+}
+
+#[test]
+fn a_cache_smaller_than_a_gop_stays_in_budget_and_stays_exact() {
+    let dir = archive();
+    let clock = PlaybackClock::new(WallNanos(T0));
+    // Room for about five 320×240 frames: every GOP (12 frames) is over budget.
+    let budget = 5 * (320 * 240 * 3 / 2 + 1024);
+    let p = Player::start_with(
+        dir.path(),
+        "cam",
+        Arc::clone(&clock),
+        Arc::new(|| {}),
+        PlayerOptions {
+            cache_bytes: budget,
+            ..PlayerOptions::default()
+        },
+    )
+    .unwrap();
+    let (_, f) = seek(&p, &clock, time_of(130), SeekMode::Exact);
+    assert_eq!(frame_number(&f), 130);
+    for want in (100..130).rev() {
+        assert_eq!(step_and_read(&p, &clock, -1), want);
+        assert!(p.stats().cache_bytes <= budget, "{:?}", p.stats());
+    }
+    assert_eq!(step_and_read(&p, &clock, 25), 125);
+    clock.play(-2.0);
+    let seen = collect(&p, 800);
+    clock.pause();
+    assert!(seen.len() >= 3, "{seen:?}");
+    for pair in seen.windows(2) {
+        assert!(pair[1].0 < pair[0].0, "descending: {seen:?}");
+    }
+    assert!(p.stats().cache_bytes <= budget, "{:?}", p.stats());
+    p.stop();
 }

@@ -1,9 +1,12 @@
-//! The decoded-GOP cache of one player: whole (or partly decoded) groups of pictures,
-//! so stepping back and reverse play do not decode the same frames again.
+//! The decoded-GOP cache of one player: the frames of whole (or partly decoded) groups
+//! of pictures, so stepping back and reverse play do not decode the same frames again.
 //!
 //! Owns: byte accounting (planes + frame headers), least-recently-used eviction by GOP,
-//! and a small pool of evicted frames whose buffers the decoder reuses. Must not: decode
-//! or read files.
+//! and a small pool of evicted frames whose buffers the decoder reuses. When one GOP
+//! alone is larger than the budget (4K with long GOPs), it keeps every frame's time but
+//! drops the pictures farthest from where the player is working, preferring to keep
+//! the ones before it (reverse play and step-back walk that way). Must not: decode or
+//! read files.
 
 use crate::media::frame::VideoFrame;
 
@@ -11,7 +14,7 @@ use crate::media::frame::VideoFrame;
 pub const DEFAULT_BUDGET_BYTES: usize = 256 << 20;
 
 /// Most evicted frames kept for their buffers.
-const SPARE_FRAMES: usize = 32;
+const SPARE_FRAMES: usize = 8;
 
 /// Two frame times closer than this are the same frame when matching a frame or a
 /// keyframe by its time (the writer and the reader may convert timestamps through
@@ -25,16 +28,32 @@ pub struct GopKey {
     pub keyframe_ns: i64,
 }
 
+/// One decoded frame of a GOP: its time always, its picture while cached.
+#[derive(Debug)]
+pub struct CachedFrame {
+    pub time_ns: i64,
+    /// `pts_nanos` is the wall time.
+    pub picture: Option<VideoFrame>,
+}
+
+/// What decoding should do next for a caller's need.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Want {
+    /// The need is met (or cannot be met by decoding this GOP further).
+    Done,
+    /// Decode further.
+    More,
+    /// The frame was decoded once but its picture was dropped: decode the GOP again.
+    Redo,
+}
+
 /// One GOP's decoded frames, in presentation order.
 #[derive(Debug)]
 pub struct Gop {
     pub key: GopKey,
-    /// `pts_nanos` is the wall time.
-    pub frames: Vec<VideoFrame>,
-    /// Every frame of the GOP is here (decoding reached the next keyframe or the end).
+    pub frames: Vec<CachedFrame>,
+    /// Every frame of the GOP was decoded (decoding reached the next keyframe or the end).
     pub complete: bool,
-    /// Frames were decoded but not kept because the GOP alone exceeds the budget.
-    pub truncated: bool,
     bytes: usize,
     last_used: u64,
 }
@@ -42,25 +61,72 @@ pub struct Gop {
 impl Gop {
     /// Index of the latest frame at or before `time_ns`.
     pub fn index_at(&self, time_ns: i64) -> Option<usize> {
-        let n = self.frames.partition_point(|f| f.pts_nanos <= time_ns);
+        let n = self.frames.partition_point(|f| f.time_ns <= time_ns);
         n.checked_sub(1)
     }
 
     /// Index of the frame at `time_ns` (within the slop).
     pub fn index_of(&self, time_ns: i64) -> Option<usize> {
-        self.index_at(time_ns)
-            .filter(|&i| (self.frames[i].pts_nanos - time_ns).abs() <= SLOP_NANOS)
+        self.index_at(time_ns.saturating_add(SLOP_NANOS))
+            .filter(|&i| (self.frames[i].time_ns - time_ns).abs() <= SLOP_NANOS)
     }
 
-    /// True when the frame for `time_ns` is known to be here: a later frame was decoded,
-    /// or the GOP is complete.
+    pub fn picture(&self, index: usize) -> Option<&VideoFrame> {
+        self.frames.get(index).and_then(|f| f.picture.as_ref())
+    }
+
+    /// Decoding went past `time_ns`: which frame is latest at or before it is known.
+    pub fn decoded_past(&self, time_ns: i64) -> bool {
+        self.complete
+            || self
+                .frames
+                .last()
+                .is_some_and(|f| f.time_ns >= time_ns.saturating_sub(SLOP_NANOS))
+    }
+
+    /// The picture for `time_ns` (latest frame at or before) is here.
     pub fn covers(&self, time_ns: i64) -> bool {
-        self.index_at(time_ns).is_some()
-            && (self.complete
-                || self
-                    .frames
-                    .last()
-                    .is_some_and(|f| f.pts_nanos >= time_ns.saturating_sub(SLOP_NANOS)))
+        self.decoded_past(time_ns)
+            && self
+                .index_at(time_ns)
+                .is_some_and(|i| self.picture(i).is_some())
+    }
+
+    /// Need: the frame for `time_ns`.
+    pub fn want_time(&self, time_ns: i64) -> Want {
+        if !self.decoded_past(time_ns) {
+            return Want::More;
+        }
+        match self.index_at(time_ns) {
+            Some(i) if self.picture(i).is_none() => Want::Redo,
+            _ => Want::Done,
+        }
+    }
+
+    /// Need: the frame at `index` (or the GOP's end when it has fewer frames).
+    pub fn want_index(&self, index: usize) -> Want {
+        if index < self.frames.len() {
+            if self.picture(index).is_some() {
+                Want::Done
+            } else {
+                Want::Redo
+            }
+        } else if self.complete {
+            Want::Done
+        } else {
+            Want::More
+        }
+    }
+
+    /// Need: every frame, and the last one's picture.
+    pub fn want_complete(&self) -> Want {
+        if !self.complete {
+            Want::More
+        } else if self.frames.last().is_some_and(|f| f.picture.is_none()) {
+            Want::Redo
+        } else {
+            Want::Done
+        }
     }
 
     pub fn bytes(&self) -> usize {
@@ -99,7 +165,7 @@ impl GopCache {
         }
     }
 
-    /// Bytes held by cached frames (spare buffers not counted: at most a few frames).
+    /// Bytes held by cached pictures (spare buffers not counted: a few frames at most).
     pub fn bytes(&self) -> usize {
         self.bytes
     }
@@ -116,6 +182,7 @@ impl GopCache {
         self.gops.is_empty()
     }
 
+    /// The GOP for `key`, counted as a use.
     pub fn get(&mut self, key: GopKey) -> Option<&Gop> {
         self.tick += 1;
         let tick = self.tick;
@@ -129,8 +196,7 @@ impl GopCache {
         self.gops.iter().find(|g| g.key == key)
     }
 
-    /// The GOP for `key`, created empty when missing (decoding starts it again).
-    pub fn entry(&mut self, key: GopKey) -> &mut Gop {
+    fn entry(&mut self, key: GopKey) -> &mut Gop {
         self.tick += 1;
         let tick = self.tick;
         let i = match self.gops.iter().position(|g| g.key == key) {
@@ -140,7 +206,6 @@ impl GopCache {
                     key,
                     frames: Vec::new(),
                     complete: false,
-                    truncated: false,
                     bytes: 0,
                     last_used: tick,
                 });
@@ -152,46 +217,56 @@ impl GopCache {
         gop
     }
 
-    /// Adds a decoded frame to `key`'s GOP (after its last frame; an earlier or equal
-    /// time is ignored), evicting other GOPs to stay in budget. Returns false when the
-    /// frame was not kept (the GOP alone would exceed the budget).
-    pub fn push_frame(&mut self, key: GopKey, frame: VideoFrame) -> bool {
+    /// Adds a decoded frame to `key`'s GOP: after its last frame, or as the picture of a
+    /// frame decoded before whose picture was dropped. Then evicts to stay in budget:
+    /// other GOPs first (least recently used), then pictures of this GOP farthest from
+    /// `focus_ns` (where the player works), those after it first.
+    pub fn push_frame(&mut self, key: GopKey, frame: VideoFrame, focus_ns: i64) {
         let size = frame_bytes(&frame);
-        let budget = self.budget_bytes;
+        let time_ns = frame.pts_nanos;
         let gop = self.entry(key);
-        if gop
-            .frames
-            .last()
-            .is_some_and(|f| f.pts_nanos >= frame.pts_nanos)
-        {
-            self.recycle(frame);
-            return true;
+        let stored = match gop.frames.last() {
+            Some(last) if last.time_ns >= time_ns - SLOP_NANOS => {
+                match gop.index_of(time_ns) {
+                    Some(i) if gop.frames[i].picture.is_none() => {
+                        gop.frames[i].picture = Some(frame);
+                        None
+                    }
+                    // Already there, or a time between known frames (not expected).
+                    _ => Some(frame),
+                }
+            }
+            _ => {
+                gop.frames.push(CachedFrame {
+                    time_ns,
+                    picture: Some(frame),
+                });
+                None
+            }
+        };
+        if let Some(unused) = stored {
+            self.recycle(unused);
+            return;
         }
-        if gop.bytes + size > budget {
-            gop.truncated = true;
-            self.recycle(frame);
-            return false;
-        }
-        gop.frames.push(frame);
         gop.bytes += size;
         self.bytes += size;
-        self.evict_except(key);
-        true
+        self.evict(key, time_ns, focus_ns);
     }
 
-    /// Marks `key`'s GOP as holding every frame.
+    /// Marks `key`'s GOP as holding every frame's time.
     pub fn set_complete(&mut self, key: GopKey) {
-        let gop = self.entry(key);
-        gop.complete = !gop.truncated;
+        self.entry(key).complete = true;
     }
 
-    /// Drops a GOP (e.g. it is being decoded again from its keyframe).
+    /// Drops a GOP.
     pub fn remove(&mut self, key: GopKey) {
         if let Some(i) = self.gops.iter().position(|g| g.key == key) {
             let gop = self.gops.swap_remove(i);
             self.bytes -= gop.bytes;
             for f in gop.frames {
-                self.recycle(f);
+                if let Some(p) = f.picture {
+                    self.recycle(p);
+                }
             }
         }
     }
@@ -209,29 +284,52 @@ impl GopCache {
         }
     }
 
-    /// A frame whose buffers can be reused, if any was evicted.
+    /// A frame whose buffers can be reused, if one was evicted.
     pub fn take_spare(&mut self) -> VideoFrame {
         self.spare.pop().unwrap_or_default()
     }
 
     pub fn recycle(&mut self, frame: VideoFrame) {
-        if self.spare.len() < SPARE_FRAMES {
+        if self.spare.len() < SPARE_FRAMES && frame.planes[0].data.capacity() > 0 {
             self.spare.push(frame);
         }
     }
 
-    fn evict_except(&mut self, keep: GopKey) {
+    fn evict(&mut self, keep: GopKey, just_added_ns: i64, focus_ns: i64) {
         while self.bytes > self.budget_bytes {
-            let Some(victim) = self
+            let victim = self
                 .gops
                 .iter()
                 .filter(|g| g.key != keep)
                 .min_by_key(|g| g.last_used)
-                .map(|g| g.key)
-            else {
+                .map(|g| g.key);
+            if let Some(victim) = victim {
+                self.remove(victim);
+                continue;
+            }
+            // Only this GOP is left and it is over budget: drop its farthest picture.
+            let Some(gop) = self.gops.iter_mut().find(|g| g.key == keep) else {
                 return;
             };
-            self.remove(victim);
+            let far = gop
+                .frames
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| f.picture.is_some() && f.time_ns != just_added_ns)
+                .max_by_key(|(_, f)| {
+                    let d = f.time_ns.saturating_sub(focus_ns);
+                    if d > 0 { d.saturating_mul(4) } else { -d }
+                })
+                .map(|(i, _)| i);
+            let Some(i) = far else {
+                return; // one frame larger than the budget: keep it anyway
+            };
+            if let Some(picture) = gop.frames[i].picture.take() {
+                let size = frame_bytes(&picture);
+                gop.bytes -= size;
+                self.bytes -= size;
+                self.recycle(picture);
+            }
         }
     }
 }
@@ -261,73 +359,109 @@ mod tests {
         }
     }
 
+    fn pictures(cache: &GopCache, k: GopKey) -> Vec<i64> {
+        cache
+            .peek(k)
+            .map(|g| {
+                g.frames
+                    .iter()
+                    .filter(|f| f.picture.is_some())
+                    .map(|f| f.time_ns)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     #[test]
     fn accounts_bytes_and_evicts_least_recently_used_gop() {
         let per = frame_bytes(&frame(0, 1000));
         let mut cache = GopCache::new(per * 6);
-        for kf in [0, 100, 200] {
+        for kf in [0, 100_000, 200_000] {
             for i in 0..2 {
-                assert!(cache.push_frame(key(kf), frame(kf + i * 10, 1000)));
+                cache.push_frame(key(kf), frame(kf + i * 10_000, 1000), kf);
             }
         }
         assert_eq!(cache.bytes(), per * 6);
         assert_eq!(cache.len(), 3);
         // Touch the oldest so the middle one is the least recently used.
         assert!(cache.get(key(0)).is_some());
-        cache.push_frame(key(300), frame(300, 1000));
+        cache.push_frame(key(300_000), frame(300_000, 1000), 300_000);
         assert_eq!(cache.len(), 3, "one GOP evicted");
-        assert!(cache.peek(key(100)).is_none(), "LRU GOP went");
+        assert!(cache.peek(key(100_000)).is_none(), "LRU GOP went");
         assert!(cache.peek(key(0)).is_some());
-        assert!(cache.bytes() <= cache.budget_bytes());
         assert_eq!(cache.bytes(), per * 5);
+        assert!(cache.bytes() <= cache.budget_bytes());
     }
 
     #[test]
-    fn a_gop_larger_than_the_budget_is_truncated_not_grown() {
+    fn a_gop_larger_than_the_budget_keeps_times_and_pictures_near_the_focus() {
         let per = frame_bytes(&frame(0, 1000));
-        let mut cache = GopCache::new(per * 2);
-        assert!(cache.push_frame(key(0), frame(0, 1000)));
-        assert!(cache.push_frame(key(0), frame(10, 1000)));
-        assert!(!cache.push_frame(key(0), frame(20, 1000)));
-        cache.set_complete(key(0));
-        let gop = cache.peek(key(0)).expect("gop");
-        assert!(gop.truncated && !gop.complete);
-        assert_eq!(cache.bytes(), per * 2);
+        let mut cache = GopCache::new(per * 3);
+        let k = key(0);
+        // Decoding forward towards 50: the oldest pictures go.
+        for i in 0..6 {
+            cache.push_frame(k, frame(i * 10_000, 1000), 50_000);
+        }
+        cache.set_complete(k);
+        assert_eq!(pictures(&cache, k), vec![30_000, 40_000, 50_000]);
+        assert!(cache.bytes() <= cache.budget_bytes());
+        let gop = cache.peek(k).expect("gop");
+        assert_eq!(gop.frames.len(), 6, "every time is kept");
+        assert_eq!(gop.want_time(45_000), Want::Done);
+        assert_eq!(gop.want_time(15_000), Want::Redo, "picture dropped");
+        assert_eq!(gop.want_index(2), Want::Redo);
+        assert_eq!(gop.want_complete(), Want::Done);
+        // Decoding again towards 10 (stepping back): pictures after it go first.
+        cache.push_frame(k, frame(0, 1000), 10_000);
+        cache.push_frame(k, frame(10_000, 1000), 10_000);
+        assert_eq!(pictures(&cache, k), vec![0, 10_000, 30_000]);
+        assert_eq!(cache.peek(k).expect("gop").want_time(12_000), Want::Done);
     }
 
     #[test]
     fn lookups_find_the_latest_frame_at_or_before() {
         let mut cache = GopCache::new(DEFAULT_BUDGET_BYTES);
+        let k = key(1_000_000);
         for t in [1_000_000, 41_000_000, 81_000_000] {
-            cache.push_frame(key(1_000_000), frame(t, 10));
+            cache.push_frame(k, frame(t, 10), t);
         }
-        // Out of order and duplicate frames are not added.
-        cache.push_frame(key(1_000_000), frame(41_000_000, 10));
-        let gop = cache.peek(key(1_000_000)).expect("gop");
+        // A repeated frame is not added twice.
+        cache.push_frame(k, frame(41_000_000, 10), 0);
+        let gop = cache.peek(k).expect("gop");
         assert_eq!(gop.frames.len(), 3);
         assert_eq!(gop.index_at(999_999), None, "no slop for at-or-before");
         assert_eq!(gop.index_at(1_000_000), Some(0));
         assert_eq!(gop.index_at(40_999_999), Some(0));
         assert_eq!(gop.index_at(41_000_000), Some(1));
-        assert_eq!(gop.index_of(41_000_500), Some(1));
+        assert_eq!(
+            gop.index_of(40_999_500),
+            Some(1),
+            "matching within the slop"
+        );
         assert_eq!(gop.index_of(60_000_000), None);
         assert!(gop.covers(81_000_000));
         assert!(!gop.covers(90_000_000), "later frames not decoded yet");
-        cache.set_complete(key(1_000_000));
-        assert!(cache.peek(key(1_000_000)).expect("gop").covers(90_000_000));
+        assert_eq!(gop.want_time(90_000_000), Want::More);
+        assert_eq!(gop.want_index(3), Want::More);
+        cache.set_complete(k);
+        let gop = cache.peek(k).expect("gop");
+        assert!(gop.covers(90_000_000));
+        assert_eq!(
+            gop.want_index(3),
+            Want::Done,
+            "no such frame: nothing to decode"
+        );
     }
 
     #[test]
     fn removing_recycles_buffers_and_bytes() {
         let mut cache = GopCache::new(DEFAULT_BUDGET_BYTES);
-        cache.push_frame(key(0), frame(0, 4096));
-        cache.push_frame(
-            GopKey {
-                segment_id: 2,
-                keyframe_ns: 0,
-            },
-            frame(0, 4096),
-        );
+        cache.push_frame(key(0), frame(0, 4096), 0);
+        let other = GopKey {
+            segment_id: 2,
+            keyframe_ns: 0,
+        };
+        cache.push_frame(other, frame(0, 4096), 0);
         cache.remove_segment(1);
         assert_eq!(cache.len(), 1);
         assert_eq!(cache.bytes(), frame_bytes(&frame(0, 4096)));

@@ -23,7 +23,7 @@ mod thumbnail;
 use std::path::PathBuf;
 
 pub use clock::{ClockSnapshot, PlaybackClock, SeekMode};
-pub use player::Player;
+pub use player::{Player, PlayerOptions, PlayerStats};
 pub use thumbnail::{Thumbnail, thumbnail};
 
 use crate::timeline::time::WallNanos;

@@ -7,16 +7,16 @@
 //! decoded frames than the cache budget, or publish frames out of order while playing.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 
-use super::cache::{DEFAULT_BUDGET_BYTES, GopCache, GopKey, SLOP_NANOS};
+use super::cache::{DEFAULT_BUDGET_BYTES, Gop, GopCache, GopKey, SLOP_NANOS, Want};
 use super::clock::{ClockSnapshot, PlaybackClock, SeekMode};
-use super::source::{Index, Progress, SegmentReader};
+use super::source::{DECODE_THREADS, Index, Progress, SegmentReader};
 use super::{PlaybackError, PlayerState, PlayerStatus};
 use crate::media::Notify;
 use crate::media::frame::{FrameSlot, VideoFrame};
@@ -40,6 +40,38 @@ struct Shared {
     slot: FrameSlot,
     status: Mutex<PlayerStatus>,
     stop: AtomicBool,
+    frames_decoded: AtomicU64,
+    frames_published: AtomicU64,
+    cache_bytes: AtomicUsize,
+    cache_gops: AtomicUsize,
+}
+
+/// How a player is set up.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PlayerOptions {
+    /// Budget of the decoded-GOP cache.
+    pub cache_bytes: usize,
+    /// FFmpeg decoder threads (frame threading when above 1).
+    pub decode_threads: usize,
+}
+
+impl Default for PlayerOptions {
+    fn default() -> Self {
+        Self {
+            cache_bytes: DEFAULT_BUDGET_BYTES,
+            decode_threads: DECODE_THREADS,
+        }
+    }
+}
+
+/// Counters of one player, for tests and benchmarks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PlayerStats {
+    pub frames_decoded: u64,
+    pub frames_published: u64,
+    /// Bytes held by the decoded-GOP cache, and how many GOPs.
+    pub cache_bytes: usize,
+    pub cache_gops: usize,
 }
 
 impl Shared {
@@ -67,21 +99,25 @@ impl Player {
         clock: Arc<PlaybackClock>,
         notify: Notify,
     ) -> std::io::Result<Player> {
-        Self::start_with_budget(storage, camera_id, clock, notify, DEFAULT_BUDGET_BYTES)
+        Self::start_with(storage, camera_id, clock, notify, PlayerOptions::default())
     }
 
-    /// [`start`](Self::start) with a decoded-GOP cache of `cache_bytes`.
-    pub fn start_with_budget(
+    /// [`start`](Self::start) with other options.
+    pub fn start_with(
         storage: &Path,
         camera_id: &str,
         clock: Arc<PlaybackClock>,
         notify: Notify,
-        cache_bytes: usize,
+        options: PlayerOptions,
     ) -> std::io::Result<Player> {
         let shared = Arc::new(Shared {
             slot: FrameSlot::default(),
             status: Mutex::new(PlayerStatus::default()),
             stop: AtomicBool::new(false),
+            frames_decoded: AtomicU64::new(0),
+            frames_published: AtomicU64::new(0),
+            cache_bytes: AtomicUsize::new(0),
+            cache_gops: AtomicUsize::new(0),
         });
         let (commands, receiver) = bounded(COMMAND_CAPACITY);
         let (camera, storage) = (camera_id.to_owned(), storage.to_path_buf());
@@ -99,7 +135,8 @@ impl Player {
                     commands: receiver,
                     index: None,
                     reader: None,
-                    cache: GopCache::new(cache_bytes),
+                    cache: GopCache::new(options.cache_bytes),
+                    decode_threads: options.decode_threads.max(1),
                     decoding: None,
                     shown: None,
                     seq: 0,
@@ -133,6 +170,15 @@ impl Player {
 
     pub fn status(&self) -> PlayerStatus {
         self.shared.status().clone()
+    }
+
+    pub fn stats(&self) -> PlayerStats {
+        PlayerStats {
+            frames_decoded: self.shared.frames_decoded.load(Ordering::Relaxed),
+            frames_published: self.shared.frames_published.load(Ordering::Relaxed),
+            cache_bytes: self.shared.cache_bytes.load(Ordering::Relaxed),
+            cache_gops: self.shared.cache_gops.load(Ordering::Relaxed),
+        }
     }
 
     /// Pauses the clock and moves this camera `frames` frames from its shown frame
@@ -221,6 +267,7 @@ struct Worker {
     index: Option<Index>,
     reader: Option<SegmentReader>,
     cache: GopCache,
+    decode_threads: usize,
     /// The GOP the reader's next packet belongs to (when the reader is continuable).
     decoding: Option<GopKey>,
     shown: Option<Shown>,
@@ -364,36 +411,43 @@ impl Worker {
             segment_id: segment.id,
             keyframe_ns,
         };
-        if exact {
-            self.decode_until(&segment, key, cancel, |g| g.covers(time_ns))?;
-            let at = self
-                .cache
+        let index = if exact {
+            self.decode_until(&segment, key, cancel, time_ns, |g| g.want_time(time_ns))?;
+            // A time before the GOP's first frame (a B-frame stream's keyframe shows a
+            // little after its dts) shows that first frame.
+            self.cache
                 .get(key)
-                .and_then(|g| g.index_at(time_ns).or((!g.frames.is_empty()).then_some(0)));
-            match at {
-                Some(index) => Ok(Found::Frame { key, index }),
-                None => Ok(Found::Gap),
-            }
+                .map(|g| g.index_at(time_ns).unwrap_or(0))
         } else {
-            self.decode_until(&segment, key, cancel, |g| !g.frames.is_empty())?;
-            match self.cache.get(key) {
-                Some(g) if !g.frames.is_empty() => Ok(Found::Frame { key, index: 0 }),
-                _ => Ok(Found::Gap),
-            }
-        }
+            self.decode_until(&segment, key, cancel, time_ns, |g| g.want_index(0))?;
+            self.cache.get(key).map(|_| 0)
+        };
+        Ok(match index {
+            Some(index) if self.picture(key, index).is_some() => Found::Frame { key, index },
+            _ => Found::Gap,
+        })
     }
 
-    /// Decodes `key`'s GOP until `done` says so, the GOP ends, or the file ends.
+    fn picture(&self, key: GopKey, index: usize) -> Option<&VideoFrame> {
+        self.cache.peek(key).and_then(|g| g.picture(index))
+    }
+
+    /// Decodes `key`'s GOP until `want` is met, the GOP ends, or the file ends; from
+    /// its keyframe again when `want` asks for a picture the cache dropped. `focus_ns`
+    /// is where the caller works (what the cache keeps when the GOP is over budget).
     fn decode_until(
         &mut self,
         segment: &Segment,
         key: GopKey,
         cancel: Option<u64>,
-        done: impl Fn(&super::cache::Gop) -> bool,
+        focus_ns: i64,
+        want: impl Fn(&Gop) -> Want,
     ) -> Result<(), Interrupt> {
-        if self.cache.peek(key).is_some_and(|g| done(g) || g.complete) {
-            return Ok(());
-        }
+        let redo = match self.cache.peek(key).map(&want) {
+            Some(Want::Done) => return Ok(()),
+            Some(Want::Redo) => true,
+            Some(Want::More) | None => false,
+        };
         let reopen = self.reader.as_ref().is_none_or(|r| {
             r.segment.id != segment.id || (r.segment.end_ns != segment.end_ns && segment.recording)
         });
@@ -408,12 +462,16 @@ impl Worker {
             }
             self.reader = None;
             self.decoding = None;
-            self.reader = Some(SegmentReader::open(&self.storage, segment)?);
+            self.reader = Some(SegmentReader::open(
+                &self.storage,
+                segment,
+                self.decode_threads,
+            )?);
         }
         let Some(reader) = self.reader.as_mut() else {
             return Ok(());
         };
-        if self.decoding != Some(key) || !reader.continuable() {
+        if redo || self.decoding != Some(key) || !reader.continuable() {
             reader.seek_keyframe(key.keyframe_ns)?;
             self.decoding = Some(key);
         }
@@ -441,20 +499,31 @@ impl Worker {
                     0.9 * self.decode_nanos_per_frame + 0.1 * per
                 };
             }
+            self.shared
+                .frames_decoded
+                .fetch_add(out.len() as u64, Ordering::Relaxed);
             for frame in out.drain(..) {
-                self.cache.push_frame(key, frame);
+                self.cache.push_frame(key, frame, focus_ns);
             }
+            self.shared
+                .cache_bytes
+                .store(self.cache.bytes(), Ordering::Relaxed);
+            self.shared
+                .cache_gops
+                .store(self.cache.len(), Ordering::Relaxed);
             if let Some(g) = self.cache.peek(key)
                 && let [.., a, b] = g.frames.as_slice()
             {
-                let step = b.pts_nanos - a.pts_nanos;
+                let step = b.time_ns - a.time_ns;
                 if step > 0 {
                     self.frame_nanos = step;
                 }
             }
             match progress {
                 Progress::More => {
-                    if self.cache.peek(key).is_some_and(&done) {
+                    // Redo while decoding again means "not reached yet"; the GOP's end
+                    // ends the pass in any case.
+                    if self.cache.peek(key).map(&want) == Some(Want::Done) {
                         return Ok(());
                     }
                 }
@@ -490,7 +559,7 @@ impl Worker {
     // ----- publishing -----------------------------------------------------------------
 
     fn publish(&mut self, key: GopKey, index: usize, exact: bool, keyframes_only: bool) {
-        let Some(src) = self.cache.peek(key).and_then(|g| g.frames.get(index)) else {
+        let Some(src) = self.cache.peek(key).and_then(|g| g.picture(index)) else {
             return;
         };
         let mut dst = self.shared.slot.take_buffer();
@@ -500,6 +569,7 @@ impl Worker {
         dst.decoded_at = Instant::now();
         let time_ns = dst.pts_nanos;
         self.shared.slot.publish(dst);
+        self.shared.frames_published.fetch_add(1, Ordering::Relaxed);
         self.shown = Some(Shown { time_ns });
         {
             let mut status = self.shared.status();
@@ -560,7 +630,7 @@ impl Worker {
             .cache
             .peek(key)
             .and_then(|g| g.frames.get(index))
-            .map(|f| f.pts_nanos)
+            .map(|f| f.time_ns)
         else {
             return IDLE_WAIT;
         };
@@ -581,7 +651,7 @@ impl Worker {
             self.cache
                 .peek(key)
                 .and_then(|g| g.index_of(shown).and_then(|i| g.frames.get(i + 1)))
-                .map_or(shown + self.frame_nanos, |f| f.pts_nanos)
+                .map_or(shown + self.frame_nanos, |f| f.time_ns)
         } else {
             shown - 1
         };
@@ -679,8 +749,9 @@ impl Worker {
         let Some(segment) = self.segment_of(key.segment_id)? else {
             return Ok(None);
         };
-        self.decode_until(&segment, key, None, |g| g.frames.len() > i + 1)?;
-        if self.cache.peek(key).is_some_and(|g| g.frames.len() > i + 1) {
+        let focus = self.frame_time(key, i).saturating_add(1);
+        self.decode_until(&segment, key, None, focus, |g| g.want_index(i + 1))?;
+        if self.picture(key, i + 1).is_some() {
             return Ok(Some((key, i + 1)));
         }
         let index = self.index()?;
@@ -716,24 +787,24 @@ impl Worker {
                 (next, key)
             }
         };
-        self.decode_until(&segment, next_key, None, |g| !g.frames.is_empty())?;
-        Ok(self
-            .cache
-            .peek(next_key)
-            .filter(|g| !g.frames.is_empty())
-            .map(|_| (next_key, 0)))
+        self.decode_until(&segment, next_key, None, next_key.keyframe_ns, |g| {
+            g.want_index(0)
+        })?;
+        Ok(self.picture(next_key, 0).map(|_| (next_key, 0)))
     }
 
     fn previous_frame(
         &mut self,
         (key, i): (GopKey, usize),
     ) -> Result<Option<(GopKey, usize)>, Interrupt> {
-        if i > 0 && self.cache.peek(key).is_some_and(|g| g.frames.len() > i - 1) {
-            return Ok(Some((key, i - 1)));
-        }
         let Some(segment) = self.segment_of(key.segment_id)? else {
             return Ok(None);
         };
+        if i > 0 {
+            let focus = self.frame_time(key, i - 1);
+            self.decode_until(&segment, key, None, focus, |g| g.want_index(i - 1))?;
+            return Ok(self.picture(key, i - 1).map(|_| (key, i - 1)));
+        }
         let index = self.index()?;
         let kfs = index.keyframes(&segment)?;
         let before = kfs
@@ -769,12 +840,21 @@ impl Worker {
             }
         };
         // The whole previous GOP: its last frame is the one wanted.
-        self.decode_until(&segment, prev_key, None, |g| g.complete)?;
+        self.decode_until(&segment, prev_key, None, i64::MAX, Gop::want_complete)?;
         Ok(self
             .cache
             .peek(prev_key)
             .and_then(|g| g.frames.len().checked_sub(1))
+            .filter(|&last| self.picture(prev_key, last).is_some())
             .map(|last| (prev_key, last)))
+    }
+
+    /// Time of frame `index` of a cached GOP (its keyframe time when unknown).
+    fn frame_time(&self, key: GopKey, index: usize) -> i64 {
+        self.cache
+            .peek(key)
+            .and_then(|g| g.frames.get(index))
+            .map_or(key.keyframe_ns, |f| f.time_ns)
     }
 }
 

@@ -181,7 +181,8 @@ pub struct SegmentReader {
 }
 
 impl SegmentReader {
-    pub fn open(storage: &Path, segment: &Segment) -> Result<Self, PlaybackError> {
+    /// Opens `segment`'s file with a decoder of `threads` threads.
+    pub fn open(storage: &Path, segment: &Segment, threads: usize) -> Result<Self, PlaybackError> {
         let path = storage.join(&segment.file);
         let input = ff::format::input(&path).map_err(|source| PlaybackError::Open {
             path: path.clone(),
@@ -198,7 +199,7 @@ impl SegmentReader {
                 path: path.clone(),
                 source,
             })?;
-        context.set_threading(ff::codec::threading::Config::count(DECODE_THREADS));
+        context.set_threading(ff::codec::threading::Config::count(threads.max(1)));
         let decoder = context
             .decoder()
             .video()

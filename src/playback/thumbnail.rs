@@ -40,7 +40,7 @@ pub fn thumbnail(
         return Ok(None);
     };
     let (keyframe_ns, _) = index.keyframe_around(&segment, time.0)?;
-    let mut reader = SegmentReader::open(storage, &segment)?;
+    let mut reader = SegmentReader::open(storage, &segment, 1)?;
     reader.seek_keyframe(keyframe_ns)?;
     let mut got: Option<VideoFrame> = None;
     let mut take = VideoFrame::default;
