@@ -99,6 +99,29 @@ enum ArchiveKind {
         #[arg(long, default_value_t = 256)]
         resume_free_mb: u64,
     },
+    /// Build a synthetic archive that ends now: one-minute segments remuxed from a clip
+    /// (hard links after the first), with keyframe rows, a few gaps, events and a
+    /// bookmark per camera.
+    Seed {
+        /// How many cameras (cam01 … camNN unless --camera-id names them).
+        #[arg(long)]
+        cameras: usize,
+        /// Hours of footage per camera.
+        #[arg(long)]
+        hours: f64,
+        /// The video clip to remux (no re-encoding).
+        #[arg(long, value_name = "CLIP")]
+        from: PathBuf,
+        /// Storage folder to create or add to (cameras in it must have no footage yet).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Camera ids to use instead of cam01 …, as many as --cameras (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        camera_id: Vec<String>,
+        /// Seed for the placement of gaps, events and bookmarks.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -271,6 +294,41 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
 }
 
 fn archive(kind: &ArchiveKind, log_level: &str) -> anyhow::Result<std::process::ExitCode> {
+    let ArchiveKind::Seed {
+        cameras,
+        hours,
+        from,
+        out,
+        camera_id,
+        seed,
+    } = kind
+    else {
+        return archive_record(kind, log_level);
+    };
+    let _log = vigil::logging::init(log_level, None);
+    let camera_ids = if camera_id.is_empty() {
+        vigil::record::seed::default_camera_ids(*cameras)
+    } else {
+        anyhow::ensure!(
+            camera_id.len() == *cameras,
+            "--camera-id names {} cameras but --cameras is {cameras}",
+            camera_id.len()
+        );
+        camera_id.clone()
+    };
+    let report = vigil::record::seed::seed(&vigil::record::seed::SeedOptions {
+        camera_ids,
+        hours: *hours,
+        clip: from.clone(),
+        out: out.clone(),
+        seed: *seed,
+    })?;
+    println!("{report}");
+    Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// `vigil archive record`.
+fn archive_record(kind: &ArchiveKind, log_level: &str) -> anyhow::Result<std::process::ExitCode> {
     let ArchiveKind::Record {
         input,
         storage,
@@ -281,7 +339,10 @@ fn archive(kind: &ArchiveKind, log_level: &str) -> anyhow::Result<std::process::
         quota_mb,
         max_age_days,
         resume_free_mb,
-    } = kind;
+    } = kind
+    else {
+        anyhow::bail!("not an archive record command");
+    };
     let _log = vigil::logging::init(log_level, None);
     let storage = match storage {
         Some(dir) => dir.clone(),

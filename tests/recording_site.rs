@@ -116,6 +116,12 @@ fn records_only_cameras_that_record_without_decoding_them() {
     assert_eq!(rec.storage(), dir.path());
     let pinned = frames(&mut rec, &site, &creds, &mut engine, Duration::from_secs(5));
     assert_eq!(pinned, HashSet::from([key("rec")]));
+    assert!(rec.is_ready());
+    assert!(
+        matches!(rec.reconcile_report(), Some(Ok(ref r)) if r.is_clean()),
+        "{:?}",
+        rec.reconcile_report()
+    );
     assert!(engine.ingest(&key("rec")).is_some());
     assert!(
         engine.ingest(&key("idle")).is_none(),

@@ -8,8 +8,12 @@
 //! (that is `store::retention`), or block the ingest (it reads a bounded queue).
 
 pub mod archive;
+pub mod seed;
 pub mod site;
 pub mod writer;
+
+pub use seed::ensure_demo_history;
+pub use site::{SiteRecording, SiteRecordingOptions};
 
 #[cfg(test)]
 mod tests;

@@ -10,6 +10,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -23,8 +24,9 @@ use super::{
 };
 use crate::config::{CameraConfig, CredentialStore, RecordingMode, Site, Transport};
 use crate::media::{Engine, IngestShared, MAIN_STREAM, StreamKey, StreamSpec, Timeouts};
+use crate::store::Store;
+use crate::store::reconcile::{self, ReconcileReport};
 use crate::store::retention::{self, RetentionPolicy};
-use crate::store::{Store, reconcile};
 
 /// Tuning of a [`SiteRecording`]; [`Default`] is what the app uses.
 #[derive(Clone, Debug)]
@@ -92,6 +94,9 @@ struct Active {
 struct RetentionShared {
     policy: Mutex<RetentionPolicy>,
     watches: Mutex<HashMap<String, RecorderWatch>>,
+    reconciled: Mutex<Option<Result<ReconcileReport, String>>>,
+    /// Reconciliation is over: recorders may write.
+    ready: AtomicBool,
 }
 
 /// The site's recorders, and retention over their storage folder.
@@ -117,9 +122,11 @@ enum RetentionCommand {
 }
 
 impl SiteRecording {
-    /// Opens (creating) the storage folder and its index, reconciles it once (the report
-    /// is logged; files the index does not know are indexed or reported, never
-    /// deleted) and starts the retention thread. No recorder runs until [`Self::sync`].
+    /// Opens (creating, migrating) the storage folder's index and starts the retention
+    /// thread, which first reconciles the folder once (the report is logged and kept,
+    /// see [`Self::reconcile_report`]; files the index does not know are indexed or
+    /// reported, never deleted). Returns at once: reconciling a month of 16 cameras
+    /// takes seconds, and no recorder starts (in [`Self::sync`]) until it is done.
     pub fn start(site: &Site, storage: PathBuf) -> anyhow::Result<Self> {
         Self::start_with(site, storage, SiteRecordingOptions::default())
     }
@@ -130,25 +137,13 @@ impl SiteRecording {
         storage: PathBuf,
         options: SiteRecordingOptions,
     ) -> anyhow::Result<Self> {
-        let span = tracing::info_span!("recording", storage = %storage.display());
-        let _enter = span.enter();
-        let mut store = Store::open(&storage)
+        let store = Store::open(&storage)
             .with_context(|| format!("cannot open the recording index in {}", storage.display()))?;
-        let report = reconcile::reconcile(&mut store)
-            .with_context(|| format!("cannot reconcile the recordings in {}", storage.display()))?;
-        tracing::info!(
-            clean = report.is_clean(),
-            closed = report.closed.len(),
-            trimmed = report.trimmed.len(),
-            recovered = report.recovered.len(),
-            removed_empty = report.removed_empty.len(),
-            missing = report.missing.len(),
-            unknown = report.unknown.len(),
-            "recordings reconciled"
-        );
         let retention = Arc::new(RetentionShared {
             policy: Mutex::new(policy_for(site, &options)),
             watches: Mutex::new(HashMap::new()),
+            reconciled: Mutex::new(None),
+            ready: AtomicBool::new(false),
         });
         let (retention_tx, rx) = crossbeam_channel::bounded(4);
         let retention_thread = {
@@ -171,6 +166,17 @@ impl SiteRecording {
             retention_tx,
             retention_thread: Some(retention_thread),
         })
+    }
+
+    /// True once the startup reconciliation is over and recorders may start.
+    pub fn is_ready(&self) -> bool {
+        self.retention.ready.load(Ordering::SeqCst)
+    }
+
+    /// What the startup reconciliation repaired (None while it runs; Err: why it
+    /// failed, recording goes on regardless).
+    pub fn reconcile_report(&self) -> Option<Result<ReconcileReport, String>> {
+        lock(&self.retention.reconciled).clone()
     }
 
     /// The storage folder.
@@ -221,6 +227,7 @@ impl SiteRecording {
             self.retire(&id);
         }
         self.stopping.retain(|(_, r)| !r.is_finished());
+        let ready = self.is_ready();
         let mut pinned = HashSet::new();
         for (id, wanted) in &self.wanted {
             let Ok(wanted) = wanted else { continue };
@@ -239,9 +246,9 @@ impl SiteRecording {
                     self.stopping.push((id.clone(), active.recorder));
                 }
             }
-            // One recorder per camera at a time: a new one starts once the old one
-            // has closed its segment.
-            if self.stopping.iter().any(|(s, _)| s == id) {
+            // Nothing writes before reconciliation is over; one recorder per camera at
+            // a time: a new one starts once the old one has closed its segment.
+            if !ready || self.stopping.iter().any(|(s, _)| s == id) {
                 continue;
             }
             let mut config = RecorderConfig::new(id, &self.storage);
@@ -409,6 +416,25 @@ fn retention_loop(
 ) {
     let span = tracing::info_span!("retention", storage = %store.dir().display());
     let _enter = span.enter();
+    let mut store = store;
+    let started = Instant::now();
+    let result = reconcile::reconcile(&mut store);
+    match &result {
+        Ok(report) => tracing::info!(
+            clean = report.is_clean(),
+            closed = report.closed.len(),
+            trimmed = report.trimmed.len(),
+            recovered = report.recovered.len(),
+            removed_empty = report.removed_empty.len(),
+            missing = report.missing.len(),
+            unknown = report.unknown.len(),
+            secs = started.elapsed().as_secs_f64(),
+            "recordings reconciled"
+        ),
+        Err(err) => tracing::error!(%err, "reconciliation failed; recording starts anyway"),
+    }
+    *lock(&shared.reconciled) = Some(result.map_err(|e| e.to_string()));
+    shared.ready.store(true, Ordering::SeqCst);
     // The first pass runs at once: the site may be over its quota from the last run.
     let mut last: Option<Instant> = None;
     loop {

@@ -24,6 +24,9 @@ use rusqlite::{Connection, OptionalExtension as _, params};
 
 pub use schema::SCHEMA_VERSION;
 
+/// Keyframe rows per INSERT statement in bulk inserts.
+const KEY_ROWS: usize = 30;
+
 /// Name of the index file inside the storage folder.
 pub const INDEX_FILE: &str = "index.sqlite3";
 
@@ -120,6 +123,15 @@ pub struct NewSegment {
     pub width: u32,
     pub height: u32,
     pub trigger: SegmentTrigger,
+}
+
+/// A finished segment to index in bulk: its row, end and keyframes.
+#[derive(Clone, Debug)]
+pub struct CompleteSegment {
+    pub segment: NewSegment,
+    pub end_ns: i64,
+    /// (wall time, byte offset of the fragment) of each keyframe row.
+    pub keyframes: Vec<(i64, u64)>,
 }
 
 /// One row of `segment`.
@@ -275,6 +287,87 @@ impl Store {
         }
         tx.commit()?;
         Ok(())
+    }
+
+    /// Adds finished segments (files already durable) with their keyframes, in one
+    /// transaction. For bulk indexing (`vigil archive seed`).
+    pub fn insert_complete_segments(
+        &mut self,
+        segments: &[CompleteSegment],
+    ) -> Result<(), StoreError> {
+        // The keyframes' parent rows are inserted right before them: checking the
+        // foreign key for each of millions of keyframe rows only costs time.
+        self.conn.pragma_update(None, "foreign_keys", "OFF")?;
+        let result = self.insert_complete_segments_tx(segments);
+        self.conn.pragma_update(None, "foreign_keys", "ON")?;
+        result
+    }
+
+    fn insert_complete_segments_tx(
+        &mut self,
+        segments: &[CompleteSegment],
+    ) -> Result<(), StoreError> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut seg = tx.prepare_cached(
+                "INSERT INTO segment (camera, file, start_ns, end_ns, source_dts, tb_num, tb_den,
+                                      bytes, state, codec, width, height, trigger)
+                 VALUES (?1, ?2, ?3, max(?3, ?4), ?5, ?6, ?7, ?8, 'complete', ?9, ?10, ?11, ?12)",
+            )?;
+            let mut key = tx.prepare_cached(
+                "INSERT OR REPLACE INTO keyframe (segment_id, time_ns, byte_offset) VALUES (?1, ?2, ?3)",
+            )?;
+            // Keyframes go in KEY_ROWS at a time: one statement step for many rows.
+            let many = format!(
+                "INSERT OR REPLACE INTO keyframe (segment_id, time_ns, byte_offset) VALUES {}",
+                vec!["(?, ?, ?)"; KEY_ROWS].join(", ")
+            );
+            let mut keys = tx.prepare_cached(&many)?;
+            for CompleteSegment {
+                segment: s,
+                end_ns,
+                keyframes,
+            } in segments
+            {
+                seg.execute(params![
+                    s.camera,
+                    s.file,
+                    s.start_ns,
+                    end_ns,
+                    s.source_dts,
+                    s.time_base.0,
+                    s.time_base.1,
+                    to_i64(s.bytes),
+                    s.codec,
+                    s.width,
+                    s.height,
+                    s.trigger.as_str()
+                ])?;
+                let id = tx.last_insert_rowid();
+                let mut chunks = keyframes.chunks_exact(KEY_ROWS);
+                for chunk in &mut chunks {
+                    let values: Vec<i64> = chunk
+                        .iter()
+                        .flat_map(|(time_ns, offset)| [id, *time_ns, to_i64(*offset)])
+                        .collect();
+                    keys.execute(rusqlite::params_from_iter(values))?;
+                }
+                for (time_ns, offset) in chunks.remainder() {
+                    key.execute(params![id, time_ns, to_i64(*offset)])?;
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The first segment start of a camera, if it has footage.
+    pub fn first_start(&self, camera: &str) -> Result<Option<i64>, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT min(start_ns) FROM segment WHERE camera = ?1",
+            [camera],
+            |r| r.get(0),
+        )?)
     }
 
     /// Every segment (of one camera, or all), oldest first.

@@ -6,6 +6,7 @@
 //! Must not: delete footage it cannot account for — files it does not recognise are
 //! reported and left alone; only header-only files (no footage in them) are removed.
 
+use std::collections::HashSet;
 use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
 
@@ -62,10 +63,13 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> ReconcileError + '_ {
 pub fn reconcile(store: &mut Store) -> Result<ReconcileReport, ReconcileError> {
     let mut report = ReconcileReport::default();
     let dir = store.dir().to_path_buf();
-    for row in store.segments(None)? {
-        check_row(store, &dir, &row, &mut report)?;
+    let rows = store.segments(None)?;
+    for row in &rows {
+        check_row(store, &dir, row, &mut report)?;
     }
-    index_orphans(store, &dir, &mut report)?;
+    // Files with a row (one lookup per file on disk, not one query).
+    let indexed: HashSet<String> = rows.into_iter().map(|r| r.file).collect();
+    index_orphans(store, &dir, &indexed, &mut report)?;
     log_report(&report);
     Ok(report)
 }
@@ -156,6 +160,7 @@ fn truncate(path: &Path, len: u64) -> Result<(), ReconcileError> {
 fn index_orphans(
     store: &mut Store,
     dir: &Path,
+    indexed: &HashSet<String>,
     report: &mut ReconcileReport,
 ) -> Result<(), ReconcileError> {
     let entries = std::fs::read_dir(dir).map_err(io_err(dir))?;
@@ -181,7 +186,7 @@ fn index_orphans(
                 continue;
             };
             let rel = format!("{name}/{file_name}");
-            if store.segment_by_file(&rel)?.is_some() {
+            if indexed.contains(&rel) {
                 continue;
             }
             index_orphan(store, &name, &rel, &file_path, start_ns, report)?;
