@@ -3,3 +3,4 @@
 
 pub mod live;
 pub mod proc;
+pub mod scrub;

@@ -1,20 +1,16 @@
 //! The decoded-GOP cache of one player: the frames of whole (or partly decoded) groups
 //! of pictures, so stepping back and reverse play do not decode the same frames again.
 //!
-//! Owns: byte accounting (planes + frame headers), least-recently-used eviction by GOP,
-//! and a small pool of evicted frames whose buffers the decoder reuses. When one GOP
+//! Owns: byte accounting, least-recently-used eviction by GOP. Pictures are whatever
+//! the decoder hands out (FFmpeg's reference-counted frames in the player: caching one
+//! copies nothing, evicting it returns its buffer to the decoder's pool). When one GOP
 //! alone is larger than the budget (4K with long GOPs), it keeps every frame's time but
 //! drops the pictures farthest from where the player is working, preferring to keep
 //! the ones before it (reverse play and step-back walk that way). Must not: decode or
 //! read files.
 
-use crate::media::frame::VideoFrame;
-
 /// Default budget of one player's cache.
 pub const DEFAULT_BUDGET_BYTES: usize = 256 << 20;
-
-/// Most evicted frames kept for their buffers.
-const SPARE_FRAMES: usize = 8;
 
 /// Two frame times closer than this are the same frame when matching a frame or a
 /// keyframe by its time (the writer and the reader may convert timestamps through
@@ -28,12 +24,17 @@ pub struct GopKey {
     pub keyframe_ns: i64,
 }
 
-/// One decoded frame of a GOP: its time always, its picture while cached.
+/// A decoded picture the cache can hold.
+pub trait Picture {
+    /// Bytes it keeps in memory.
+    fn bytes(&self) -> usize;
+}
+
+/// One decoded frame of a GOP: its wall time always, its picture while cached.
 #[derive(Debug)]
-pub struct CachedFrame {
+pub struct CachedFrame<P> {
     pub time_ns: i64,
-    /// `pts_nanos` is the wall time.
-    pub picture: Option<VideoFrame>,
+    pub picture: Option<P>,
 }
 
 /// What decoding should do next for a caller's need.
@@ -49,16 +50,16 @@ pub enum Want {
 
 /// One GOP's decoded frames, in presentation order.
 #[derive(Debug)]
-pub struct Gop {
+pub struct Gop<P> {
     pub key: GopKey,
-    pub frames: Vec<CachedFrame>,
+    pub frames: Vec<CachedFrame<P>>,
     /// Every frame of the GOP was decoded (decoding reached the next keyframe or the end).
     pub complete: bool,
     bytes: usize,
     last_used: u64,
 }
 
-impl Gop {
+impl<P> Gop<P> {
     /// Index of the latest frame at or before `time_ns`.
     pub fn index_at(&self, time_ns: i64) -> Option<usize> {
         let n = self.frames.partition_point(|f| f.time_ns <= time_ns);
@@ -71,7 +72,7 @@ impl Gop {
             .filter(|&i| (self.frames[i].time_ns - time_ns).abs() <= SLOP_NANOS)
     }
 
-    pub fn picture(&self, index: usize) -> Option<&VideoFrame> {
+    pub fn picture(&self, index: usize) -> Option<&P> {
         self.frames.get(index).and_then(|f| f.picture.as_ref())
     }
 
@@ -134,38 +135,26 @@ impl Gop {
     }
 }
 
-/// Bytes a frame holds in memory.
-pub fn frame_bytes(frame: &VideoFrame) -> usize {
-    std::mem::size_of::<VideoFrame>()
-        + frame
-            .planes
-            .iter()
-            .map(|p| p.data.capacity())
-            .sum::<usize>()
-}
-
 /// GOPs, least recently used evicted first once over budget.
 #[derive(Debug)]
-pub struct GopCache {
-    gops: Vec<Gop>,
+pub struct GopCache<P> {
+    gops: Vec<Gop<P>>,
     budget_bytes: usize,
     bytes: usize,
     tick: u64,
-    spare: Vec<VideoFrame>,
 }
 
-impl GopCache {
+impl<P: Picture> GopCache<P> {
     pub fn new(budget_bytes: usize) -> Self {
         Self {
             gops: Vec::new(),
             budget_bytes,
             bytes: 0,
             tick: 0,
-            spare: Vec::new(),
         }
     }
 
-    /// Bytes held by cached pictures (spare buffers not counted: a few frames at most).
+    /// Bytes held by cached pictures.
     pub fn bytes(&self) -> usize {
         self.bytes
     }
@@ -183,7 +172,7 @@ impl GopCache {
     }
 
     /// The GOP for `key`, counted as a use.
-    pub fn get(&mut self, key: GopKey) -> Option<&Gop> {
+    pub fn get(&mut self, key: GopKey) -> Option<&Gop<P>> {
         self.tick += 1;
         let tick = self.tick;
         let gop = self.gops.iter_mut().find(|g| g.key == key)?;
@@ -192,11 +181,11 @@ impl GopCache {
     }
 
     /// Like [`get`](Self::get) without counting as a use.
-    pub fn peek(&self, key: GopKey) -> Option<&Gop> {
+    pub fn peek(&self, key: GopKey) -> Option<&Gop<P>> {
         self.gops.iter().find(|g| g.key == key)
     }
 
-    fn entry(&mut self, key: GopKey) -> &mut Gop {
+    fn entry(&mut self, key: GopKey) -> &mut Gop<P> {
         self.tick += 1;
         let tick = self.tick;
         let i = match self.gops.iter().position(|g| g.key == key) {
@@ -221,32 +210,23 @@ impl GopCache {
     /// frame decoded before whose picture was dropped. Then evicts to stay in budget:
     /// other GOPs first (least recently used), then pictures of this GOP farthest from
     /// `focus_ns` (where the player works), those after it first.
-    pub fn push_frame(&mut self, key: GopKey, frame: VideoFrame, focus_ns: i64) {
-        let size = frame_bytes(&frame);
-        let time_ns = frame.pts_nanos;
+    pub fn push_frame(&mut self, key: GopKey, time_ns: i64, picture: P, focus_ns: i64) {
+        let size = picture.bytes();
         let gop = self.entry(key);
-        let stored = match gop.frames.last() {
+        match gop.frames.last() {
             Some(last) if last.time_ns >= time_ns - SLOP_NANOS => {
                 match gop.index_of(time_ns) {
                     Some(i) if gop.frames[i].picture.is_none() => {
-                        gop.frames[i].picture = Some(frame);
-                        None
+                        gop.frames[i].picture = Some(picture);
                     }
                     // Already there, or a time between known frames (not expected).
-                    _ => Some(frame),
+                    _ => return,
                 }
             }
-            _ => {
-                gop.frames.push(CachedFrame {
-                    time_ns,
-                    picture: Some(frame),
-                });
-                None
-            }
-        };
-        if let Some(unused) = stored {
-            self.recycle(unused);
-            return;
+            _ => gop.frames.push(CachedFrame {
+                time_ns,
+                picture: Some(picture),
+            }),
         }
         gop.bytes += size;
         self.bytes += size;
@@ -263,11 +243,6 @@ impl GopCache {
         if let Some(i) = self.gops.iter().position(|g| g.key == key) {
             let gop = self.gops.swap_remove(i);
             self.bytes -= gop.bytes;
-            for f in gop.frames {
-                if let Some(p) = f.picture {
-                    self.recycle(p);
-                }
-            }
         }
     }
 
@@ -281,17 +256,6 @@ impl GopCache {
             .collect();
         for key in keys {
             self.remove(key);
-        }
-    }
-
-    /// A frame whose buffers can be reused, if one was evicted.
-    pub fn take_spare(&mut self) -> VideoFrame {
-        self.spare.pop().unwrap_or_default()
-    }
-
-    pub fn recycle(&mut self, frame: VideoFrame) {
-        if self.spare.len() < SPARE_FRAMES && frame.planes[0].data.capacity() > 0 {
-            self.spare.push(frame);
         }
     }
 
@@ -325,10 +289,9 @@ impl GopCache {
                 return; // one frame larger than the budget: keep it anyway
             };
             if let Some(picture) = gop.frames[i].picture.take() {
-                let size = frame_bytes(&picture);
+                let size = picture.bytes();
                 gop.bytes -= size;
                 self.bytes -= size;
-                self.recycle(picture);
             }
         }
     }
@@ -338,18 +301,17 @@ impl GopCache {
 mod tests {
     use super::*;
 
-    fn frame(pts_nanos: i64, bytes: usize) -> VideoFrame {
-        let mut f = VideoFrame {
-            pts_nanos,
-            ..Default::default()
-        };
-        f.planes[0].fill_from(
-            &vec![0u8; bytes],
-            bytes,
-            u32::try_from(bytes).unwrap_or(0),
-            1,
-        );
-        f
+    /// A picture of some bytes.
+    struct Pic(usize);
+
+    impl Picture for Pic {
+        fn bytes(&self) -> usize {
+            self.0
+        }
+    }
+
+    fn frame(bytes: usize) -> Pic {
+        Pic(bytes)
     }
 
     fn key(kf: i64) -> GopKey {
@@ -359,7 +321,7 @@ mod tests {
         }
     }
 
-    fn pictures(cache: &GopCache, k: GopKey) -> Vec<i64> {
+    fn pictures(cache: &GopCache<Pic>, k: GopKey) -> Vec<i64> {
         cache
             .peek(k)
             .map(|g| {
@@ -374,18 +336,18 @@ mod tests {
 
     #[test]
     fn accounts_bytes_and_evicts_least_recently_used_gop() {
-        let per = frame_bytes(&frame(0, 1000));
+        let per = 1000;
         let mut cache = GopCache::new(per * 6);
         for kf in [0, 100_000, 200_000] {
             for i in 0..2 {
-                cache.push_frame(key(kf), frame(kf + i * 10_000, 1000), kf);
+                cache.push_frame(key(kf), kf + i * 10_000, frame(1000), kf);
             }
         }
         assert_eq!(cache.bytes(), per * 6);
         assert_eq!(cache.len(), 3);
         // Touch the oldest so the middle one is the least recently used.
         assert!(cache.get(key(0)).is_some());
-        cache.push_frame(key(300_000), frame(300_000, 1000), 300_000);
+        cache.push_frame(key(300_000), 300_000, frame(1000), 300_000);
         assert_eq!(cache.len(), 3, "one GOP evicted");
         assert!(cache.peek(key(100_000)).is_none(), "LRU GOP went");
         assert!(cache.peek(key(0)).is_some());
@@ -395,12 +357,12 @@ mod tests {
 
     #[test]
     fn a_gop_larger_than_the_budget_keeps_times_and_pictures_near_the_focus() {
-        let per = frame_bytes(&frame(0, 1000));
+        let per = 1000;
         let mut cache = GopCache::new(per * 3);
         let k = key(0);
         // Decoding forward towards 50: the oldest pictures go.
         for i in 0..6 {
-            cache.push_frame(k, frame(i * 10_000, 1000), 50_000);
+            cache.push_frame(k, i * 10_000, frame(1000), 50_000);
         }
         cache.set_complete(k);
         assert_eq!(pictures(&cache, k), vec![30_000, 40_000, 50_000]);
@@ -412,8 +374,8 @@ mod tests {
         assert_eq!(gop.want_index(2), Want::Redo);
         assert_eq!(gop.want_complete(), Want::Done);
         // Decoding again towards 10 (stepping back): pictures after it go first.
-        cache.push_frame(k, frame(0, 1000), 10_000);
-        cache.push_frame(k, frame(10_000, 1000), 10_000);
+        cache.push_frame(k, 0, frame(1000), 10_000);
+        cache.push_frame(k, 10_000, frame(1000), 10_000);
         assert_eq!(pictures(&cache, k), vec![0, 10_000, 30_000]);
         assert_eq!(cache.peek(k).expect("gop").want_time(12_000), Want::Done);
     }
@@ -423,10 +385,10 @@ mod tests {
         let mut cache = GopCache::new(DEFAULT_BUDGET_BYTES);
         let k = key(1_000_000);
         for t in [1_000_000, 41_000_000, 81_000_000] {
-            cache.push_frame(k, frame(t, 10), t);
+            cache.push_frame(k, t, frame(10), t);
         }
         // A repeated frame is not added twice.
-        cache.push_frame(k, frame(41_000_000, 10), 0);
+        cache.push_frame(k, 41_000_000, frame(10), 0);
         let gop = cache.peek(k).expect("gop");
         assert_eq!(gop.frames.len(), 3);
         assert_eq!(gop.index_at(999_999), None, "no slop for at-or-before");
@@ -454,18 +416,16 @@ mod tests {
     }
 
     #[test]
-    fn removing_recycles_buffers_and_bytes() {
+    fn removing_a_segment_returns_its_bytes() {
         let mut cache = GopCache::new(DEFAULT_BUDGET_BYTES);
-        cache.push_frame(key(0), frame(0, 4096), 0);
+        cache.push_frame(key(0), 0, frame(4096), 0);
         let other = GopKey {
             segment_id: 2,
             keyframe_ns: 0,
         };
-        cache.push_frame(other, frame(0, 4096), 0);
+        cache.push_frame(other, 0, frame(4096), 0);
         cache.remove_segment(1);
         assert_eq!(cache.len(), 1);
-        assert_eq!(cache.bytes(), frame_bytes(&frame(0, 4096)));
-        let spare = cache.take_spare();
-        assert!(spare.planes[0].data.capacity() >= 4096, "buffer reused");
+        assert_eq!(cache.bytes(), 4096);
     }
 }

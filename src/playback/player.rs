@@ -16,10 +16,11 @@ use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 
 use super::cache::{DEFAULT_BUDGET_BYTES, Gop, GopCache, GopKey, SLOP_NANOS, Want};
 use super::clock::{ClockSnapshot, PlaybackClock, SeekMode};
-use super::source::{DECODE_THREADS, Index, Progress, SegmentReader};
+use super::source::{AvFrame, DECODE_THREADS, Index, Progress, SegmentReader};
 use super::{PlaybackError, PlayerState, PlayerStatus};
 use crate::media::Notify;
-use crate::media::frame::{FrameSlot, VideoFrame};
+use crate::media::convert::FrameConverter;
+use crate::media::frame::FrameSlot;
 use crate::store::Segment;
 use crate::timeline::time::WallNanos;
 
@@ -29,6 +30,9 @@ const IDLE_WAIT: Duration = Duration::from_millis(250);
 const COMMAND_CAPACITY: usize = 32;
 /// Frame interval assumed before two frames of a GOP were seen.
 const DEFAULT_FRAME_NANOS: i64 = 40_000_000;
+/// Segment files a player keeps open: seeking back and forth between a few segments
+/// does not open (and probe) a file each time; each costs a demuxer and a decoder.
+const OPEN_READERS: usize = 3;
 /// Above this speed, play shows only keyframes when decoding cannot keep up.
 const KEYFRAMES_ONLY_ABOVE: f64 = 2.0;
 
@@ -134,8 +138,9 @@ impl Player {
                     notify,
                     commands: receiver,
                     index: None,
-                    reader: None,
+                    readers: Vec::new(),
                     cache: GopCache::new(options.cache_bytes),
+                    converter: FrameConverter::default(),
                     decode_threads: options.decode_threads.max(1),
                     decoding: None,
                     shown: None,
@@ -265,8 +270,10 @@ struct Worker {
     notify: Notify,
     commands: Receiver<Command>,
     index: Option<Index>,
-    reader: Option<SegmentReader>,
-    cache: GopCache,
+    /// Open segment readers, most recently used first (at most [`OPEN_READERS`]).
+    readers: Vec<SegmentReader>,
+    cache: GopCache<AvFrame>,
+    converter: FrameConverter,
     decode_threads: usize,
     /// The GOP the reader's next packet belongs to (when the reader is continuable).
     decoding: Option<GopKey>,
@@ -347,7 +354,7 @@ impl Worker {
             self.last_error = Some(text.clone());
         }
         // The file may have gone (retention) or changed: read everything again next time.
-        self.reader = None;
+        self.readers.clear();
         self.decoding = None;
         if let Some(index) = self.index.as_mut()
             && let Err(e) = index.refresh()
@@ -428,7 +435,7 @@ impl Worker {
         })
     }
 
-    fn picture(&self, key: GopKey, index: usize) -> Option<&VideoFrame> {
+    fn picture(&self, key: GopKey, index: usize) -> Option<&AvFrame> {
         self.cache.peek(key).and_then(|g| g.picture(index))
     }
 
@@ -441,34 +448,15 @@ impl Worker {
         key: GopKey,
         cancel: Option<u64>,
         focus_ns: i64,
-        want: impl Fn(&Gop) -> Want,
+        want: impl Fn(&Gop<AvFrame>) -> Want,
     ) -> Result<(), Interrupt> {
         let redo = match self.cache.peek(key).map(&want) {
             Some(Want::Done) => return Ok(()),
             Some(Want::Redo) => true,
             Some(Want::More) | None => false,
         };
-        let reopen = self.reader.as_ref().is_none_or(|r| {
-            r.segment.id != segment.id || (r.segment.end_ns != segment.end_ns && segment.recording)
-        });
-        if reopen {
-            if self
-                .reader
-                .as_ref()
-                .is_some_and(|r| r.segment.id == segment.id)
-            {
-                // The file grew; a GOP that ended at the old end may go on now.
-                self.cache.remove_segment(segment.id);
-            }
-            self.reader = None;
-            self.decoding = None;
-            self.reader = Some(SegmentReader::open(
-                &self.storage,
-                segment,
-                self.decode_threads,
-            )?);
-        }
-        let Some(reader) = self.reader.as_mut() else {
+        self.use_reader(segment)?;
+        let Some(reader) = self.readers.first_mut() else {
             return Ok(());
         };
         if redo || self.decoding != Some(key) || !reader.continuable() {
@@ -483,13 +471,7 @@ impl Worker {
                 return Err(Interrupt::Cancelled);
             }
             let started = Instant::now();
-            let mut spares = self.cache.take_spare();
-            let progress = {
-                let mut take = || std::mem::take(&mut spares);
-                let mut sink = |f: VideoFrame| out.push(f);
-                reader.decode_step(&mut take, &mut sink)?
-            };
-            self.cache.recycle(spares);
+            let progress = reader.decode_step(&mut out)?;
             if !out.is_empty() {
                 #[allow(clippy::cast_precision_loss)]
                 let per = started.elapsed().as_nanos() as f64 / out.len() as f64;
@@ -502,8 +484,8 @@ impl Worker {
             self.shared
                 .frames_decoded
                 .fetch_add(out.len() as u64, Ordering::Relaxed);
-            for frame in out.drain(..) {
-                self.cache.push_frame(key, frame, focus_ns);
+            for (time_ns, frame) in out.drain(..) {
+                self.cache.push_frame(key, time_ns, frame, focus_ns);
             }
             self.shared
                 .cache_bytes
@@ -556,18 +538,63 @@ impl Worker {
         }
     }
 
+    /// Puts an open reader of `segment` first in `readers`, opening it when needed (or
+    /// again when the segment grew while being recorded: the demuxer saw only the
+    /// fragments there were at open).
+    fn use_reader(&mut self, segment: &Segment) -> Result<(), PlaybackError> {
+        if let Some(i) = self.readers.iter().position(|r| r.segment.id == segment.id) {
+            let grew = self.readers[i].segment.end_ns != segment.end_ns && segment.recording;
+            if !grew {
+                if i > 0 {
+                    self.readers[..=i].rotate_right(1);
+                    // `decoding` refers to the reader that was first.
+                    self.decoding = None;
+                }
+                return Ok(());
+            }
+            self.readers.remove(i);
+            if self.decoding.is_some_and(|k| k.segment_id == segment.id) {
+                self.decoding = None;
+            }
+        }
+        let reader = SegmentReader::open(&self.storage, segment, self.decode_threads)?;
+        self.readers.insert(0, reader);
+        self.readers.truncate(OPEN_READERS);
+        // `decoding` refers to the reader that was first; it no longer is.
+        self.decoding = None;
+        Ok(())
+    }
+
     // ----- publishing -----------------------------------------------------------------
 
+    /// Converts the cached picture into a slot buffer (the one copy a shown frame
+    /// costs) and publishes it.
     fn publish(&mut self, key: GopKey, index: usize, exact: bool, keyframes_only: bool) {
-        let Some(src) = self.cache.peek(key).and_then(|g| g.picture(index)) else {
+        let Some(gop) = self.cache.peek(key) else {
+            return;
+        };
+        let (Some(src), Some(time_ns)) =
+            (gop.picture(index), gop.frames.get(index).map(|f| f.time_ns))
+        else {
             return;
         };
         let mut dst = self.shared.slot.take_buffer();
-        copy_frame(src, &mut dst);
+        if let Err(message) = self.converter.convert(src, &mut dst) {
+            self.shared.slot.recycle(dst);
+            let path = self
+                .readers
+                .first()
+                .map(|r| r.path().to_path_buf())
+                .unwrap_or_default();
+            self.fail(&PlaybackError::Convert { path, message });
+            return;
+        }
         self.seq += 1;
         dst.seq = self.seq;
-        dst.decoded_at = Instant::now();
-        let time_ns = dst.pts_nanos;
+        dst.pts_nanos = time_ns;
+        let now = Instant::now();
+        dst.received_at = now;
+        dst.decoded_at = now;
         self.shared.slot.publish(dst);
         self.shared.frames_published.fetch_add(1, Ordering::Relaxed);
         self.shown = Some(Shown { time_ns });
@@ -610,7 +637,7 @@ impl Worker {
         };
         let cached = self.cache.peek(key).is_some_and(|g| g.covers(t));
         let continuing = self.decoding == Some(key)
-            && self.reader.as_ref().is_some_and(SegmentReader::continuable);
+            && self.readers.first().is_some_and(SegmentReader::continuable);
         let keeps_up = self.keeps_up(speed, forward, continuing);
         let keyframes_only = speed.abs() > KEYFRAMES_ONLY_ABOVE && !cached && !keeps_up;
         let found = self.find(t, !keyframes_only, Some(snap.generation));
@@ -840,7 +867,13 @@ impl Worker {
             }
         };
         // The whole previous GOP: its last frame is the one wanted.
-        self.decode_until(&segment, prev_key, None, i64::MAX, Gop::want_complete)?;
+        self.decode_until(
+            &segment,
+            prev_key,
+            None,
+            i64::MAX,
+            Gop::<AvFrame>::want_complete,
+        )?;
         Ok(self
             .cache
             .peek(prev_key)
@@ -869,19 +902,6 @@ fn real_wait(media_nanos: i64, speed: f64) -> Duration {
     }
 }
 
-/// Copies a cached frame into a slot buffer, reusing the buffer's allocations.
-fn copy_frame(src: &VideoFrame, dst: &mut VideoFrame) {
-    dst.layout = src.layout;
-    dst.width = src.width;
-    dst.height = src.height;
-    dst.colour = src.colour;
-    dst.pts_nanos = src.pts_nanos;
-    dst.received_at = src.received_at;
-    for (d, s) in dst.planes.iter_mut().zip(src.planes.iter()) {
-        d.fill_from(&s.data, s.stride, s.width, s.height);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -893,22 +913,5 @@ mod tests {
         assert_eq!(real_wait(-40_000_000, -2.0), Duration::from_millis(20));
         assert_eq!(real_wait(-1, 1.0), Duration::ZERO);
         assert_eq!(real_wait(1, 0.0), Duration::ZERO);
-    }
-
-    #[test]
-    fn copies_every_plane_and_the_time() {
-        let mut src = VideoFrame {
-            width: 4,
-            height: 2,
-            pts_nanos: 123,
-            ..Default::default()
-        };
-        src.planes[0].fill_from(&[1, 2, 3, 4, 5, 6, 7, 8], 4, 4, 2);
-        src.planes[1].fill_from(&[9, 10], 2, 2, 1);
-        src.planes[2].fill_from(&[11, 12], 2, 2, 1);
-        let mut dst = VideoFrame::default();
-        copy_frame(&src, &mut dst);
-        assert_eq!(dst.pts_nanos, 123);
-        assert_eq!(dst.yuv_at(3, 1), [8, 10, 12]);
     }
 }

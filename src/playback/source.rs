@@ -5,7 +5,8 @@
 //! Owns: the player's own read connection to the index (re-queried when playback moves
 //! past what it knows: recording goes on while someone reviews), mapping wall time to
 //! segments and keyframes, FFmpeg's demuxer and decoder for one segment, and media time
-//! → wall time (`segment start + pts`). Must not: cache decoded frames, publish, or know
+//! → wall time (`segment start + pts`). Decoded frames are handed out as FFmpeg's own
+//! reference-counted frames (no copy). Must not: cache decoded frames, publish, or know
 //! about the clock.
 
 use std::collections::HashMap;
@@ -16,8 +17,6 @@ use ffmpeg_next as ff;
 
 use super::PlaybackError;
 use super::cache::SLOP_NANOS;
-use crate::media::convert::FrameConverter;
-use crate::media::frame::VideoFrame;
 use crate::store::{Segment, Store};
 
 /// How often the segment list may be re-read when looking for time it does not cover.
@@ -25,6 +24,36 @@ const REFRESH_INTERVAL: Duration = Duration::from_millis(500);
 
 /// Decoder threads for archive decoding (see docs/playback.md for the measurement).
 pub const DECODE_THREADS: usize = 1;
+
+/// A decoded picture as FFmpeg returned it: its buffers belong to the decoder's pool
+/// and go back there when the last reference is dropped.
+pub type AvFrame = ff::util::frame::video::Video;
+
+/// Opens a segment file for reading. FFmpeg's stream probing would decode about 20
+/// frames to estimate the frame rate (60–80 ms for a 1080p segment here); nothing here
+/// needs it, so `fpsprobesize=0` leaves one decode (for the pixel format).
+pub fn open_input(path: &Path) -> Result<ff::format::context::Input, PlaybackError> {
+    let mut options = ff::Dictionary::new();
+    options.set("fpsprobesize", "0");
+    ff::format::input_with_dictionary(&path, options).map_err(|source| PlaybackError::Open {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Bytes a decoded picture holds (its planes).
+pub fn av_frame_bytes(frame: &AvFrame) -> usize {
+    (0..frame.planes())
+        .map(|i| frame.stride(i) * frame.plane_height(i) as usize)
+        .sum::<usize>()
+        + 512 // AVFrame and buffer headers, roughly
+}
+
+impl super::cache::Picture for AvFrame {
+    fn bytes(&self) -> usize {
+        av_frame_bytes(self)
+    }
+}
 
 /// One camera's segments and keyframes, from the index.
 pub struct Index {
@@ -170,8 +199,6 @@ pub struct SegmentReader {
     stream_index: usize,
     nanos_per_tick: f64,
     decoder: ff::decoder::Video,
-    converter: FrameConverter,
-    av_frame: ff::util::frame::video::Video,
     /// A keyframe packet read but not yet sent: the start of the GOP to decode next.
     pending: Option<ff::Packet>,
     /// The current GOP's first packet was sent.
@@ -184,10 +211,7 @@ impl SegmentReader {
     /// Opens `segment`'s file with a decoder of `threads` threads.
     pub fn open(storage: &Path, segment: &Segment, threads: usize) -> Result<Self, PlaybackError> {
         let path = storage.join(&segment.file);
-        let input = ff::format::input(&path).map_err(|source| PlaybackError::Open {
-            path: path.clone(),
-            source,
-        })?;
+        let input = open_input(&path)?;
         let stream = input
             .streams()
             .best(ff::media::Type::Video)
@@ -214,8 +238,6 @@ impl SegmentReader {
             stream_index,
             nanos_per_tick: f64::from(tb.numerator()) * 1e9 / f64::from(tb.denominator().max(1)),
             decoder,
-            converter: FrameConverter::default(),
-            av_frame: ff::util::frame::video::Video::empty(),
             pending: None,
             in_gop: false,
             continuable: false,
@@ -239,6 +261,10 @@ impl SegmentReader {
         self.segment
             .start_ns
             .saturating_add((ticks as f64 * self.nanos_per_tick) as i64)
+    }
+
+    fn packet_wall(&self, packet: &ff::Packet) -> i64 {
+        self.wall_from_ticks(packet.dts().or(packet.pts()).unwrap_or(0))
     }
 
     /// Positions at the keyframe that starts at `keyframe_ns` (wall, from the index):
@@ -267,8 +293,7 @@ impl SegmentReader {
                     time_ns: keyframe_ns,
                 });
             };
-            let wall = self.wall_from_ticks(packet.dts().or(packet.pts()).unwrap_or(0));
-            if packet.is_key() && wall >= keyframe_ns - SLOP_NANOS {
+            if packet.is_key() && self.packet_wall(&packet) >= keyframe_ns - SLOP_NANOS {
                 self.pending = Some(packet);
                 self.continuable = true;
                 return Ok(());
@@ -293,35 +318,34 @@ impl SegmentReader {
         }
     }
 
-    /// Feeds one packet and hands every frame that came out to `sink` (frames in
-    /// presentation order, `pts_nanos` = wall time). `take_frame` supplies buffers.
+    /// Feeds one packet and appends every frame that came out to `out`, with its wall
+    /// time, in presentation order.
     pub fn decode_step(
         &mut self,
-        take_frame: &mut dyn FnMut() -> VideoFrame,
-        sink: &mut dyn FnMut(VideoFrame),
+        out: &mut Vec<(i64, AvFrame)>,
     ) -> Result<Progress, PlaybackError> {
         let packet = match self.pending.take() {
             Some(p) if !self.in_gop => Some(p),
             Some(p) => {
                 // The next GOP's keyframe was already read: this GOP is done.
-                let wall = self.wall_from_ticks(p.dts().or(p.pts()).unwrap_or(0));
+                let wall = self.packet_wall(&p);
                 self.pending = Some(p);
                 self.in_gop = false;
-                self.drain(take_frame, sink)?;
+                self.drain(out);
                 return Ok(Progress::GopEnd(wall));
             }
             None => self.read_packet()?,
         };
         let Some(packet) = packet else {
-            self.drain(take_frame, sink)?;
+            self.drain(out);
             self.continuable = false;
             return Ok(Progress::End);
         };
         if packet.is_key() && self.in_gop {
-            let wall = self.wall_from_ticks(packet.dts().or(packet.pts()).unwrap_or(0));
+            let wall = self.packet_wall(&packet);
             self.pending = Some(packet);
             self.in_gop = false;
-            self.drain(take_frame, sink)?;
+            self.drain(out);
             return Ok(Progress::GopEnd(wall));
         }
         self.in_gop = true;
@@ -329,50 +353,38 @@ impl SegmentReader {
             // A damaged packet costs its frame, not the segment.
             tracing::debug!(%err, "packet not decoded");
         }
-        self.receive(take_frame, sink)?;
+        self.receive(out);
         Ok(Progress::More)
     }
 
     /// Sends end-of-stream, takes every frame the decoder held, and resets it so the
     /// next GOP (which starts at a keyframe) decodes from scratch.
-    pub fn drain(
-        &mut self,
-        take_frame: &mut dyn FnMut() -> VideoFrame,
-        sink: &mut dyn FnMut(VideoFrame),
-    ) -> Result<(), PlaybackError> {
+    fn drain(&mut self, out: &mut Vec<(i64, AvFrame)>) {
         if self.decoder.send_eof().is_ok() {
-            self.receive(take_frame, sink)?;
+            self.receive(out);
         }
         self.decoder.flush();
         if self.in_gop {
             // Mid-GOP: the reference frames are gone, the rest of this GOP cannot follow.
             self.continuable = false;
         }
-        Ok(())
     }
 
-    fn receive(
-        &mut self,
-        take_frame: &mut dyn FnMut() -> VideoFrame,
-        sink: &mut dyn FnMut(VideoFrame),
-    ) -> Result<(), PlaybackError> {
-        while self.decoder.receive_frame(&mut self.av_frame).is_ok() {
-            let Some(ticks) = self.av_frame.timestamp().or(self.av_frame.pts()) else {
+    fn receive(&mut self, out: &mut Vec<(i64, AvFrame)>) {
+        loop {
+            // A new frame each time: it takes a reference to the decoder's buffer
+            // instead of a copy.
+            let mut frame = AvFrame::empty();
+            if self.decoder.receive_frame(&mut frame).is_err() {
+                return;
+            }
+            if frame.width() == 0 || frame.height() == 0 {
+                continue;
+            }
+            let Some(ticks) = frame.timestamp().or(frame.pts()) else {
                 continue;
             };
-            let mut frame = take_frame();
-            if let Err(err) = self.converter.convert(&self.av_frame, &mut frame) {
-                return Err(PlaybackError::Convert {
-                    path: self.path.clone(),
-                    message: err,
-                });
-            }
-            frame.pts_nanos = self.wall_from_ticks(ticks);
-            let now = Instant::now();
-            frame.received_at = now;
-            frame.decoded_at = now;
-            sink(frame);
+            out.push((self.wall_from_ticks(ticks), frame));
         }
-        Ok(())
     }
 }

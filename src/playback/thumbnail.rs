@@ -11,8 +11,7 @@ use ff::software::scaling;
 use ffmpeg_next as ff;
 
 use super::PlaybackError;
-use super::source::{Index, Progress, SegmentReader};
-use crate::media::frame::{PlaneLayout, VideoFrame};
+use super::source::{AvFrame, Index, Progress, SegmentReader};
 use crate::timeline::time::WallNanos;
 
 /// A small RGBA picture of one moment.
@@ -42,28 +41,26 @@ pub fn thumbnail(
     let (keyframe_ns, _) = index.keyframe_around(&segment, time.0)?;
     let mut reader = SegmentReader::open(storage, &segment, 1)?;
     reader.seek_keyframe(keyframe_ns)?;
-    let mut got: Option<VideoFrame> = None;
-    let mut take = VideoFrame::default;
-    while got.is_none() {
-        let mut sink = |f: VideoFrame| {
-            if got.is_none() {
-                got = Some(f);
-            }
-        };
-        match reader.decode_step(&mut take, &mut sink)? {
+    let mut out = Vec::new();
+    while out.is_empty() {
+        match reader.decode_step(&mut out)? {
             Progress::More => {}
             Progress::GopEnd(_) | Progress::End => break,
         }
     }
-    let Some(frame) = got else {
+    let Some((time_ns, frame)) = out.into_iter().next() else {
         return Ok(None);
     };
-    Ok(Some(scale_to_rgba(&frame, max_width)?))
+    Ok(Some(scale_to_rgba(&frame, time_ns, max_width)?))
 }
 
-/// Scales a decoded frame's planes to RGBA, at most `max_width` wide.
-fn scale_to_rgba(frame: &VideoFrame, max_width: u32) -> Result<Thumbnail, PlaybackError> {
-    let (w, h) = (frame.width, frame.height);
+/// Scales a decoded frame to RGBA, at most `max_width` wide (aspect kept, even sizes).
+fn scale_to_rgba(
+    frame: &AvFrame,
+    time_ns: i64,
+    max_width: u32,
+) -> Result<Thumbnail, PlaybackError> {
+    let (w, h) = (frame.width(), frame.height());
     if w == 0 || h == 0 {
         return Err(PlaybackError::Scale("frame has zero size".to_owned()));
     }
@@ -71,31 +68,8 @@ fn scale_to_rgba(frame: &VideoFrame, max_width: u32) -> Result<Thumbnail, Playba
     let out_h = u32::try_from((u64::from(h) * u64::from(out_w) / u64::from(w)).max(2))
         .unwrap_or(u32::MAX)
         & !1;
-    let format = match frame.layout {
-        PlaneLayout::I420 => Pixel::YUV420P,
-        PlaneLayout::Nv12 => Pixel::NV12,
-    };
-    let mut src = ff::util::frame::video::Video::new(format, w, h);
-    for i in 0..frame.layout.plane_count() {
-        let plane = &frame.planes[i];
-        let dst_stride = src.stride(i);
-        let row_bytes = dst_stride.min(plane.stride);
-        let rows = plane.height as usize;
-        let dst = src.data_mut(i);
-        for y in 0..rows {
-            let (Some(from), Some(to)) = (
-                plane
-                    .data
-                    .get(y * plane.stride..y * plane.stride + row_bytes),
-                dst.get_mut(y * dst_stride..y * dst_stride + row_bytes),
-            ) else {
-                break;
-            };
-            to.copy_from_slice(from);
-        }
-    }
     let mut scaler = scaling::Context::get(
-        format,
+        frame.format(),
         w,
         h,
         Pixel::RGBA,
@@ -104,9 +78,9 @@ fn scale_to_rgba(frame: &VideoFrame, max_width: u32) -> Result<Thumbnail, Playba
         scaling::Flags::AREA,
     )
     .map_err(|e| PlaybackError::Scale(e.to_string()))?;
-    let mut out = ff::util::frame::video::Video::empty();
+    let mut out = AvFrame::empty();
     scaler
-        .run(&src, &mut out)
+        .run(frame, &mut out)
         .map_err(|e| PlaybackError::Scale(e.to_string()))?;
     let stride = out.stride(0);
     let row = out_w as usize * 4;
@@ -119,7 +93,7 @@ fn scale_to_rgba(frame: &VideoFrame, max_width: u32) -> Result<Thumbnail, Playba
         rgba.extend_from_slice(line);
     }
     Ok(Thumbnail {
-        time: WallNanos(frame.pts_nanos),
+        time: WallNanos(time_ns),
         width: out_w,
         height: out_h,
         rgba,
@@ -133,24 +107,20 @@ mod tests {
     #[test]
     fn scales_down_keeping_aspect_and_colour() {
         ff::init().ok();
-        let mut frame = VideoFrame {
-            width: 64,
-            height: 32,
-            ..Default::default()
-        };
-        // Mid grey, no chroma: BT.601 limited Y=126 → about 128 in RGB.
-        frame.planes[0].fill_from(&[126u8; 64 * 32], 64, 64, 32);
-        frame.planes[1].fill_from(&[128u8; 32 * 16], 32, 32, 16);
-        frame.planes[2].fill_from(&[128u8; 32 * 16], 32, 32, 16);
-        let t = scale_to_rgba(&frame, 16).expect("scale");
-        assert_eq!((t.width, t.height), (16, 8));
+        let mut frame = AvFrame::new(Pixel::YUV420P, 64, 32);
+        // Mid grey, no chroma: Y=126 (limited range) is about 128 in RGB.
+        frame.data_mut(0).fill(126);
+        frame.data_mut(1).fill(128);
+        frame.data_mut(2).fill(128);
+        let t = scale_to_rgba(&frame, 7, 16).expect("scale");
+        assert_eq!((t.width, t.height, t.time), (16, 8, WallNanos(7)));
         assert_eq!(t.rgba.len(), 16 * 8 * 4);
         let px = &t.rgba[(4 * 16 + 8) * 4..(4 * 16 + 8) * 4 + 4];
         for c in &px[..3] {
             assert!((i32::from(*c) - 128).abs() <= 8, "{px:?}");
         }
         assert_eq!(px[3], 255);
-        let big = scale_to_rgba(&frame, 4000).expect("scale");
+        let big = scale_to_rgba(&frame, 7, 4000).expect("scale");
         assert_eq!((big.width, big.height), (64, 32), "never enlarged");
     }
 }
