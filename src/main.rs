@@ -263,6 +263,11 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         site_path,
         config_error: resolved.load_error.map(|e| e.to_string()),
         fixed_clock: None,
+        storage: Some(paths.storage_dir(&resolved.source, &site)),
+        // The demo's timeline is never empty: a few hours of its own clips, seeded on
+        // the first run into the demo's own storage folder.
+        demo_history_hours: matches!(resolved.source, config::SiteSource::Demo)
+            .then_some(DEMO_HISTORY_HOURS),
     };
 
     let (w, h) = cli.window_size.unwrap_or((1280.0, 800.0));
@@ -292,6 +297,9 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     tracing::info!("Vigil stopped");
     Ok(std::process::ExitCode::SUCCESS)
 }
+
+/// Hours of history the demo site's timeline starts with.
+const DEMO_HISTORY_HOURS: f64 = 3.0;
 
 fn archive(kind: &ArchiveKind, log_level: &str) -> anyhow::Result<std::process::ExitCode> {
     let ArchiveKind::Seed {

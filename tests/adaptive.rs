@@ -63,6 +63,8 @@ fn small_tile_uses_sub_stream_and_maximising_switches_seamlessly() {
         site_path: None,
         config_error: None,
         fixed_clock: Some("12:00:00".into()),
+        storage: None,
+        demo_history_hours: None,
     };
     let credentials = CredentialStore::new(&dir.path().join("credentials.toml"));
     let mut harness = Harness::builder()

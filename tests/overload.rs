@@ -68,6 +68,8 @@ fn overload_degrades_small_tiles_first_and_ui_stays_responsive() {
         site_path: None,
         config_error: None,
         fixed_clock: Some("12:00:00".into()),
+        storage: None,
+        demo_history_hours: None,
     };
     let credentials = CredentialStore::new(&dir.path().join("credentials.toml"));
     let mut harness = Harness::builder()

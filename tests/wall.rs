@@ -27,6 +27,8 @@ fn demo_app(
         site_path: None,
         config_error: None,
         fixed_clock: Some("12:00:00".to_owned()),
+        storage: None,
+        demo_history_hours: None,
     };
     let harness = Harness::builder()
         .with_size(size)
@@ -98,7 +100,10 @@ fn demo_wall_2x2_shows_video_and_matches_snapshot() {
     }
     // …which changes from frame to frame, so it is masked before comparing the chrome
     // (toolbar, camera list, tile frames, overlays outside pictures, status bar).
-    for rect in &pictures {
+    // The timeline panel shows the current time (ruler, position): masked too; its
+    // own rendering is checked in tests/review.rs and tests/timeline.rs.
+    let timeline = harness.state().timeline_rect().expect("timeline panel");
+    for rect in pictures.iter().chain(std::iter::once(&timeline)) {
         for y in rect.min.y.floor() as u32..(rect.max.y.ceil() as u32).min(image.height()) {
             for x in rect.min.x.floor() as u32..(rect.max.x.ceil() as u32).min(image.width()) {
                 image.put_pixel(x, y, image::Rgba([255, 0, 255, 255]));
@@ -207,6 +212,8 @@ fn a_broken_site_file_is_shown_in_a_banner() {
         site_path: None,
         config_error: Some("/etc/vigil/site.toml:7:1: unknown field `trasport`".to_owned()),
         fixed_clock: Some("12:00:00".to_owned()),
+        storage: None,
+        demo_history_hours: None,
     };
     let mut harness = Harness::builder()
         .with_size(egui::vec2(900.0, 500.0))

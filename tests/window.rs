@@ -117,6 +117,7 @@ fn mean_abs_diff(
 fn demo_wall_plays_in_a_real_window_and_exits_on_sigterm() {
     let (_xvfb, display) = start_xvfb();
     let home = tempfile::tempdir().unwrap();
+    let started_wall = vigil::timeline::WallNanos::now();
     let child = Command::new(env!("CARGO_BIN_EXE_vigil"))
         .args([
             "--demo",
@@ -183,4 +184,30 @@ fn demo_wall_plays_in_a_real_window_and_exits_on_sigterm() {
     assert!(!logs.is_empty(), "no log file");
     let text = std::fs::read_to_string(logs[0].path()).unwrap();
     assert!(text.contains("Lobby"), "log lines name the camera");
+
+    // The demo records: its archive holds the seeded history (hours before the start)
+    // and what this run recorded live, closed cleanly by the SIGTERM shutdown.
+    let store = vigil::store::Store::open(&home.path().join("data/demo-recordings"))
+        .expect("the demo's archive");
+    let segments = store.segments(Some("lobby")).expect("segments");
+    let hour = 3_600_000_000_000_i64;
+    let earliest = segments
+        .iter()
+        .map(|s| s.start_ns)
+        .min()
+        .expect("no segments");
+    assert!(
+        started_wall.nanos() - earliest > 2 * hour,
+        "seeded history starts only {} s before the run",
+        (started_wall.nanos() - earliest) / 1_000_000_000
+    );
+    let live: Vec<_> = segments
+        .iter()
+        .filter(|s| s.start_ns >= started_wall.nanos())
+        .collect();
+    assert!(!live.is_empty(), "nothing recorded live by this run");
+    assert!(
+        live.iter().all(|s| !s.recording && s.end_ns > s.start_ns),
+        "live segments not closed on exit: {live:?}"
+    );
 }

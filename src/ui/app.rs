@@ -1,25 +1,37 @@
 //! The eframe application: panels around the wall, keyboard shortcuts, and applying
 //! what the user asks for to the site and the engine.
 //!
-//! Owns: UI state (selection, maximised tile, full screen), the site being shown and
-//! when to save it. Must not: block on I/O (saving and snapshots run on named threads).
+//! Owns: UI state (selection, maximised tile, full screen, live or review), the site
+//! being shown and when to save it, and the site's recorders. Must not: block on I/O
+//! (saving, snapshots, index reads and starting the recorders run on named threads).
 
-use std::path::PathBuf;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crossbeam_channel::Receiver;
+
 use egui::{Color32, RichText};
 
+use super::review::{Review, Scope, review_key};
 use super::saver::{Saver, SaverReport};
 use super::streams::{CameraNeed, Hud, WallStreams, video_key};
-use super::wall::{DragPayload, TileView, WallAction, tile_rects, wall_ui};
+use super::timeline_data::TimelineData;
+use super::timeline_panel::{PanelInput, ReviewAction, TimelinePanel};
+use super::wall::{DragPayload, ReviewBadge, TileView, WallAction, tile_rects, wall_ui};
 use crate::config::{
     CredentialStore, CustomLayout, CustomLayoutKind, Layout, Site, TileConfig, builtin_layouts,
     layout_by_name,
 };
 use crate::gpu::VideoRenderer;
 use crate::media::choice::TileNeed;
-use crate::media::{Engine, MAIN_STREAM, StreamState};
+use crate::media::{Engine, MAIN_STREAM, StreamKey, StreamState};
+use crate::playback::{PlayerState, SeekMode};
+use crate::record::RecorderState;
+use crate::record::site::SiteRecording;
+use crate::timeline::WallNanos;
+use crate::timeline::time::NANOS_PER_SEC;
 
 /// How the app was started.
 pub struct AppOptions {
@@ -33,6 +45,11 @@ pub struct AppOptions {
     pub config_error: Option<String>,
     /// Shown instead of the local time on tiles (reproducible screenshots in tests).
     pub fixed_clock: Option<String>,
+    /// The storage folder: recording cameras record there and the timeline reads it.
+    /// `None`: nothing is recorded and the timeline stays empty.
+    pub storage: Option<PathBuf>,
+    /// Hours of history to seed into an empty storage folder first (the demo site).
+    pub demo_history_hours: Option<f64>,
 }
 
 /// Vigil's main window.
@@ -50,6 +67,17 @@ pub struct VigilApp {
     new_layout_name: String,
     gpu_ok: bool,
     pictures: Vec<egui::Rect>,
+    notify: crate::media::Notify,
+    render_state: Option<eframe::egui_wgpu::RenderState>,
+    /// The recorders, once started (off the UI thread: reconciling can take a while).
+    recording: Option<SiteRecording>,
+    recording_start: Option<Receiver<anyhow::Result<SiteRecording>>>,
+    review: Option<Review>,
+    /// Speed the next "play" uses (signed: negative is reverse).
+    review_speed: f64,
+    panel: TimelinePanel,
+    timeline_rect: Option<egui::Rect>,
+    show_timeline: bool,
 }
 
 impl VigilApp {
@@ -74,11 +102,20 @@ impl VigilApp {
         let ctx = cc.egui_ctx.clone();
         let notify: crate::media::Notify = Arc::new(move || ctx.request_repaint());
         let saver = options.site_path.clone().map(Saver::spawn);
+        let recording_start = options
+            .storage
+            .clone()
+            .and_then(|dir| start_recording(&site, dir, options.demo_history_hours));
+        let data = options.storage.as_deref().and_then(|dir| {
+            TimelineData::start(dir, Arc::clone(&notify))
+                .map_err(|err| tracing::error!(%err, "cannot start the timeline reader"))
+                .ok()
+        });
         let mut app = Self {
             site,
             credentials,
             options,
-            streams: WallStreams::new(Engine::new(notify)),
+            streams: WallStreams::new(Engine::new(Arc::clone(&notify))),
             selected: None,
             maximised: None,
             fill: Vec::new(),
@@ -88,6 +125,15 @@ impl VigilApp {
             new_layout_name: String::new(),
             gpu_ok,
             pictures: Vec::new(),
+            notify,
+            render_state: cc.wgpu_render_state.clone(),
+            recording: None,
+            recording_start,
+            review: None,
+            review_speed: 1.0,
+            panel: TimelinePanel::new(data),
+            timeline_rect: None,
+            show_timeline: true,
         };
         app.normalise_wall();
         app
@@ -285,6 +331,18 @@ impl VigilApp {
                 }
             }
             WallAction::Snapshot(tile) => self.snapshot(tile),
+            WallAction::Replay { tile, seconds } => {
+                if let Some(camera) = self
+                    .site
+                    .wall
+                    .assignment
+                    .get(tile)
+                    .filter(|c| !c.is_empty())
+                {
+                    let camera = camera.clone();
+                    self.replay(Some(camera), seconds);
+                }
+            }
         }
     }
 
@@ -299,11 +357,21 @@ impl VigilApp {
         else {
             return;
         };
-        let Some(shown) = self.streams.shown(&camera) else {
-            self.say("No picture to save yet".to_owned());
-            return;
+        let reviewed = self
+            .review
+            .as_ref()
+            .filter(|r| r.includes(&camera))
+            .and_then(|r| r.shown(&camera));
+        let frame = match reviewed {
+            Some(frame) => Box::new(frame.clone()),
+            None => match self.streams.shown(&camera) {
+                Some(shown) => shown.frame.clone(),
+                None => {
+                    self.say("No picture to save yet".to_owned());
+                    return;
+                }
+            },
         };
-        let frame = shown.frame.clone();
         let path = crate::gpu::snapshot::snapshot_path(&self.options.snapshot_dir, &camera);
         if let Err(err) = std::fs::create_dir_all(&self.options.snapshot_dir) {
             self.say(format!(
@@ -351,6 +419,10 @@ impl VigilApp {
             else {
                 continue;
             };
+            if self.review.as_ref().is_some_and(|r| r.includes(&camera.id)) {
+                // Its tile shows the recording: live decoding can rest.
+                continue;
+            }
             let need = TileNeed {
                 width_points: rect.width(),
                 height_points: rect.height(),
@@ -375,8 +447,25 @@ impl VigilApp {
                 }),
             }
         }
-        self.streams.sync(&needs, &self.credentials, render_state);
+        let pinned: HashSet<StreamKey> = match &mut self.recording {
+            Some(recording) => {
+                recording.sync(&self.site, &self.credentials, &mut self.streams.engine)
+            }
+            None => HashSet::new(),
+        };
+        self.streams
+            .sync(&needs, &self.credentials, &pinned, render_state);
         self.streams.upload_new_frames(render_state);
+        if let Some(review) = &mut self.review {
+            let visible: Vec<&str> = rects
+                .iter()
+                .filter_map(|(i, _)| self.site.wall.assignment.get(*i))
+                .filter(|id| !id.is_empty())
+                .map(String::as_str)
+                .collect();
+            review.sync(&visible, render_state);
+            review.upload(render_state);
+        }
         let probed = self.streams.take_probed();
         if !probed.is_empty() {
             for p in probed {
@@ -417,6 +506,34 @@ impl VigilApp {
                 let Some(camera) = camera else {
                     return TileView::empty(clock.clone());
                 };
+                let recording = self
+                    .recording
+                    .as_ref()
+                    .and_then(|r| r.status(&camera.id))
+                    .and_then(|s| recording_badge(&s.state));
+                if let Some(review) = self.review.as_ref().filter(|r| r.includes(&camera.id)) {
+                    let tile = review.tile(&camera.id);
+                    let picture = review
+                        .shown(&camera.id)
+                        .map(|f| (review_key(&camera.id), f.width, f.height));
+                    let shown_at = tile.as_ref().and_then(|t| t.shown);
+                    return TileView {
+                        camera_id: Some(camera.id.as_str()),
+                        camera_name: camera.name.as_str(),
+                        state: StreamState::Live,
+                        picture,
+                        last_frame_at: None,
+                        fill: self.fill.get(i).copied().unwrap_or(false),
+                        keyframe_only: false,
+                        hud: None,
+                        clock: shown_at.map_or_else(
+                            || "--:--:--".to_owned(),
+                            |t| t.to_local().format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
+                        ),
+                        review: Some(review_badge(review, tile.as_ref().map(|t| &t.state))),
+                        recording,
+                    };
+                }
                 let shown = self.streams.shown(&camera.id);
                 let hud = self.streams.hud(&camera.id);
                 TileView {
@@ -429,6 +546,8 @@ impl VigilApp {
                     keyframe_only: hud.as_ref().is_some_and(|h| h.keyframe_only),
                     hud: hud.filter(|_| show_hud).map(|h| hud_text(&h)),
                     clock: clock.clone(),
+                    review: None,
+                    recording,
                 }
             })
             .collect()
@@ -457,6 +576,33 @@ impl VigilApp {
                 i.key_pressed(egui::Key::Escape),
             )
         });
+        let (space, left, right, live) = ctx.input(|i| {
+            (
+                i.key_pressed(egui::Key::Space),
+                i.key_pressed(egui::Key::ArrowLeft),
+                i.key_pressed(egui::Key::ArrowRight),
+                i.key_pressed(egui::Key::L),
+            )
+        });
+        if let Some(review) = &self.review {
+            let paused = review.clock().is_paused();
+            if space {
+                self.review_action(if paused {
+                    ReviewAction::Play
+                } else {
+                    ReviewAction::Pause
+                });
+            }
+            if left {
+                self.review_action(ReviewAction::Step(-1));
+            }
+            if right {
+                self.review_action(ReviewAction::Step(1));
+            }
+            if live {
+                self.review_action(ReviewAction::Live);
+            }
+        }
         if let Some(layout) = pressed_layout.and_then(|n| layouts.get(n)) {
             self.set_layout(&layout.name.clone());
         }
@@ -469,6 +615,173 @@ impl VigilApp {
         }
         if escape {
             self.maximised = None;
+        }
+    }
+
+    /// Whether the wall (or one tile) shows recordings rather than live video.
+    pub fn is_reviewing(&self) -> bool {
+        self.review.is_some()
+    }
+
+    /// The review position, while reviewing.
+    pub fn review_position(&self) -> Option<WallNanos> {
+        self.review.as_ref().map(Review::position)
+    }
+
+    /// What a camera's tile shows in review: the wall time of its picture.
+    pub fn review_shown(&self, camera_id: &str) -> Option<WallNanos> {
+        self.review.as_ref()?.tile(camera_id)?.shown
+    }
+
+    /// The timeline panel (its tracks, for tests).
+    pub fn timeline(&self) -> &TimelinePanel {
+        &self.panel
+    }
+
+    /// Where the timeline panel was drawn last frame (none in kiosk mode).
+    pub fn timeline_rect(&self) -> Option<egui::Rect> {
+        self.timeline_rect
+    }
+
+    /// Does what a gesture on the wall asks (tests drive the wall through this).
+    pub fn apply_wall_action(&mut self, action: WallAction) {
+        self.apply(action);
+    }
+
+    /// Applies a transport or timeline request.
+    pub fn review_action(&mut self, action: ReviewAction) {
+        match action {
+            ReviewAction::Seek { time, exact } => {
+                let mode = if exact {
+                    SeekMode::Exact
+                } else {
+                    SeekMode::Preview
+                };
+                match &self.review {
+                    Some(review) => review.clock().seek(time, mode),
+                    None => self.start_review(Scope::Layout, time, false),
+                }
+            }
+            ReviewAction::Live => self.close_review(),
+            ReviewAction::Play => {
+                if let Some(review) = &self.review {
+                    review.clock().play(self.review_speed);
+                }
+            }
+            ReviewAction::Pause => {
+                if let Some(review) = &self.review {
+                    review.clock().pause();
+                }
+            }
+            ReviewAction::SetSpeed(speed) => {
+                self.review_speed = speed;
+                if let Some(review) = &self.review
+                    && !review.clock().is_paused()
+                {
+                    review.clock().play(speed);
+                }
+            }
+            ReviewAction::Step(frames) => {
+                let leader = self
+                    .selected
+                    .and_then(|t| self.site.wall.assignment.get(t))
+                    .filter(|c| !c.is_empty())
+                    .cloned();
+                if let Some(review) = &self.review {
+                    review.step(leader.as_deref(), frames);
+                }
+            }
+            ReviewAction::Replay(seconds) => {
+                let camera = self
+                    .selected
+                    .and_then(|t| self.site.wall.assignment.get(t))
+                    .filter(|c| !c.is_empty())
+                    .cloned();
+                self.replay(camera, seconds);
+            }
+            ReviewAction::Say(text) => self.say(text),
+        }
+    }
+
+    /// Instant replay: `camera`'s tile (or the whole layout) plays from `seconds` ago.
+    fn replay(&mut self, camera: Option<String>, seconds: i64) {
+        let at = WallNanos::now().saturating_add_nanos(-seconds * NANOS_PER_SEC);
+        let scope = camera.map_or(Scope::Layout, Scope::Camera);
+        self.start_review(scope, at, true);
+        self.say(format!("Replaying the last {seconds} s"));
+    }
+
+    fn start_review(&mut self, scope: Scope, at: WallNanos, play: bool) {
+        let Some(storage) = self.options.storage.clone() else {
+            self.say("Nothing is recorded: no storage folder".to_owned());
+            return;
+        };
+        self.close_review();
+        let review = Review::new(&storage, Arc::clone(&self.notify), scope, at);
+        if play {
+            self.review_speed = 1.0;
+            review.clock().play(1.0);
+        }
+        self.review = Some(review);
+    }
+
+    fn close_review(&mut self) {
+        if let Some(review) = self.review.take() {
+            review.close(self.render_state.as_ref());
+        }
+    }
+
+    /// Takes the recorders once their start-up thread has them ready.
+    fn poll_recording(&mut self) {
+        let Some(rx) = &self.recording_start else {
+            return;
+        };
+        match rx.try_recv() {
+            Ok(Ok(recording)) => {
+                self.recording = Some(recording);
+                self.recording_start = None;
+            }
+            Ok(Err(err)) => {
+                self.recording_start = None;
+                self.say(format!("Recording is off: {err:#}"));
+            }
+            Err(crossbeam_channel::TryRecvError::Empty) => {}
+            Err(crossbeam_channel::TryRecvError::Disconnected) => self.recording_start = None,
+        }
+    }
+
+    fn timeline_ui(&mut self, ui: &mut egui::Ui) {
+        let layout = self.layout();
+        let rows: Vec<(String, String)> = self
+            .site
+            .wall
+            .assignment
+            .iter()
+            .take(layout.tiles.len())
+            .filter(|id| !id.is_empty())
+            .filter_map(|id| self.site.camera(id))
+            .map(|c| (c.id.clone(), c.name.clone()))
+            .fold(Vec::new(), |mut rows, row| {
+                if !rows.contains(&row) {
+                    rows.push(row);
+                }
+                rows
+            });
+        let selected_camera = self
+            .selected
+            .and_then(|t| self.site.wall.assignment.get(t))
+            .filter(|c| !c.is_empty())
+            .cloned();
+        let input = PanelInput {
+            rows,
+            position: self.review.as_ref().map(Review::position),
+            paused: self.review.as_ref().is_none_or(|r| r.clock().is_paused()),
+            speed: self.review_speed,
+            selected_camera: selected_camera.as_deref(),
+        };
+        let actions = self.panel.ui(ui, &input);
+        for action in actions {
+            self.review_action(action);
         }
     }
 
@@ -527,6 +840,8 @@ impl VigilApp {
                 }
             });
             ui.separator();
+            ui.toggle_value(&mut self.show_timeline, "Timeline")
+                .on_hover_text("Show or hide the recordings timeline under the wall");
             if ui
                 .toggle_value(&mut self.site.wall.show_stats, "Stats")
                 .changed()
@@ -637,11 +952,22 @@ impl VigilApp {
                 .iter()
                 .filter(|id| self.streams.state(id) == StreamState::Live)
                 .count();
-            ui.label(format!(
-                "{} cameras · {live}/{} on the wall live",
-                self.site.cameras.len(),
-                ids.len()
-            ));
+            match self.review.as_ref().map(Review::scope) {
+                Some(Scope::Layout) => ui.label(format!(
+                    "{} cameras · reviewing recordings",
+                    self.site.cameras.len()
+                )),
+                Some(Scope::Camera(camera)) => ui.label(format!(
+                    "{} cameras · replaying {camera} · {live}/{} on the wall live",
+                    self.site.cameras.len(),
+                    ids.len() - 1
+                )),
+                None => ui.label(format!(
+                    "{} cameras · {live}/{} on the wall live",
+                    self.site.cameras.len(),
+                    ids.len()
+                )),
+            };
             ui.separator();
             match &self.options.site_path {
                 Some(path) => ui.label(format!("Site file: {}", path.display())),
@@ -700,6 +1026,83 @@ fn hud_text(h: &Hud) -> String {
     )
 }
 
+/// Seeds the demo history (if asked) and starts the site's recorders on a thread:
+/// reconciling a large archive must not hold up the first painted wall.
+fn start_recording(
+    site: &Site,
+    dir: PathBuf,
+    demo_history_hours: Option<f64>,
+) -> Option<Receiver<anyhow::Result<SiteRecording>>> {
+    let (tx, rx) = crossbeam_channel::bounded(1);
+    let site = site.clone();
+    let spawned = std::thread::Builder::new()
+        .name("vigil-rec-start".to_owned())
+        .spawn(move || {
+            if let Some(hours) = demo_history_hours {
+                seed_demo(&dir, &site, hours);
+            }
+            let _ = tx.send(SiteRecording::start(&site, dir));
+        });
+    match spawned {
+        Ok(_) => Some(rx),
+        Err(err) => {
+            tracing::error!(%err, "cannot start the recording thread");
+            None
+        }
+    }
+}
+
+fn seed_demo(dir: &Path, site: &Site, hours: f64) {
+    let started = Instant::now();
+    match crate::record::seed::ensure_demo_history(dir, site, hours) {
+        Ok(()) => tracing::info!(ms = started.elapsed().as_millis(), "demo history ready"),
+        Err(err) => tracing::error!(%err, "could not seed the demo history"),
+    }
+}
+
+/// A tile's recording badge.
+fn recording_badge(state: &RecorderState) -> Option<(String, Color32)> {
+    let red = Color32::from_rgb(235, 80, 70);
+    match state {
+        RecorderState::Recording => Some(("⏺ REC".to_owned(), red)),
+        RecorderState::Armed => Some(("REC on events".to_owned(), Color32::from_gray(190))),
+        RecorderState::Waiting => Some(("REC waiting".to_owned(), Color32::from_gray(160))),
+        RecorderState::DiskFull => Some(("REC STOPPED: disk full".to_owned(), red)),
+        RecorderState::Failed(_) => Some((
+            "REC STOPPED: write error".to_owned(),
+            Color32::from_rgb(240, 170, 40),
+        )),
+        RecorderState::Stopped => None,
+    }
+}
+
+/// How a tile in review labels itself.
+fn review_badge(review: &Review, state: Option<&PlayerState>) -> ReviewBadge {
+    let clock = review.clock();
+    let speed = clock.speed();
+    let label = if clock.is_paused() {
+        "PLAYBACK · paused".to_owned()
+    } else if speed < 0.0 {
+        format!("PLAYBACK · ◀ {}", speed_text(-speed))
+    } else {
+        format!("PLAYBACK · ▶ {}", speed_text(speed))
+    };
+    let message = match state {
+        Some(PlayerState::NoFootage) => Some("No recording at this time".to_owned()),
+        Some(PlayerState::Error(err)) => Some(format!("Cannot play the recording\n{err}")),
+        _ => None,
+    };
+    ReviewBadge { label, message }
+}
+
+fn speed_text(s: f64) -> String {
+    if s < 1.0 {
+        format!("1/{:.0}×", 1.0 / s)
+    } else {
+        format!("{s:.0}×")
+    }
+}
+
 fn state_colour(state: &StreamState) -> Color32 {
     match state {
         StreamState::Live => Color32::from_rgb(70, 200, 90),
@@ -719,6 +1122,7 @@ impl eframe::App for VigilApp {
         {
             self.say(format!("Could not save the site file: {err}"));
         }
+        self.poll_recording();
 
         if !self.options.kiosk {
             if let Some(err) = &self.options.config_error {
@@ -738,6 +1142,11 @@ impl eframe::App for VigilApp {
             }
             egui::Panel::top("toolbar").show(ui, |ui| self.toolbar_ui(ui));
             egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
+            self.timeline_rect = None;
+            if self.show_timeline || self.review.is_some() {
+                let timeline = egui::Panel::bottom("timeline").show(ui, |ui| self.timeline_ui(ui));
+                self.timeline_rect = Some(timeline.response.rect);
+            }
             egui::Panel::left("cameras")
                 .resizable(true)
                 .default_size(180.0)
@@ -776,6 +1185,11 @@ impl eframe::App for VigilApp {
 
     fn on_exit(&mut self) {
         tracing::info!("shutting down");
+        self.close_review();
+        if let Some(recording) = self.recording.take() {
+            // Closes each segment cleanly before the streams go away.
+            recording.stop();
+        }
         self.streams.engine.shutdown(Duration::from_secs(3));
         if let Some(saver) = self.saver.take() {
             saver.finish();

@@ -14,14 +14,14 @@ use std::time::{Duration, Instant};
 
 use eframe::egui_wgpu;
 
-use crate::config::{CameraConfig, CredentialStore, Transport as ConfigTransport};
+use crate::config::{CameraConfig, CredentialStore};
 use crate::gpu::{VideoKey, VideoRenderer};
 use crate::media::budget::{BudgetInput, DecodeBudget};
 use crate::media::choice::{StreamOption, TileNeed, choose_stream};
 use crate::media::{
-    Engine, Failure, MAIN_STREAM, StreamKey, StreamShared, StreamSpec, StreamState, Timeouts,
-    Transport, VideoFrame,
+    Engine, Failure, MAIN_STREAM, StreamKey, StreamShared, StreamSpec, StreamState, VideoFrame,
 };
+use crate::record::site::main_stream_spec;
 use crate::redact::parse_source;
 
 /// The picture a camera shows now.
@@ -136,7 +136,8 @@ pub fn video_key(camera_id: &str) -> VideoKey {
     h.finish()
 }
 
-/// Builds the worker specs of a configured camera: its main stream, then substreams.
+/// Builds the worker specs of a configured camera: its main stream (exactly as its
+/// recorder builds it, so both share one connection), then substreams.
 pub fn specs_for(
     camera: &CameraConfig,
     credentials: &CredentialStore,
@@ -146,26 +147,12 @@ pub fn specs_for(
             "camera disabled in the site file".to_owned(),
         ));
     }
-    let creds = credentials.for_camera(camera);
-    let transport = match camera.transport {
-        ConfigTransport::Tcp => Transport::Tcp,
-        ConfigTransport::Udp => Transport::Udp,
-    };
-    let spec = |stream: &str, source: &str| -> Result<StreamSpec, Failure> {
-        Ok(StreamSpec {
-            camera_id: camera.id.clone(),
-            camera_name: camera.name.clone(),
-            stream: stream.to_owned(),
-            source: parse_source(source).map_err(|e| Failure::BadSource(e.to_string()))?,
-            transport,
-            credentials: creds.clone(),
-            loop_file: camera.loop_file,
-            timeouts: Timeouts::default(),
-        })
-    };
-    let mut specs = vec![spec(MAIN_STREAM, &camera.source)?];
+    let mut specs = vec![main_stream_spec(camera, credentials).map_err(Failure::BadSource)?];
     for sub in &camera.substreams {
-        specs.push(spec(&sub.name, &sub.source)?);
+        let mut spec = specs[0].clone();
+        spec.stream.clone_from(&sub.name);
+        spec.source = parse_source(&sub.source).map_err(|e| Failure::BadSource(e.to_string()))?;
+        specs.push(spec);
     }
     Ok(specs)
 }
@@ -248,11 +235,13 @@ impl WallStreams {
 
     /// Runs the streams the wall needs: for each camera the stream its largest tile
     /// needs (switching seamlessly), connections to probe unknown substreams, and the
-    /// decode budget. Everything else stops (connections after a grace period).
+    /// decode budget. Everything else stops (connections after a grace period), except
+    /// `pinned` connections (recording cameras), which stay up without decoding.
     pub fn sync(
         &mut self,
         needs: &[CameraNeed<'_>],
         credentials: &CredentialStore,
+        pinned: &HashSet<StreamKey>,
         render_state: Option<&egui_wgpu::RenderState>,
     ) {
         let mut wanted: HashSet<StreamKey> = HashSet::new();
@@ -317,7 +306,7 @@ impl WallStreams {
                 stream.set_keyframe_only(keyframe_only.contains(&input.key));
             }
         }
-        self.engine.retain(&wanted, &HashSet::new());
+        self.engine.retain(&wanted, pinned);
         let on_wall: HashSet<&str> = needs.iter().map(|n| n.camera.id.as_str()).collect();
         self.cameras.retain(|id, _| on_wall.contains(id.as_str()));
         let gone: Vec<String> = self

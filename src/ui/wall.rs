@@ -26,13 +26,21 @@ pub enum DragPayload {
 /// A change the wall asks the app to make.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum WallAction {
-    Assign { tile: usize, camera: String },
+    Assign {
+        tile: usize,
+        camera: String,
+    },
     Swap(usize, usize),
     Select(usize),
     ToggleMaximise(usize),
     ToggleFill(usize),
     Clear(usize),
     Snapshot(usize),
+    /// Instant replay: the tile plays its camera's recording from this many seconds ago.
+    Replay {
+        tile: usize,
+        seconds: i64,
+    },
 }
 
 /// What one pass of the wall produced.
@@ -59,6 +67,19 @@ pub struct TileView<'a> {
     pub hud: Option<String>,
     /// Local time as shown in the corner.
     pub clock: String,
+    /// Set while the tile shows a recording instead of live video.
+    pub review: Option<ReviewBadge>,
+    /// The camera's recorder, when it records: badge text and colour.
+    pub recording: Option<(String, Color32)>,
+}
+
+/// How a tile in review labels itself.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ReviewBadge {
+    /// e.g. `PLAYBACK 1×` or `PAUSED`.
+    pub label: String,
+    /// Said across the picture (no recording at this time, an error).
+    pub message: Option<String>,
 }
 
 impl TileView<'_> {
@@ -74,6 +95,8 @@ impl TileView<'_> {
             keyframe_only: false,
             hud: None,
             clock,
+            review: None,
+            recording: None,
         }
     }
 }
@@ -157,7 +180,12 @@ fn tile_ui(
     let showing_live = tile.state == StreamState::Live && !frozen;
     if let Some((key, width, height)) = tile.picture {
         let (picture_rect, uv_rect) = fit_picture(rect, width, height, tile.fill);
-        let brightness = if showing_live { 1.0 } else { 0.35 };
+        let brightness = match &tile.review {
+            Some(r) if r.message.is_some() => 0.35,
+            Some(_) => 1.0,
+            None if showing_live => 1.0,
+            None => 0.35,
+        };
         out.pictures.push(picture_rect.intersect(rect));
         painter.add(egui_wgpu::Callback::new_paint_callback(
             picture_rect,
@@ -227,6 +255,19 @@ fn tile_ui(
             actions.push(WallAction::Snapshot(index));
             ui.close();
         }
+        if tile.camera_id.is_some() {
+            ui.menu_button("Instant replay", |ui| {
+                for seconds in [10, 30, 60] {
+                    if ui.button(format!("Back {seconds} s")).clicked() {
+                        actions.push(WallAction::Replay {
+                            tile: index,
+                            seconds,
+                        });
+                        ui.close();
+                    }
+                }
+            });
+        }
         if ui
             .add_enabled(
                 tile.camera_id.is_some(),
@@ -278,9 +319,21 @@ fn overlay_ui(
         &tile.clock,
         Color32::from_gray(220),
     );
-    if tile.keyframe_only {
+    if let Some((text, colour)) = &tile.recording {
         label(
             rect.right_top() + vec2(-pad, pad + 22.0),
+            Align2::RIGHT_TOP,
+            text,
+            *colour,
+        );
+    }
+    if let Some(review) = &tile.review {
+        review_overlay(painter, rect, review);
+        return;
+    }
+    if tile.keyframe_only {
+        label(
+            rect.right_top() + vec2(-pad, pad + 44.0),
             Align2::RIGHT_TOP,
             "KEYFRAMES ONLY (load)",
             Color32::from_rgb(240, 170, 40),
@@ -360,6 +413,39 @@ fn overlay_ui(
             FontId::proportional(15.0),
             Color32::from_gray(170),
         );
+    }
+}
+
+/// The badge and message of a tile showing a recording.
+fn review_overlay(painter: &egui::Painter, rect: Rect, review: &ReviewBadge) {
+    let colour = Color32::from_rgb(120, 180, 255);
+    let small = FontId::proportional(13.0);
+    let pad = 6.0;
+    let galley = painter.layout_no_wrap(review.label.clone(), small, colour);
+    let text_rect = Align2::LEFT_BOTTOM
+        .anchor_size(rect.left_bottom() + vec2(pad, -pad), galley.size())
+        .expand(3.0);
+    painter.rect_filled(text_rect, 3.0, Color32::from_black_alpha(160));
+    painter.galley(text_rect.min + vec2(3.0, 3.0), galley, colour);
+    // A thin frame in the same colour: no one mistakes a recording for live.
+    painter.rect_stroke(
+        rect.shrink(1.0),
+        0.0,
+        Stroke::new(2.0, colour.gamma_multiply(0.7)),
+        StrokeKind::Inside,
+    );
+    if let Some(text) = &review.message {
+        let galley = painter.layout(
+            text.clone(),
+            FontId::proportional(16.0),
+            Color32::WHITE,
+            (rect.width() - 24.0).max(40.0),
+        );
+        let text_rect = Align2::CENTER_CENTER
+            .anchor_size(rect.center(), galley.size())
+            .expand(8.0);
+        painter.rect_filled(text_rect, 4.0, Color32::from_black_alpha(190));
+        painter.galley(text_rect.min + vec2(8.0, 8.0), galley, Color32::WHITE);
     }
 }
 

@@ -1,0 +1,246 @@
+//! Reviewing recordings on the wall: one playback clock for the layout, one archive
+//! player per camera in review, and their pictures uploaded under their own texture
+//! keys so the live pictures stay untouched.
+//!
+//! Owns: the review scope (the whole layout, or one tile: instant replay), the players
+//! and the last picture each showed. Must not: read the index or decode (the players
+//! do), or block the UI thread (players are stopped on a reaper thread).
+
+use std::collections::HashMap;
+use std::hash::{Hash as _, Hasher as _};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+use eframe::egui_wgpu;
+
+use crate::gpu::{VideoKey, VideoRenderer};
+use crate::media::{Notify, VideoFrame};
+use crate::playback::{PlaybackClock, Player, PlayerState, PlayerStatus, SeekMode};
+use crate::timeline::WallNanos;
+
+/// Which tiles follow the review clock.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Every tile of the layout, in sync.
+    Layout,
+    /// One camera (instant replay); the other tiles stay live.
+    Camera(String),
+}
+
+/// What a tile in review shows, for its overlay.
+#[derive(Clone, Debug)]
+pub struct ReviewTile {
+    /// Wall time of the picture shown.
+    pub shown: Option<WallNanos>,
+    pub state: PlayerState,
+    /// The picture is the exact frame (not the keyframe preview of a drag).
+    pub exact: bool,
+}
+
+struct ReviewPlayer {
+    player: Player,
+    /// The picture on screen: kept for snapshots and while the next one decodes.
+    shown: Option<Box<VideoFrame>>,
+    uploaded_at: Option<Instant>,
+}
+
+/// The recordings being reviewed.
+pub struct Review {
+    storage: PathBuf,
+    notify: Notify,
+    clock: Arc<PlaybackClock>,
+    scope: Scope,
+    players: HashMap<String, ReviewPlayer>,
+    seq: u64,
+}
+
+/// The texture key of a camera's playback picture (apart from its live picture).
+pub fn review_key(camera_id: &str) -> VideoKey {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    ("review", camera_id).hash(&mut h);
+    h.finish()
+}
+
+impl Review {
+    /// Starts reviewing at `at`, paused; players start as their tiles are shown.
+    pub fn new(storage: &Path, notify: Notify, scope: Scope, at: WallNanos) -> Self {
+        let clock = PlaybackClock::new(at);
+        clock.seek(at, SeekMode::Exact);
+        Self {
+            storage: storage.to_path_buf(),
+            notify,
+            clock,
+            scope,
+            players: HashMap::new(),
+            seq: 0,
+        }
+    }
+
+    pub fn clock(&self) -> &Arc<PlaybackClock> {
+        &self.clock
+    }
+
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// Whether `camera_id`'s tiles show the recording rather than live.
+    pub fn includes(&self, camera_id: &str) -> bool {
+        match &self.scope {
+            Scope::Layout => true,
+            Scope::Camera(id) => id == camera_id,
+        }
+    }
+
+    /// Runs a player for each of `visible` in scope and stops the others.
+    pub fn sync(&mut self, visible: &[&str], render_state: Option<&egui_wgpu::RenderState>) {
+        let in_scope: Vec<&str> = visible
+            .iter()
+            .copied()
+            .filter(|c| self.includes(c))
+            .collect();
+        for camera in in_scope {
+            if self.players.contains_key(camera) {
+                continue;
+            }
+            match Player::start(
+                &self.storage,
+                camera,
+                Arc::clone(&self.clock),
+                Arc::clone(&self.notify),
+            ) {
+                Ok(player) => {
+                    self.players.insert(
+                        camera.to_owned(),
+                        ReviewPlayer {
+                            player,
+                            shown: None,
+                            uploaded_at: None,
+                        },
+                    );
+                }
+                Err(err) => tracing::error!(camera = %camera, %err, "cannot start a player"),
+            }
+        }
+        let gone: Vec<String> = self
+            .players
+            .keys()
+            .filter(|id| !visible.contains(&id.as_str()) || !self.includes(id))
+            .cloned()
+            .collect();
+        if gone.is_empty() {
+            return;
+        }
+        let mut stopped = Vec::new();
+        for id in gone {
+            if let Some(p) = self.players.remove(&id) {
+                stopped.push(p.player);
+            }
+            forget_texture(render_state, &id);
+        }
+        stop_players(stopped);
+    }
+
+    /// Uploads each player's newest picture.
+    pub fn upload(&mut self, render_state: Option<&egui_wgpu::RenderState>) {
+        let Some(rs) = render_state else { return };
+        let mut renderer = rs.renderer.write();
+        let Some(video) = renderer.callback_resources.get_mut::<VideoRenderer>() else {
+            return;
+        };
+        for (id, p) in &mut self.players {
+            let Some(mut frame) = p.player.slot().take_latest() else {
+                continue;
+            };
+            // Players restart their counters on every seek; the renderer skips a
+            // frame whose sequence number it has already uploaded.
+            self.seq += 1;
+            frame.seq = self.seq;
+            video.upload(&rs.device, &rs.queue, review_key(id), &frame);
+            p.uploaded_at = Some(Instant::now());
+            if let Some(old) = p.shown.replace(frame) {
+                p.player.slot().recycle(old);
+            }
+        }
+    }
+
+    /// The picture a camera in review shows.
+    pub fn shown(&self, camera_id: &str) -> Option<&VideoFrame> {
+        self.players.get(camera_id)?.shown.as_deref()
+    }
+
+    /// What a camera's tile shows, for its overlay.
+    pub fn tile(&self, camera_id: &str) -> Option<ReviewTile> {
+        let p = self.players.get(camera_id)?;
+        let PlayerStatus {
+            state,
+            shown,
+            exact,
+            ..
+        } = p.player.status();
+        Some(ReviewTile {
+            shown: shown.or_else(|| p.shown.as_ref().map(|f| WallNanos(f.pts_nanos))),
+            state,
+            exact,
+        })
+    }
+
+    /// Where the review is: the clock, or when paused, the picture of the step leader.
+    pub fn position(&self) -> WallNanos {
+        self.clock.now()
+    }
+
+    /// Steps `frames` on `leader` (the selected camera) or any camera in review; the
+    /// others follow to the leader's new frame.
+    pub fn step(&self, leader: Option<&str>, frames: i32) {
+        let player = leader.and_then(|id| self.players.get(id)).or_else(|| {
+            let mut ids: Vec<&String> = self.players.keys().collect();
+            ids.sort();
+            ids.first().and_then(|id| self.players.get(*id))
+        });
+        match player {
+            Some(p) => p.player.step(frames),
+            None => self.clock.pause(),
+        }
+    }
+
+    /// Ends the review: players stop on a reaper thread, textures are freed.
+    pub fn close(mut self, render_state: Option<&egui_wgpu::RenderState>) {
+        let ids: Vec<String> = self.players.keys().cloned().collect();
+        for id in &ids {
+            forget_texture(render_state, id);
+        }
+        stop_players(self.players.drain().map(|(_, p)| p.player).collect());
+    }
+}
+
+fn forget_texture(render_state: Option<&egui_wgpu::RenderState>, camera_id: &str) {
+    if let Some(rs) = render_state
+        && let Some(video) = rs
+            .renderer
+            .write()
+            .callback_resources
+            .get_mut::<VideoRenderer>()
+    {
+        video.forget(review_key(camera_id));
+    }
+}
+
+/// Players join their threads when stopped; that can take a decode's time, so it
+/// happens off the UI thread.
+fn stop_players(players: Vec<Player>) {
+    if players.is_empty() {
+        return;
+    }
+    let spawned = std::thread::Builder::new()
+        .name("vigil-play-stop".to_owned())
+        .spawn(move || {
+            for p in players {
+                p.stop();
+            }
+        });
+    if let Err(err) = spawned {
+        tracing::error!(%err, "cannot start the thread that stops players");
+    }
+}

@@ -1,0 +1,265 @@
+//! Reviewing recordings in the app (issue 4): the timeline panel under the wall reads
+//! the index of a seeded archive, a click seeks every tile of the layout to the
+//! recording, frame steps move by one frame, instant replay plays one tile while the
+//! others stay live, and "Live" returns. Rendered with wgpu (lavapipe) and checked on
+//! real pixels.
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+use vigil::config::{CredentialStore, demo_site};
+use vigil::timeline::WallNanos;
+use vigil::ui::timeline_panel::ReviewAction;
+use vigil::ui::{AppOptions, VigilApp};
+
+const SECOND: i64 = 1_000_000_000;
+
+struct Fixture {
+    harness: Harness<'static, VigilApp>,
+    _dir: tempfile::TempDir,
+}
+
+fn app_with_history(layout: &str) -> Fixture {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let storage = dir.path().join("recordings");
+    let mut site = demo_site(&vigil::assets::demo_dir());
+    site.wall.layout = layout.to_owned();
+    site.wall.assignment.clear();
+    // History is seeded before the app starts so the test does not race the recorders.
+    vigil::record::seed::ensure_demo_history(&storage, &site, 0.5).expect("seed");
+    let credentials = CredentialStore::new(&dir.path().join("credentials.toml"));
+    let options = AppOptions {
+        kiosk: false,
+        snapshot_dir: dir.path().join("snapshots"),
+        site_path: None,
+        config_error: None,
+        fixed_clock: Some("12:00:00".to_owned()),
+        storage: Some(storage),
+        demo_history_hours: None,
+    };
+    let harness = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .wgpu()
+        .build_eframe(move |cc| VigilApp::new(cc, site, credentials, options));
+    Fixture { harness, _dir: dir }
+}
+
+fn run_until(
+    harness: &mut Harness<'_, VigilApp>,
+    timeout: Duration,
+    done: impl Fn(&VigilApp) -> bool,
+) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        harness.step();
+        if done(harness.state()) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+fn stddev(img: &image::RgbaImage, rect: egui::Rect) -> f64 {
+    let mut values = Vec::new();
+    for y in (rect.min.y as u32 + 4..rect.max.y as u32 - 4).step_by(3) {
+        for x in (rect.min.x as u32 + 4..rect.max.x as u32 - 4).step_by(3) {
+            let p = img.get_pixel(x, y).0;
+            values.push(f64::from(p[0]) + f64::from(p[1]) + f64::from(p[2]));
+        }
+    }
+    let mean = values.iter().sum::<f64>() / values.len() as f64;
+    (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / values.len() as f64).sqrt()
+}
+
+#[test]
+fn timeline_shows_the_seeded_history_of_each_camera_on_the_layout() {
+    let Fixture { mut harness, _dir } = app_with_history("2x2");
+    assert!(
+        run_until(&mut harness, Duration::from_secs(20), |app| {
+            let tracks = app.timeline().tracks();
+            tracks.len() == 4 && tracks.iter().all(|t| !t.recorded.is_empty())
+        }),
+        "tracks: {:?}",
+        harness.state().timeline().tracks()
+    );
+    let now = WallNanos::now();
+    for track in harness.state().timeline().tracks() {
+        let covered: i64 = track
+            .recorded
+            .iter()
+            .map(|r| {
+                r.end.nanos().min(now.nanos()) - r.start.nanos().max(now.nanos() - 1800 * SECOND)
+            })
+            .filter(|d| *d > 0)
+            .sum();
+        // Half an hour seeded (minus the seeded gaps): most of it is there.
+        assert!(
+            covered > 15 * 60 * SECOND,
+            "{}: only {} s recorded in the last 30 min",
+            track.name,
+            covered / SECOND
+        );
+    }
+    // The recorded ranges are painted: the timeline rows contain the recorded colour.
+    harness.run_steps(2);
+    let image = harness.render().expect("render");
+    let rect = harness.state().timeline_rect().expect("timeline drawn");
+    let mut coloured = 0;
+    for y in rect.min.y as u32..rect.max.y as u32 {
+        for x in rect.min.x as u32..rect.max.x as u32 {
+            let p = image.get_pixel(x, y).0;
+            if i32::from(p[1]) - i32::from(p[0]) > 40 || i32::from(p[2]) - i32::from(p[0]) > 40 {
+                coloured += 1;
+            }
+        }
+    }
+    assert!(
+        coloured > 2000,
+        "recorded ranges not painted ({coloured} px)"
+    );
+}
+
+#[test]
+fn seeking_steps_and_live_on_the_wall() {
+    let Fixture { mut harness, _dir } = app_with_history("2x2");
+    assert!(
+        run_until(&mut harness, Duration::from_secs(30), |app| app
+            .live_pictures()
+            == 4),
+        "demo cameras not live"
+    );
+    // Ten minutes ago: inside the seeded half hour.
+    let target = WallNanos::now().saturating_add_nanos(-600 * SECOND);
+    harness.state_mut().review_action(ReviewAction::Seek {
+        time: target,
+        exact: true,
+    });
+    let ids: Vec<String> = harness
+        .state()
+        .site()
+        .wall
+        .assignment
+        .iter()
+        .filter(|c| !c.is_empty())
+        .cloned()
+        .collect();
+    assert!(
+        run_until(&mut harness, Duration::from_secs(20), |app| {
+            ids.iter().all(|id| app.review_shown(id).is_some())
+        }),
+        "not every tile showed the recording: {:?}",
+        ids.iter()
+            .map(|id| harness.state().review_shown(id))
+            .collect::<Vec<_>>()
+    );
+    assert!(harness.state().is_reviewing());
+    for id in &ids {
+        let shown = harness.state().review_shown(id).expect("shown");
+        // The exact frame: at or just before the target, within one frame (25 fps).
+        let d = target.nanos_since(shown);
+        assert!(
+            (0..=SECOND / 20).contains(&d),
+            "{id}: shows {shown:?}, {d} ns before the target"
+        );
+    }
+    harness.run_steps(3);
+    let image = harness.render().expect("render");
+    for (i, rect) in harness.state().picture_rects().iter().enumerate() {
+        let sd = stddev(&image, *rect);
+        assert!(
+            sd > 10.0,
+            "tile {i} shows no recorded video (stddev {sd:.1})"
+        );
+    }
+
+    // One frame forward on the first camera moves its picture by one frame.
+    let leader = ids[0].clone();
+    let before = harness.state().review_shown(&leader).expect("shown");
+    harness.state_mut().review_action(ReviewAction::Step(1));
+    assert!(
+        run_until(&mut harness, Duration::from_secs(10), |app| {
+            app.review_shown(&leader).is_some_and(|t| t > before)
+        }),
+        "step did not move"
+    );
+    let after = harness.state().review_shown(&leader).expect("shown");
+    let d = after.nanos_since(before);
+    assert!(
+        d > 0 && d <= SECOND / 10,
+        "one step moved {d} ns, not one frame"
+    );
+    // And back again.
+    harness.state_mut().review_action(ReviewAction::Step(-1));
+    assert!(
+        run_until(&mut harness, Duration::from_secs(10), |app| {
+            app.review_shown(&leader) == Some(before)
+        }),
+        "step back did not return to the frame: {:?} vs {before:?}",
+        harness.state().review_shown(&leader)
+    );
+
+    // Live again: every tile is live, nothing plays back.
+    harness.state_mut().review_action(ReviewAction::Live);
+    assert!(!harness.state().is_reviewing());
+    assert!(
+        run_until(&mut harness, Duration::from_secs(20), |app| app
+            .live_pictures()
+            == 4),
+        "tiles did not return to live"
+    );
+}
+
+#[test]
+fn instant_replay_plays_one_tile_and_leaves_the_others_live() {
+    let Fixture { mut harness, _dir } = app_with_history("2x2");
+    assert!(
+        run_until(&mut harness, Duration::from_secs(30), |app| app
+            .live_pictures()
+            == 4),
+        "demo cameras not live"
+    );
+    let ids: Vec<String> = harness
+        .state()
+        .site()
+        .wall
+        .assignment
+        .iter()
+        .filter(|c| !c.is_empty())
+        .cloned()
+        .collect();
+    let started = WallNanos::now();
+    harness
+        .state_mut()
+        .apply_wall_action(vigil::ui::wall::WallAction::Replay {
+            tile: 1,
+            seconds: 30,
+        });
+    let replayed = ids[1].clone();
+    assert!(
+        run_until(&mut harness, Duration::from_secs(20), |app| {
+            app.review_shown(&replayed).is_some()
+        }),
+        "the replayed tile shows nothing"
+    );
+    // It plays: the picture moves forward, about 30 s behind the wall clock.
+    let first = harness.state().review_shown(&replayed).expect("shown");
+    let behind = started.nanos_since(first);
+    assert!(
+        (25 * SECOND..=35 * SECOND).contains(&behind),
+        "replay starts {} ms back",
+        behind / 1_000_000
+    );
+    assert!(
+        run_until(&mut harness, Duration::from_secs(10), |app| {
+            app.review_shown(&replayed)
+                .is_some_and(|t| t.nanos_since(first) > SECOND / 2)
+        }),
+        "the replay does not play"
+    );
+    // The other three tiles stayed live.
+    for id in ids.iter().filter(|id| **id != replayed) {
+        assert!(harness.state().review_shown(id).is_none(), "{id} left live");
+    }
+    assert_eq!(harness.state().live_pictures(), 3);
+}
