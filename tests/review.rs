@@ -263,3 +263,127 @@ fn instant_replay_plays_one_tile_and_leaves_the_others_live() {
     }
     assert_eq!(harness.state().live_pictures(), 3);
 }
+
+#[test]
+fn hovering_a_recorded_range_shows_a_thumbnail_of_that_moment() {
+    let Fixture { mut harness, _dir } = app_with_history("2x2");
+    assert!(
+        run_until(&mut harness, Duration::from_secs(20), |app| {
+            app.timeline().tracks().first().is_some_and(|t| !t.recorded.is_empty())
+        }),
+        "tracks never loaded"
+    );
+    harness.run_steps(2);
+    let layout = *harness.state().timeline().state.layout().expect("timeline drawn");
+    let view = harness.state().timeline().state.view;
+    // Ten minutes ago, on the first camera's row.
+    let target = WallNanos::now().saturating_add_nanos(-600 * SECOND);
+    let x = layout.time_rect.left() + view.x_from_time(target) as f32;
+    let y = layout.row_rect(0).center().y;
+    harness.hover_at(egui::pos2(x, y));
+    let first = harness.state().site().wall.assignment[0].clone();
+    assert!(
+        run_until(&mut harness, Duration::from_secs(15), |app| {
+            app.timeline()
+                .thumbnail()
+                .is_some_and(|(camera, _, _)| camera == first)
+        }),
+        "no thumbnail for {first}"
+    );
+    let (_, time, [w, h]) = harness.state().timeline().thumbnail().expect("thumbnail");
+    // The keyframe at or before the pointer's time (GOPs are at most a few seconds).
+    let d = target.nanos_since(time);
+    assert!((0..=10 * SECOND).contains(&d), "thumbnail {d} ns from the pointer");
+    assert!(w > 0 && w <= 240 && h > 0, "thumbnail size {w}x{h}");
+}
+
+#[test]
+fn bookmarks_are_added_listed_found_and_shown_on_the_timeline() {
+    use vigil::ui::timeline_data::{Request, Response, TimelineData};
+    use vigil::timeline::{MarkerKind, TimeRange};
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let storage = dir.path().join("recordings");
+    let site = demo_site(&vigil::assets::demo_dir());
+    vigil::record::seed::ensure_demo_history(&storage, &site, 0.5).expect("seed");
+    let data = TimelineData::start(&storage, std::sync::Arc::new(|| {})).expect("workers");
+    let ask = |request: Request| -> Response {
+        assert!(data.send(request));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(response) = data.poll() {
+                return response;
+            }
+            assert!(Instant::now() < deadline, "no answer");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    };
+    let now = WallNanos::now();
+    let at = now.saturating_add_nanos(-300 * SECOND);
+    let range = TimeRange::new(at, at.saturating_add_nanos(10 * SECOND));
+    match ask(Request::AddBookmark {
+        cameras: vec!["lobby".into()],
+        range,
+        note: "van at the gate".into(),
+    }) {
+        Response::Changed(text) => assert!(text.contains("Bookmark added"), "{text}"),
+        other => panic!("{other:?}"),
+    }
+    // Listed, newest first, with its note.
+    let Response::Bookmarks(rows) = ask(Request::Bookmarks {
+        cameras: vec!["lobby".into()],
+    }) else {
+        panic!("no bookmark list")
+    };
+    let ours = rows
+        .iter()
+        .find(|b| b.note == "van at the gate")
+        .expect("listed");
+    assert_eq!(ours.range, range);
+    // Shown on the lobby's track as a bookmark marker.
+    let Response::Tracks { tracks, .. } = ask(Request::Tracks {
+        cameras: vec![("lobby".into(), "Lobby".into())],
+        range: TimeRange::new(now.saturating_add_nanos(-3600 * SECOND), now),
+        merge_nanos: 2 * SECOND,
+    }) else {
+        panic!("no tracks")
+    };
+    assert!(
+        tracks[0]
+            .markers
+            .iter()
+            .any(|m| m.kind == MarkerKind::Bookmark && m.time == at && m.label == "van at the gate"),
+        "markers: {:?}",
+        tracks[0].markers
+    );
+    // "Next event" from a minute before finds it (or an earlier seeded event/bookmark
+    // after that minute); "previous" from after it never returns a later time.
+    let from = at.saturating_add_nanos(-60 * SECOND);
+    let Response::Marker { time: Some(next), .. } = ask(Request::FindMarker {
+        cameras: vec!["lobby".into()],
+        from,
+        forward: true,
+    }) else {
+        panic!("no next marker")
+    };
+    assert!(next > from && next <= at, "next {next:?}");
+    let Response::Marker { time: Some(prev), .. } = ask(Request::FindMarker {
+        cameras: vec!["lobby".into()],
+        from: at.saturating_add_nanos(SECOND),
+        forward: false,
+    }) else {
+        panic!("no previous marker")
+    };
+    assert!(prev >= next && prev <= at, "prev {prev:?}");
+    // Removed: gone from the list.
+    match ask(Request::RemoveBookmark { id: ours.id }) {
+        Response::Changed(text) => assert!(text.contains("removed"), "{text}"),
+        other => panic!("{other:?}"),
+    }
+    let Response::Bookmarks(rows) = ask(Request::Bookmarks {
+        cameras: vec!["lobby".into()],
+    }) else {
+        panic!("no bookmark list")
+    };
+    assert!(rows.iter().all(|b| b.id != ours.id));
+}

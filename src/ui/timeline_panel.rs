@@ -117,6 +117,13 @@ impl TimelinePanel {
         self.waiting
     }
 
+    /// The hover thumbnail last made: its camera, time and size in pixels.
+    pub fn thumbnail(&self) -> Option<(&str, WallNanos, [usize; 2])> {
+        self.thumb
+            .as_ref()
+            .map(|(camera, time, texture)| (camera.as_str(), *time, texture.size()))
+    }
+
     /// Draws the panel; returns what the user asked for.
     pub fn ui(&mut self, ui: &mut egui::Ui, input: &PanelInput<'_>) -> Vec<ReviewAction> {
         let mut actions = Vec::new();
