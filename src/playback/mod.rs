@@ -16,6 +16,7 @@
 
 pub mod cache;
 pub mod clock;
+mod open;
 mod player;
 pub mod source;
 mod thumbnail;

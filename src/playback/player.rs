@@ -16,7 +16,7 @@ use crossbeam_channel::{Receiver, Sender, TrySendError, bounded};
 
 use super::cache::{DEFAULT_BUDGET_BYTES, Gop, GopCache, GopKey, SLOP_NANOS, Want};
 use super::clock::{ClockSnapshot, PlaybackClock, SeekMode};
-use super::source::{AvFrame, DECODE_THREADS, Index, Progress, SegmentReader};
+use super::source::{AvFrame, DECODE_THREADS, Decoder, Index, Progress, SegmentReader};
 use super::{PlaybackError, PlayerState, PlayerStatus};
 use crate::media::Notify;
 use crate::media::convert::FrameConverter;
@@ -139,6 +139,7 @@ impl Player {
                     commands: receiver,
                     index: None,
                     readers: Vec::new(),
+                    decoder: None,
                     cache: GopCache::new(options.cache_bytes),
                     converter: FrameConverter::default(),
                     decode_threads: options.decode_threads.max(1),
@@ -272,6 +273,8 @@ struct Worker {
     index: Option<Index>,
     /// Open segment readers, most recently used first (at most [`OPEN_READERS`]).
     readers: Vec<SegmentReader>,
+    /// The decoder, shared by readers of the same stream configuration.
+    decoder: Option<Decoder>,
     cache: GopCache<AvFrame>,
     converter: FrameConverter,
     decode_threads: usize,
@@ -355,6 +358,7 @@ impl Worker {
         }
         // The file may have gone (retention) or changed: read everything again next time.
         self.readers.clear();
+        self.decoder = None;
         self.decoding = None;
         if let Some(index) = self.index.as_mut()
             && let Err(e) = index.refresh()
@@ -382,7 +386,11 @@ impl Worker {
     fn serve_seek(&mut self, target: Target, snap: &ClockSnapshot) {
         self.set_state(PlayerState::Seeking);
         let exact = target.mode == SeekMode::Exact;
-        match self.find(target.time_ns, exact, Some(target.generation)) {
+        // A preview is bounded work (one keyframe): finish it even when a newer seek
+        // came meanwhile, or a drag faster than one preview would never show anything.
+        // An exact seek may decode a whole GOP: a newer seek cancels it.
+        let cancel = exact.then_some(target.generation);
+        match self.find(target.time_ns, exact, cancel) {
             Ok(Found::Frame { key, index }) => {
                 let is_exact = exact || self.is_exact_for(key, index, target.time_ns);
                 self.publish(key, index, is_exact, false);
@@ -459,8 +467,18 @@ impl Worker {
         let Some(reader) = self.readers.first_mut() else {
             return Ok(());
         };
+        // One decoder moves between segments of the same stream configuration, so its
+        // buffer pool (where evicted cache frames go back to) is reused, not refilled.
+        let decoder = match self.decoder.take() {
+            Some(d) if d.fits(reader) => d,
+            _ => {
+                self.decoding = None;
+                Decoder::for_reader(reader, self.decode_threads)?
+            }
+        };
+        let decoder = self.decoder.insert(decoder);
         if redo || self.decoding != Some(key) || !reader.continuable() {
-            reader.seek_keyframe(key.keyframe_ns)?;
+            reader.seek_keyframe(key.keyframe_ns, decoder)?;
             self.decoding = Some(key);
         }
         let mut out = Vec::new();
@@ -471,7 +489,7 @@ impl Worker {
                 return Err(Interrupt::Cancelled);
             }
             let started = Instant::now();
-            let progress = reader.decode_step(&mut out)?;
+            let progress = reader.decode_step(decoder, &mut out)?;
             if !out.is_empty() {
                 #[allow(clippy::cast_precision_loss)]
                 let per = started.elapsed().as_nanos() as f64 / out.len() as f64;
@@ -557,7 +575,7 @@ impl Worker {
                 self.decoding = None;
             }
         }
-        let reader = SegmentReader::open(&self.storage, segment, self.decode_threads)?;
+        let reader = SegmentReader::open(&self.storage, segment)?;
         self.readers.insert(0, reader);
         self.readers.truncate(OPEN_READERS);
         // `decoding` refers to the reader that was first; it no longer is.

@@ -4,10 +4,12 @@
 //!
 //! Owns: the player's own read connection to the index (re-queried when playback moves
 //! past what it knows: recording goes on while someone reviews), mapping wall time to
-//! segments and keyframes, FFmpeg's demuxer and decoder for one segment, and media time
-//! → wall time (`segment start + pts`). Decoded frames are handed out as FFmpeg's own
-//! reference-counted frames (no copy). Must not: cache decoded frames, publish, or know
-//! about the clock.
+//! segments and keyframes, FFmpeg's demuxer for one segment and a decoder that moves
+//! from segment to segment while their stream configuration (the MP4 `moov`) is the
+//! same, and media time → wall time (`segment start + pts`). Decoded frames are handed
+//! out as FFmpeg's own reference-counted frames (no copy): a decoder that lives on
+//! reuses the buffers of frames the cache let go. Must not: cache decoded frames,
+//! publish, or know about the clock.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -29,16 +31,44 @@ pub const DECODE_THREADS: usize = 1;
 /// and go back there when the last reference is dropped.
 pub type AvFrame = ff::util::frame::video::Video;
 
-/// Opens a segment file for reading. FFmpeg's stream probing would decode about 20
-/// frames to estimate the frame rate (60–80 ms for a 1080p segment here); nothing here
-/// needs it, so `fpsprobesize=0` leaves one decode (for the pixel format).
+/// Opens a segment file for reading: without stream probing (see `open.rs`: it would
+/// decode a frame, 15–20 ms for 1080p), else with probing limited to what decoding
+/// needs (`fpsprobesize=0`: no frame-rate guess, which would decode about 20 frames).
 pub fn open_input(path: &Path) -> Result<ff::format::context::Input, PlaybackError> {
+    match super::open::open_unprobed(path) {
+        Ok(input) if has_usable_video(&input) => return Ok(input),
+        Ok(_) => {
+            tracing::debug!(path = %path.display(), "unprobed open found no sized video; probing")
+        }
+        Err(err) => tracing::debug!(path = %path.display(), %err, "unprobed open failed; probing"),
+    }
     let mut options = ff::Dictionary::new();
     options.set("fpsprobesize", "0");
     ff::format::input_with_dictionary(&path, options).map_err(|source| PlaybackError::Open {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// A video stream with a codec, a size and a time base: all a decoder needs.
+fn has_usable_video(input: &ff::format::context::Input) -> bool {
+    input
+        .streams()
+        .best(ff::media::Type::Video)
+        .is_some_and(|s| {
+            let tb = s.time_base();
+            let Ok(context) = ff::codec::context::Context::from_parameters(s.parameters()) else {
+                return false;
+            };
+            let Ok(video) = context.decoder().video() else {
+                return false;
+            };
+            s.parameters().id() != ff::codec::Id::None
+                && video.width() > 0
+                && video.height() > 0
+                && tb.numerator() > 0
+                && tb.denominator() > 0
+        })
 }
 
 /// Bytes a decoded picture holds (its planes).
@@ -191,14 +221,84 @@ pub enum Progress {
     End,
 }
 
-/// Demuxes and decodes one segment file.
+/// Longest `moov` box read to compare stream configurations.
+const MAX_MOOV_BYTES: u64 = 1 << 20;
+
+/// The file's `moov` box: codec, size, time base and parameter sets. Two segments with
+/// the same bytes can share a decoder (those of one camera do until it changes its
+/// settings; the writer writes no times into an empty `moov`).
+fn moov_bytes(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::{Read as _, Seek as _, SeekFrom};
+    let mut file = std::fs::File::open(path)?;
+    let mut offset = 0u64;
+    for _ in 0..8 {
+        let mut header = [0u8; 8];
+        file.seek(SeekFrom::Start(offset))?;
+        file.read_exact(&mut header)?;
+        let size = u64::from(u32::from_be_bytes([
+            header[0], header[1], header[2], header[3],
+        ]));
+        if &header[4..] == b"moov" && (8..=MAX_MOOV_BYTES).contains(&size) {
+            let mut bytes = vec![0u8; usize::try_from(size).unwrap_or(0)];
+            file.seek(SeekFrom::Start(offset))?;
+            file.read_exact(&mut bytes)?;
+            return Ok(bytes);
+        }
+        if size < 8 {
+            break;
+        }
+        offset += size;
+    }
+    Ok(Vec::new())
+}
+
+/// A video decoder, reusable for every segment with the same configuration.
+pub struct Decoder {
+    config: Vec<u8>,
+    video: ff::decoder::Video,
+}
+
+impl Decoder {
+    /// A decoder for `reader`'s stream with `threads` threads.
+    pub fn for_reader(reader: &SegmentReader, threads: usize) -> Result<Self, PlaybackError> {
+        let stream = reader
+            .input
+            .stream(reader.stream_index)
+            .ok_or_else(|| PlaybackError::NoVideo(reader.path.clone()))?;
+        let mut context = ff::codec::context::Context::from_parameters(stream.parameters())
+            .map_err(|source| PlaybackError::Decoder {
+                path: reader.path.clone(),
+                source,
+            })?;
+        context.set_threading(ff::codec::threading::Config::count(threads.max(1)));
+        let video = context
+            .decoder()
+            .video()
+            .map_err(|source| PlaybackError::Decoder {
+                path: reader.path.clone(),
+                source,
+            })?;
+        Ok(Self {
+            config: reader.config.clone(),
+            video,
+        })
+    }
+
+    /// True when this decoder can decode `reader`'s packets (same configuration).
+    pub fn fits(&self, reader: &SegmentReader) -> bool {
+        !self.config.is_empty() && self.config == reader.config
+    }
+}
+
+/// Demuxes one segment file; decoding goes through a [`Decoder`] the caller owns.
 pub struct SegmentReader {
     pub segment: Segment,
     path: PathBuf,
     input: ff::format::context::Input,
     stream_index: usize,
     nanos_per_tick: f64,
-    decoder: ff::decoder::Video,
+    /// The file's `moov` box (empty when unreadable: then no decoder is shared).
+    config: Vec<u8>,
     /// A keyframe packet read but not yet sent: the start of the GOP to decode next.
     pending: Option<ff::Packet>,
     /// The current GOP's first packet was sent.
@@ -208,8 +308,8 @@ pub struct SegmentReader {
 }
 
 impl SegmentReader {
-    /// Opens `segment`'s file with a decoder of `threads` threads.
-    pub fn open(storage: &Path, segment: &Segment, threads: usize) -> Result<Self, PlaybackError> {
+    /// Opens `segment`'s file.
+    pub fn open(storage: &Path, segment: &Segment) -> Result<Self, PlaybackError> {
         let path = storage.join(&segment.file);
         let input = open_input(&path)?;
         let stream = input
@@ -218,26 +318,14 @@ impl SegmentReader {
             .ok_or_else(|| PlaybackError::NoVideo(path.clone()))?;
         let stream_index = stream.index();
         let tb = stream.time_base();
-        let mut context = ff::codec::context::Context::from_parameters(stream.parameters())
-            .map_err(|source| PlaybackError::Decoder {
-                path: path.clone(),
-                source,
-            })?;
-        context.set_threading(ff::codec::threading::Config::count(threads.max(1)));
-        let decoder = context
-            .decoder()
-            .video()
-            .map_err(|source| PlaybackError::Decoder {
-                path: path.clone(),
-                source,
-            })?;
+        let config = moov_bytes(&path).unwrap_or_default();
         Ok(Self {
             segment: segment.clone(),
             path,
             input,
             stream_index,
             nanos_per_tick: f64::from(tb.numerator()) * 1e9 / f64::from(tb.denominator().max(1)),
-            decoder,
+            config,
             pending: None,
             in_gop: false,
             continuable: false,
@@ -249,7 +337,8 @@ impl SegmentReader {
     }
 
     /// True when the next [`decode_step`](Self::decode_step) continues the GOP that
-    /// decoding last worked on (or starts the one right after it).
+    /// decoding last worked on (or starts the one right after it), with the same
+    /// decoder.
     pub fn continuable(&self) -> bool {
         self.continuable
     }
@@ -267,10 +356,15 @@ impl SegmentReader {
         self.wall_from_ticks(packet.dts().or(packet.pts()).unwrap_or(0))
     }
 
-    /// Positions at the keyframe that starts at `keyframe_ns` (wall, from the index):
-    /// the demuxer seeks to the latest keyframe at or before it, and packets before it
-    /// are skipped without decoding. The next `decode_step` decodes that keyframe.
-    pub fn seek_keyframe(&mut self, keyframe_ns: i64) -> Result<(), PlaybackError> {
+    /// Positions at the keyframe that starts at `keyframe_ns` (wall, from the index) and
+    /// resets `decoder`: the demuxer seeks to the latest keyframe at or before it, and
+    /// packets before it are skipped without decoding. The next `decode_step` decodes
+    /// that keyframe.
+    pub fn seek_keyframe(
+        &mut self,
+        keyframe_ns: i64,
+        decoder: &mut Decoder,
+    ) -> Result<(), PlaybackError> {
         let media_us = (keyframe_ns - self.segment.start_ns).max(0) / 1_000 + 1;
         if let Err(err) = self.input.seek(media_us, ..media_us) {
             // Reading from the start is slower but always right.
@@ -282,7 +376,7 @@ impl SegmentReader {
                     source,
                 })?;
         }
-        self.decoder.flush();
+        decoder.video.flush();
         self.pending = None;
         self.in_gop = false;
         self.continuable = false;
@@ -318,10 +412,11 @@ impl SegmentReader {
         }
     }
 
-    /// Feeds one packet and appends every frame that came out to `out`, with its wall
-    /// time, in presentation order.
+    /// Feeds one packet to `decoder` and appends every frame that came out to `out`,
+    /// with its wall time, in presentation order.
     pub fn decode_step(
         &mut self,
+        decoder: &mut Decoder,
         out: &mut Vec<(i64, AvFrame)>,
     ) -> Result<Progress, PlaybackError> {
         let packet = match self.pending.take() {
@@ -331,13 +426,13 @@ impl SegmentReader {
                 let wall = self.packet_wall(&p);
                 self.pending = Some(p);
                 self.in_gop = false;
-                self.drain(out);
+                self.drain(decoder, out);
                 return Ok(Progress::GopEnd(wall));
             }
             None => self.read_packet()?,
         };
         let Some(packet) = packet else {
-            self.drain(out);
+            self.drain(decoder, out);
             self.continuable = false;
             return Ok(Progress::End);
         };
@@ -345,37 +440,37 @@ impl SegmentReader {
             let wall = self.packet_wall(&packet);
             self.pending = Some(packet);
             self.in_gop = false;
-            self.drain(out);
+            self.drain(decoder, out);
             return Ok(Progress::GopEnd(wall));
         }
         self.in_gop = true;
-        if let Err(err) = self.decoder.send_packet(&packet) {
+        if let Err(err) = decoder.video.send_packet(&packet) {
             // A damaged packet costs its frame, not the segment.
             tracing::debug!(%err, "packet not decoded");
         }
-        self.receive(out);
+        self.receive(decoder, out);
         Ok(Progress::More)
     }
 
     /// Sends end-of-stream, takes every frame the decoder held, and resets it so the
     /// next GOP (which starts at a keyframe) decodes from scratch.
-    fn drain(&mut self, out: &mut Vec<(i64, AvFrame)>) {
-        if self.decoder.send_eof().is_ok() {
-            self.receive(out);
+    fn drain(&mut self, decoder: &mut Decoder, out: &mut Vec<(i64, AvFrame)>) {
+        if decoder.video.send_eof().is_ok() {
+            self.receive(decoder, out);
         }
-        self.decoder.flush();
+        decoder.video.flush();
         if self.in_gop {
             // Mid-GOP: the reference frames are gone, the rest of this GOP cannot follow.
             self.continuable = false;
         }
     }
 
-    fn receive(&mut self, out: &mut Vec<(i64, AvFrame)>) {
+    fn receive(&mut self, decoder: &mut Decoder, out: &mut Vec<(i64, AvFrame)>) {
         loop {
             // A new frame each time: it takes a reference to the decoder's buffer
             // instead of a copy.
             let mut frame = AvFrame::empty();
-            if self.decoder.receive_frame(&mut frame).is_err() {
+            if decoder.video.receive_frame(&mut frame).is_err() {
                 return;
             }
             if frame.width() == 0 || frame.height() == 0 {

@@ -11,7 +11,7 @@ use ff::software::scaling;
 use ffmpeg_next as ff;
 
 use super::PlaybackError;
-use super::source::{AvFrame, Index, Progress, SegmentReader};
+use super::source::{AvFrame, Decoder, Index, Progress, SegmentReader};
 use crate::timeline::time::WallNanos;
 
 /// A small RGBA picture of one moment.
@@ -39,11 +39,12 @@ pub fn thumbnail(
         return Ok(None);
     };
     let (keyframe_ns, _) = index.keyframe_around(&segment, time.0)?;
-    let mut reader = SegmentReader::open(storage, &segment, 1)?;
-    reader.seek_keyframe(keyframe_ns)?;
+    let mut reader = SegmentReader::open(storage, &segment)?;
+    let mut decoder = Decoder::for_reader(&reader, 1)?;
+    reader.seek_keyframe(keyframe_ns, &mut decoder)?;
     let mut out = Vec::new();
     while out.is_empty() {
-        match reader.decode_step(&mut out)? {
+        match reader.decode_step(&mut decoder, &mut out)? {
             Progress::More => {}
             Progress::GopEnd(_) | Progress::End => break,
         }

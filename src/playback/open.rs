@@ -1,0 +1,41 @@
+//! Opening a segment file without FFmpeg's stream probing: playback's only `unsafe`.
+//!
+//! Why `unsafe` is needed: every safe opener in ffmpeg-next runs
+//! `avformat_find_stream_info`, which decodes the first frame of the file to learn its
+//! pixel format (and, unless told otherwise, about 20 frames to guess the frame rate).
+//! A segment's MP4 header already gives the codec, size and time base, and the player's
+//! own decoder learns the pixel format from the first frame it decodes anyway; probing
+//! cost 15–20 ms per 1080p file here (60–80 ms with the frame-rate guess), paid on every
+//! seek into a segment the player has not open. So: `avformat_open_input` alone, and the
+//! context handed to ffmpeg-next's `Input`, which owns and closes it.
+//!
+//! Owns: that one call. Must not: do anything else unsafe. Callers fall back to the
+//! probing open when this one fails or finds no usable video stream.
+#![allow(unsafe_code)]
+
+use std::ffi::CString;
+use std::os::unix::ffi::OsStrExt as _;
+use std::path::Path;
+use std::ptr;
+
+use ffmpeg_next as ff;
+
+/// Opens `path` (demuxer chosen from its contents) without probing its streams.
+pub fn open_unprobed(path: &Path) -> Result<ff::format::context::Input, ff::Error> {
+    let c_path = CString::new(path.as_os_str().as_bytes()).map_err(|_| ff::Error::Other {
+        errno: libc::EINVAL,
+    })?;
+    let mut ctx: *mut ff::ffi::AVFormatContext = ptr::null_mut();
+    // SAFETY: `ctx` is null, so avformat_open_input allocates the context; on failure
+    // it frees it and leaves `ctx` null. `c_path` outlives the call; no format or
+    // options are passed.
+    let ret = unsafe {
+        ff::ffi::avformat_open_input(&raw mut ctx, c_path.as_ptr(), ptr::null(), ptr::null_mut())
+    };
+    if ret < 0 || ctx.is_null() {
+        return Err(ff::Error::from(ret));
+    }
+    // SAFETY: `ctx` is a context avformat_open_input opened and nothing else refers to;
+    // `Input` takes it over and closes it (avformat_close_input) when dropped.
+    Ok(unsafe { ff::format::context::Input::wrap(ctx) })
+}
