@@ -141,6 +141,28 @@ enum BenchKind {
         #[arg(long)]
         reattach: bool,
     },
+    /// Random preview and exact seeks over a recorded archive, against bare FFmpeg in
+    /// the same run, and the frames four tiles show while dragging the timeline.
+    Scrub {
+        /// The storage folder (with index.sqlite3) to seek in.
+        #[arg(long, value_name = "DIR")]
+        archive: PathBuf,
+        /// How many preview seeks (and as many exact ones).
+        #[arg(long, default_value_t = 200)]
+        seeks: usize,
+        /// Seed of the random times (default: from the clock; printed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// How long the 4-tile drag runs, in seconds.
+        #[arg(long, default_value_t = 3.0)]
+        drag_seconds: f64,
+        /// Decoder threads of the players and of the bare baseline.
+        #[arg(long, default_value_t = vigil::playback::source::DECODE_THREADS)]
+        decode_threads: usize,
+        /// Write the figures as JSON here.
+        #[arg(long, value_name = "OUT.json")]
+        json: Option<PathBuf>,
+    },
 }
 
 fn parse_size(s: &str) -> Result<(f32, f32), String> {
@@ -194,6 +216,33 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         print!("{}", vigil::bench::live::summary(&report));
         if let Some(path) = json {
             vigil::bench::live::write_json(&report, path)?;
+        }
+        return Ok(std::process::ExitCode::SUCCESS);
+    }
+    if let Some(Command::Bench {
+        kind:
+            BenchKind::Scrub {
+                archive,
+                seeks,
+                seed,
+                drag_seconds,
+                decode_threads,
+                json,
+            },
+    }) = &cli.command
+    {
+        let _log = vigil::logging::init("warn", None);
+        let options = vigil::bench::scrub::ScrubOptions {
+            archive: archive.clone(),
+            seeks: *seeks,
+            seed: *seed,
+            drag_seconds: *drag_seconds,
+            decode_threads: *decode_threads,
+        };
+        let report = vigil::bench::scrub::run(&options)?;
+        print!("{}", vigil::bench::scrub::summary(&report));
+        if let Some(path) = json {
+            vigil::bench::scrub::write_json(&report, path)?;
         }
         return Ok(std::process::ExitCode::SUCCESS);
     }
