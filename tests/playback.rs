@@ -456,3 +456,77 @@ fn a_cache_smaller_than_a_gop_stays_in_budget_and_stays_exact() {
     assert!(p.stats().cache_bytes <= budget, "{:?}", p.stats());
     p.stop();
 }
+
+#[test]
+fn forward_play_follows_a_segment_still_being_recorded() {
+    use vigil::record::writer::{SegmentStart, SegmentWriter};
+    use vigil::store::{SegmentTrigger, Store};
+    let dir = tempfile::tempdir().unwrap();
+    let clip = numbered_clip(300, WIDTH, HEIGHT, GOP);
+    let storage = dir.path().to_path_buf();
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    // The recorder: 36 frames at once, then the rest at 25 frames a second.
+    let recorder = std::thread::spawn(move || {
+        ffmpeg_next::init().unwrap();
+        let mut input = ffmpeg_next::format::input(&clip).unwrap();
+        let stream = input
+            .streams()
+            .best(ffmpeg_next::media::Type::Video)
+            .unwrap();
+        let (index, params, tb) = (stream.index(), stream.parameters(), stream.time_base());
+        let packets: Vec<ffmpeg_next::Packet> = input
+            .packets()
+            .filter(|(s, _)| s.index() == index)
+            .map(|(_, p)| p)
+            .collect();
+        let mut store = Store::open(&storage).unwrap();
+        let mut writer = SegmentWriter::create(
+            &store,
+            SegmentStart {
+                camera: "cam",
+                parameters: params,
+                codec: "h264",
+                width: WIDTH,
+                height: HEIGHT,
+                time_base: (tb.numerator(), tb.denominator()),
+                start_ns: T0,
+                source_dts: 0,
+                trigger: SegmentTrigger::Continuous,
+            },
+        )
+        .unwrap();
+        for (i, p) in packets.iter().enumerate().take(200) {
+            if i == 36 {
+                started_tx.send(()).unwrap();
+            }
+            if i >= 36 {
+                std::thread::sleep(Duration::from_millis(40));
+            }
+            writer.write(&mut store, p).unwrap();
+        }
+        writer.finish(&mut store).unwrap();
+    });
+    started_rx.recv().unwrap();
+    let clock = PlaybackClock::new(WallNanos(T0));
+    let p = player(dir.path(), "cam", &clock);
+    let (_, f) = seek(&p, &clock, time_of(10), SeekMode::Exact);
+    assert_eq!(frame_number(&f), 10);
+    clock.play(1.0);
+    let seen = collect(&p, 3000);
+    clock.pause();
+    recorder.join().unwrap();
+    for pair in seen.windows(2) {
+        assert!(pair[1].0 > pair[0].0, "ascending: {seen:?}");
+    }
+    for (n, pts) in &seen {
+        assert_eq!(*pts, time_of(*n));
+    }
+    let last = seen.last().unwrap().0;
+    assert!(
+        last >= 70,
+        "played on into footage written after it started (36 frames then): {last}"
+    );
+    // No stall at the moving end: about 25 frames a second throughout.
+    assert!(seen.len() >= 55, "{} frames in 3 s: {seen:?}", seen.len());
+    p.stop();
+}

@@ -360,10 +360,8 @@ impl Worker {
         self.readers.clear();
         self.decoder = None;
         self.decoding = None;
-        if let Some(index) = self.index.as_mut()
-            && let Err(e) = index.refresh()
-        {
-            tracing::debug!(error = %e, "index refresh failed");
+        if let Some(index) = self.index.as_mut() {
+            index.invalidate();
         }
         self.set_state(PlayerState::Error(format!(
             "camera {}: {text}",
@@ -719,15 +717,22 @@ impl Worker {
     /// How long until the clock reaches footage again (bounded by the idle wait, since
     /// new footage may be recorded meanwhile).
     fn until_footage(&mut self, t: i64, speed: f64) -> Duration {
-        let Some(index) = self.index.as_ref() else {
+        let Some(index) = self.index.as_mut() else {
             return IDLE_WAIT;
         };
         let edge = if speed > 0.0 {
-            index.next_after(t).map(|s| s.start_ns)
+            index.next_after(t).map(|s| s.map(|s| s.start_ns))
         } else {
-            index.previous_before(t).map(|s| s.end_ns - 1)
+            index.previous_before(t).map(|s| s.map(|s| s.end_ns - 1))
         };
-        edge.map_or(IDLE_WAIT, |e| real_wait(e - t, speed))
+        match edge {
+            Ok(Some(e)) => real_wait(e - t, speed),
+            Ok(None) => IDLE_WAIT,
+            Err(err) => {
+                tracing::debug!(error = %err, "index query failed");
+                IDLE_WAIT
+            }
+        }
     }
 
     // ----- steps ----------------------------------------------------------------------
@@ -780,11 +785,7 @@ impl Worker {
     }
 
     fn segment_of(&mut self, id: i64) -> Result<Option<Segment>, PlaybackError> {
-        let index = self.index()?;
-        if index.segment(id).is_none() {
-            index.refresh()?;
-        }
-        Ok(index.segment(id).cloned())
+        self.index()?.segment(id)
     }
 
     fn next_frame(
@@ -810,14 +811,7 @@ impl Worker {
                 },
             ),
             None => {
-                let next = match index.next_after(segment.start_ns).cloned() {
-                    Some(n) => Some(n),
-                    None => {
-                        index.refresh()?;
-                        index.next_after(segment.start_ns).cloned()
-                    }
-                };
-                let Some(next) = next else {
+                let Some(next) = index.next_after(segment.start_ns)? else {
                     return Ok(None);
                 };
                 let first = index
@@ -866,10 +860,7 @@ impl Worker {
                 },
             ),
             None => {
-                let Some(prev) = index
-                    .previous_before(segment.start_ns + SLOP_NANOS)
-                    .cloned()
-                else {
+                let Some(prev) = index.previous_before(segment.start_ns + SLOP_NANOS)? else {
                     return Ok(None);
                 };
                 let last = index

@@ -21,8 +21,14 @@ use super::PlaybackError;
 use super::cache::SLOP_NANOS;
 use crate::store::{Segment, Store};
 
-/// How often the segment list may be re-read when looking for time it does not cover.
-const REFRESH_INTERVAL: Duration = Duration::from_millis(500);
+/// The index view holds the segments within this of the play position (30 min: a few
+/// dozen rows, however long the archive).
+const WINDOW_NS: i64 = 30 * 60 * 1_000_000_000;
+/// How often the segment list is read again when the clock is past the end of a
+/// segment still being recorded…
+const LIVE_REFRESH: Duration = Duration::from_millis(100);
+/// …and when it is in a gap.
+const GAP_REFRESH: Duration = Duration::from_millis(500);
 
 /// Decoder threads for archive decoding (see docs/playback.md for the measurement).
 pub const DECODE_THREADS: usize = 1;
@@ -85,11 +91,14 @@ impl super::cache::Picture for AvFrame {
     }
 }
 
-/// One camera's segments and keyframes, from the index.
+/// One camera's segments around the play position and their keyframes, from the
+/// index.
 pub struct Index {
     store: Store,
     camera: String,
+    /// The segments overlapping `window`, oldest first.
     segments: Vec<Segment>,
+    window: (i64, i64),
     refreshed_at: Option<Instant>,
     /// Keyframes per segment id, with the segment end they were read at.
     keyframes: HashMap<i64, (i64, Vec<i64>)>,
@@ -98,45 +107,69 @@ pub struct Index {
 impl Index {
     pub fn open(storage: &Path, camera: &str) -> Result<Self, PlaybackError> {
         let store = Store::open(storage)?;
-        let mut index = Self {
+        Ok(Self {
             store,
             camera: camera.to_owned(),
             segments: Vec::new(),
+            window: (0, 0),
             refreshed_at: None,
             keyframes: HashMap::new(),
-        };
-        index.refresh()?;
-        Ok(index)
+        })
     }
 
-    /// Reads the segment list again.
-    pub fn refresh(&mut self) -> Result<(), PlaybackError> {
-        let mut segments = self.store.segments(Some(&self.camera))?;
+    /// Reads the segments within [`WINDOW_NS`] of `time_ns` again.
+    pub fn refresh(&mut self, time_ns: i64) -> Result<(), PlaybackError> {
+        let window = (
+            time_ns.saturating_sub(WINDOW_NS),
+            time_ns.saturating_add(WINDOW_NS),
+        );
+        let mut segments = self
+            .store
+            .segments_in(Some(&self.camera), window.0, window.1)?;
         segments.retain(|s| s.end_ns > s.start_ns);
         self.keyframes
             .retain(|id, _| segments.iter().any(|s| s.id == *id));
         self.segments = segments;
+        self.window = window;
         self.refreshed_at = Some(Instant::now());
         Ok(())
     }
 
-    fn refresh_due(&self) -> bool {
-        self.refreshed_at
-            .is_none_or(|t| t.elapsed() >= REFRESH_INTERVAL)
+    /// Forgets the list: the next lookup reads it again (after a read failure: a file
+    /// may have gone with its row).
+    pub fn invalidate(&mut self) {
+        self.segments.clear();
+        self.window = (0, 0);
+        self.refreshed_at = None;
+        self.keyframes.clear();
     }
 
-    pub fn segments(&self) -> &[Segment] {
-        &self.segments
+    /// Whether to read the list again to look for `time_ns`: soon after the end of a
+    /// segment still being recorded (its end moves with every fragment), less often in
+    /// a gap (footage may appear there only when a recorder starts).
+    fn refresh_due(&self, time_ns: i64) -> bool {
+        let Some(at) = self.refreshed_at else {
+            return true;
+        };
+        if time_ns < self.window.0 || time_ns >= self.window.1 {
+            return true;
+        }
+        let live_edge = self
+            .segments
+            .iter()
+            .any(|s| s.recording && time_ns >= s.end_ns && time_ns - s.end_ns < WINDOW_NS);
+        at.elapsed() >= if live_edge { LIVE_REFRESH } else { GAP_REFRESH }
     }
 
-    /// The segment holding `time_ns`, re-reading the list (at most every 0.5 s) when it
-    /// does not cover the time.
+    /// The segment holding `time_ns`, reading the list again (rate-limited) when it
+    /// does not know one.
     pub fn locate(&mut self, time_ns: i64) -> Result<Option<Segment>, PlaybackError> {
-        if let Some(s) = self.find(time_ns) {
+        let inside = time_ns >= self.window.0 && time_ns < self.window.1;
+        if inside && let Some(s) = self.find(time_ns) {
             return Ok(Some(s));
         }
-        if self.refresh_due() {
-            self.refresh()?;
+        if self.refresh_due(time_ns) {
+            self.refresh(time_ns)?;
         }
         Ok(self.find(time_ns))
     }
@@ -147,14 +180,32 @@ impl Index {
         (time_ns < s.end_ns).then(|| s.clone())
     }
 
-    /// The first segment starting after `time_ns`.
-    pub fn next_after(&self, time_ns: i64) -> Option<&Segment> {
-        self.segments.iter().find(|s| s.start_ns > time_ns)
+    /// The first segment starting after `time_ns` (from the list when it is in the
+    /// window, else from the store).
+    pub fn next_after(&mut self, time_ns: i64) -> Result<Option<Segment>, PlaybackError> {
+        if time_ns >= self.window.0
+            && let Some(s) = self
+                .segments
+                .iter()
+                .find(|s| s.start_ns > time_ns && s.start_ns < self.window.1)
+        {
+            return Ok(Some(s.clone()));
+        }
+        Ok(self.store.segment_after(&self.camera, time_ns)?)
     }
 
     /// The last segment ending at or before `time_ns`.
-    pub fn previous_before(&self, time_ns: i64) -> Option<&Segment> {
-        self.segments.iter().rev().find(|s| s.end_ns <= time_ns)
+    pub fn previous_before(&mut self, time_ns: i64) -> Result<Option<Segment>, PlaybackError> {
+        if time_ns >= self.window.0
+            && let Some(s) = self
+                .segments
+                .iter()
+                .rev()
+                .find(|s| s.end_ns <= time_ns && s.start_ns >= self.window.0)
+        {
+            return Ok(Some(s.clone()));
+        }
+        Ok(self.store.segment_before(&self.camera, time_ns)?)
     }
 
     /// The segment's keyframe times (wall ns), first always the segment start.
@@ -203,9 +254,12 @@ impl Index {
         Ok((at, kfs.get(i).copied()))
     }
 
-    /// The segment with this id, from the list as last read.
-    pub fn segment(&self, id: i64) -> Option<&Segment> {
-        self.segments.iter().find(|s| s.id == id)
+    /// The segment with this id, as the store has it now.
+    pub fn segment(&mut self, id: i64) -> Result<Option<Segment>, PlaybackError> {
+        if let Some(s) = self.segments.iter().find(|s| s.id == id) {
+            return Ok(Some(s.clone()));
+        }
+        Ok(self.store.segment(id)?)
     }
 }
 

@@ -456,6 +456,38 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// `camera`'s first segment that starts after `time_ns` (through the
+    /// `(camera, start_ns)` index): where footage resumes after a gap.
+    pub fn segment_after(&self, camera: &str, time_ns: i64) -> Result<Option<Segment>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {SEGMENT_COLUMNS} FROM segment
+                 WHERE camera = ?1 AND start_ns > ?2 AND end_ns > start_ns
+                 ORDER BY start_ns, id LIMIT 1"
+            ))?
+            .query_row(params![camera, time_ns], segment_from_row)
+            .optional()?)
+    }
+
+    /// `camera`'s last segment that starts before `time_ns` and ends at or before it:
+    /// where footage was before a gap (segments of one camera do not overlap).
+    pub fn segment_before(
+        &self,
+        camera: &str,
+        time_ns: i64,
+    ) -> Result<Option<Segment>, StoreError> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {SEGMENT_COLUMNS} FROM segment
+                 WHERE camera = ?1 AND start_ns < ?2 AND end_ns <= ?2 AND end_ns > start_ns
+                 ORDER BY start_ns DESC, id DESC LIMIT 1"
+            ))?
+            .query_row(params![camera, time_ns], segment_from_row)
+            .optional()?)
+    }
+
     /// Keyframes of a segment: (wall time, byte offset of the fragment), in time order.
     pub fn keyframes(&self, segment_id: i64) -> Result<Vec<(i64, u64)>, StoreError> {
         let mut stmt = self.conn.prepare(
@@ -663,6 +695,52 @@ mod tests {
         assert_eq!(store.last_end("cam").expect("end"), Some(3_000));
         store.delete_segment(id).expect("delete");
         assert!(store.keyframes(id).expect("kf").is_empty(), "cascade");
+    }
+
+    #[test]
+    fn segment_after_and_before_skip_gaps_and_other_cameras() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut store = Store::open(dir.path()).expect("open");
+        for (camera, start, end) in [
+            ("cam", 100, 200),
+            ("cam", 200, 300),
+            ("other", 350, 400),
+            ("cam", 500, 600),
+        ] {
+            let id = store
+                .insert_segment(&segment(camera, start))
+                .expect("insert");
+            store
+                .segment_progress(id, end, 100, &[], true)
+                .expect("end");
+        }
+        let after = |t| {
+            store
+                .segment_after("cam", t)
+                .expect("q")
+                .map(|s| s.start_ns)
+        };
+        assert_eq!(after(0), Some(100));
+        assert_eq!(after(150), Some(200));
+        assert_eq!(
+            after(300),
+            Some(500),
+            "across the gap, not the other camera"
+        );
+        assert_eq!(after(500), None);
+        let before = |t| {
+            store
+                .segment_before("cam", t)
+                .expect("q")
+                .map(|s| s.start_ns)
+        };
+        assert_eq!(before(450), Some(200));
+        assert_eq!(
+            before(250),
+            Some(100),
+            "the segment holding 250 is not before it"
+        );
+        assert_eq!(before(100), None);
     }
 
     #[test]
