@@ -141,6 +141,15 @@ enum BenchKind {
         #[arg(long)]
         reattach: bool,
     },
+    /// Time to open the timeline on a whole archive (every camera, its full span).
+    Timeline {
+        /// The storage folder (with index.sqlite3).
+        #[arg(long, value_name = "DIR")]
+        archive: PathBuf,
+        /// Write the figures as JSON here.
+        #[arg(long, value_name = "OUT.json")]
+        json: Option<PathBuf>,
+    },
     /// Random preview and exact seeks over a recorded archive, against bare FFmpeg in
     /// the same run, and the frames four tiles show while dragging the timeline.
     Scrub {
@@ -217,6 +226,15 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         if let Some(path) = json {
             vigil::bench::live::write_json(&report, path)?;
         }
+        return Ok(std::process::ExitCode::SUCCESS);
+    }
+    if let Some(Command::Bench {
+        kind: BenchKind::Timeline { archive, json },
+    }) = &cli.command
+    {
+        let _log = vigil::logging::init("warn", None);
+        let report = vigil::bench::timeline::run(archive)?;
+        vigil::bench::timeline::report(&report, json.as_ref())?;
         return Ok(std::process::ExitCode::SUCCESS);
     }
     if let Some(Command::Bench {

@@ -269,12 +269,20 @@ fn hovering_a_recorded_range_shows_a_thumbnail_of_that_moment() {
     let Fixture { mut harness, _dir } = app_with_history("2x2");
     assert!(
         run_until(&mut harness, Duration::from_secs(20), |app| {
-            app.timeline().tracks().first().is_some_and(|t| !t.recorded.is_empty())
+            app.timeline()
+                .tracks()
+                .first()
+                .is_some_and(|t| !t.recorded.is_empty())
         }),
         "tracks never loaded"
     );
     harness.run_steps(2);
-    let layout = *harness.state().timeline().state.layout().expect("timeline drawn");
+    let layout = *harness
+        .state()
+        .timeline()
+        .state
+        .layout()
+        .expect("timeline drawn");
     let view = harness.state().timeline().state.view;
     // Ten minutes ago, on the first camera's row.
     let target = WallNanos::now().saturating_add_nanos(-600 * SECOND);
@@ -293,14 +301,17 @@ fn hovering_a_recorded_range_shows_a_thumbnail_of_that_moment() {
     let (_, time, [w, h]) = harness.state().timeline().thumbnail().expect("thumbnail");
     // The keyframe at or before the pointer's time (GOPs are at most a few seconds).
     let d = target.nanos_since(time);
-    assert!((0..=10 * SECOND).contains(&d), "thumbnail {d} ns from the pointer");
+    assert!(
+        (0..=10 * SECOND).contains(&d),
+        "thumbnail {d} ns from the pointer"
+    );
     assert!(w > 0 && w <= 240 && h > 0, "thumbnail size {w}x{h}");
 }
 
 #[test]
 fn bookmarks_are_added_listed_found_and_shown_on_the_timeline() {
-    use vigil::ui::timeline_data::{Request, Response, TimelineData};
     use vigil::timeline::{MarkerKind, TimeRange};
+    use vigil::ui::timeline_data::{Request, Response, TimelineData};
 
     let dir = tempfile::tempdir().expect("tempdir");
     let storage = dir.path().join("recordings");
@@ -352,26 +363,34 @@ fn bookmarks_are_added_listed_found_and_shown_on_the_timeline() {
         tracks[0]
             .markers
             .iter()
-            .any(|m| m.kind == MarkerKind::Bookmark && m.time == at && m.label == "van at the gate"),
+            .any(|m| m.kind == MarkerKind::Bookmark
+                && m.time == at
+                && m.label == "van at the gate"),
         "markers: {:?}",
         tracks[0].markers
     );
     // "Next event" from a minute before finds it (or an earlier seeded event/bookmark
     // after that minute); "previous" from after it never returns a later time.
     let from = at.saturating_add_nanos(-60 * SECOND);
-    let Response::Marker { time: Some(next), .. } = ask(Request::FindMarker {
+    let Response::Marker {
+        time: Some(next), ..
+    } = ask(Request::FindMarker {
         cameras: vec!["lobby".into()],
         from,
         forward: true,
-    }) else {
+    })
+    else {
         panic!("no next marker")
     };
     assert!(next > from && next <= at, "next {next:?}");
-    let Response::Marker { time: Some(prev), .. } = ask(Request::FindMarker {
+    let Response::Marker {
+        time: Some(prev), ..
+    } = ask(Request::FindMarker {
         cameras: vec!["lobby".into()],
         from: at.saturating_add_nanos(SECOND),
         forward: false,
-    }) else {
+    })
+    else {
         panic!("no previous marker")
     };
     assert!(prev >= next && prev <= at, "prev {prev:?}");

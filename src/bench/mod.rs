@@ -4,3 +4,4 @@
 pub mod live;
 pub mod proc;
 pub mod scrub;
+pub mod timeline;

@@ -19,6 +19,52 @@ use super::{Bookmark, Event, Gap, GapReason, SEGMENT_COLUMNS, Segment, Store, St
 pub const MAX_SEGMENT_NS: i64 = 3_600_000_000_000;
 
 impl Store {
+    /// Each camera with footage, and the span from its first segment's start to its
+    /// last segment's end, by camera id.
+    pub fn camera_extents(&self) -> Result<Vec<(String, i64, i64)>, StoreError> {
+        // One index walk per camera (the loose index scan SQLite does for DISTINCT on
+        // an index prefix), then two index lookups each.
+        let cameras: Vec<String> = self
+            .conn
+            .prepare_cached("SELECT DISTINCT camera FROM segment ORDER BY camera")?
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let mut first = self
+            .conn
+            .prepare_cached("SELECT min(start_ns) FROM segment WHERE camera = ?1")?;
+        let mut last = self.conn.prepare_cached(
+            "SELECT end_ns FROM segment WHERE camera = ?1 ORDER BY start_ns DESC LIMIT 1",
+        )?;
+        cameras
+            .into_iter()
+            .map(|camera| {
+                let start: i64 = first.query_row(params![camera], |r| r.get(0))?;
+                let end: i64 = last.query_row(params![camera], |r| r.get(0))?;
+                Ok((camera, start, end))
+            })
+            .collect()
+    }
+
+    /// The time of `camera`'s first event after `time_ns` (forward) or last one before
+    /// it (backward), for "next/previous event" without reading the events between.
+    pub fn adjacent_event(
+        &self,
+        camera: &str,
+        time_ns: i64,
+        forward: bool,
+    ) -> Result<Option<i64>, StoreError> {
+        let sql = if forward {
+            "SELECT time_ns FROM event WHERE camera = ?1 AND time_ns > ?2
+             ORDER BY time_ns LIMIT 1"
+        } else {
+            "SELECT time_ns FROM event WHERE camera = ?1 AND time_ns < ?2
+             ORDER BY time_ns DESC LIMIT 1"
+        };
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let mut rows = stmt.query_map(params![camera, time_ns], |r| r.get(0))?;
+        Ok(rows.next().transpose()?)
+    }
+
     /// Lowest `start_ns` a segment of `camera` overlapping `from_ns` can have.
     fn lower_bound(&self, camera: &str, from_ns: i64) -> Result<i64, StoreError> {
         let last_before: Option<i64> = self

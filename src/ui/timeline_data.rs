@@ -277,18 +277,7 @@ pub fn tracks(
                     reason: gap_reason(g.reason),
                 })
                 .collect();
-            track.markers = store
-                .events(Some(id), from, to)?
-                .into_iter()
-                .map(|e| Marker {
-                    time: WallNanos(e.time_ns),
-                    kind: MarkerKind::Event,
-                    label: if e.note.is_empty() {
-                        e.kind.clone()
-                    } else {
-                        format!("{} — {}", e.kind, e.note)
-                    },
-                })
+            track.markers = thin_events(store.events(Some(id), from, to)?, merge_nanos / 2)
                 .chain(
                     store
                         .bookmarks_in(Some(id), from, to)?
@@ -304,6 +293,41 @@ pub fn tracks(
             Ok(track)
         })
         .collect()
+}
+
+/// Event markers, at most one per `bucket_nanos` (about a point of the view): a
+/// month of motion events would otherwise be tens of thousands of markers painted on
+/// top of each other. A marker standing for several says how many.
+fn thin_events(events: Vec<store::Event>, bucket_nanos: i64) -> impl Iterator<Item = Marker> {
+    let bucket = bucket_nanos.max(1);
+    let mut out: Vec<(Marker, usize)> = Vec::new();
+    for e in events {
+        if let Some((last, count)) = out.last_mut()
+            && e.time_ns - last.time.nanos() < bucket
+        {
+            *count += 1;
+            continue;
+        }
+        let label = if e.note.is_empty() {
+            e.kind
+        } else {
+            format!("{} — {}", e.kind, e.note)
+        };
+        out.push((
+            Marker {
+                time: WallNanos(e.time_ns),
+                kind: MarkerKind::Event,
+                label,
+            },
+            1,
+        ));
+    }
+    out.into_iter().map(|(mut marker, count)| {
+        if count > 1 {
+            marker.label = format!("{count} events from {}", marker.label);
+        }
+        marker
+    })
 }
 
 /// The nearest event or bookmark start strictly after (before) `from`.
@@ -331,11 +355,13 @@ fn find_marker(
             Some(b) => b.max(t),
         });
     };
+    let pivot = if forward { lo - 1 } else { hi + 1 };
     for camera in cameras {
-        for e in store.events(Some(camera), lo, hi)? {
-            consider(e.time_ns);
+        if let Some(t) = store.adjacent_event(camera, pivot, forward)? {
+            consider(t);
         }
-        for b in store.bookmarks_in(Some(camera), lo, hi)? {
+        // Bookmarks are few: read them.
+        for b in store.bookmarks(Some(camera))? {
             consider(b.start_ns);
         }
     }
@@ -387,5 +413,46 @@ fn thumb_worker(
             Ok(None) => {}
             Err(err) => tracing::debug!(camera = %camera, %err, "no thumbnail"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(time_ns: i64, note: &str) -> store::Event {
+        store::Event {
+            id: time_ns,
+            camera: "c".into(),
+            time_ns,
+            end_ns: None,
+            kind: "motion".into(),
+            note: note.into(),
+        }
+    }
+
+    #[test]
+    fn events_closer_than_a_bucket_become_one_marker_that_counts_them() {
+        let events = vec![
+            event(0, ""),
+            event(10, "door"),
+            event(99, ""),
+            event(100, "car"),
+            event(500, ""),
+        ];
+        let markers: Vec<Marker> = thin_events(events, 100).collect();
+        let summary: Vec<(i64, &str)> = markers
+            .iter()
+            .map(|m| (m.time.nanos(), m.label.as_str()))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                (0, "3 events from motion"),
+                (100, "motion — car"),
+                (500, "motion"),
+            ]
+        );
+        assert!(markers.iter().all(|m| m.kind == MarkerKind::Event));
     }
 }

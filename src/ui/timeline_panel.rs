@@ -25,8 +25,11 @@ pub const SPEEDS: [f64; 8] = [0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0];
 /// How far back instant replay jumps.
 pub const REPLAY_SECONDS: [i64; 3] = [10, 30, 60];
 
-/// Tracks are read again this often, so new recordings appear.
+/// Tracks are read again this often, so new recordings appear…
 const REFRESH: Duration = Duration::from_secs(2);
+/// …or, when a read takes long (a month of a dozen cameras), this many times as long
+/// as the last read took, so the reader never keeps a core busy.
+const REFRESH_COST_FACTOR: u32 = 20;
 
 /// What the panel asks the app to do.
 #[derive(Clone, Debug, PartialEq)]
@@ -67,7 +70,9 @@ pub struct TimelinePanel {
     data: Option<TimelineData>,
     tracks: Vec<Track>,
     loaded: Option<(Vec<Row>, TimeRange, Instant)>,
-    waiting: bool,
+    /// When the read in flight was asked for; how long the last one took.
+    waiting_since: Option<Instant>,
+    last_read: Duration,
     follow_now: bool,
     thumb: Option<(String, WallNanos, egui::TextureHandle)>,
     last_thumb_request: Option<(String, WallNanos)>,
@@ -94,7 +99,8 @@ impl TimelinePanel {
             data,
             tracks: Vec::new(),
             loaded: None,
-            waiting: false,
+            waiting_since: None,
+            last_read: Duration::ZERO,
             follow_now: true,
             thumb: None,
             last_thumb_request: None,
@@ -114,7 +120,7 @@ impl TimelinePanel {
 
     /// Whether a read of the index is in flight.
     pub fn is_loading(&self) -> bool {
-        self.waiting
+        self.waiting_since.is_some()
     }
 
     /// The hover thumbnail last made: its camera, time and size in pixels.
@@ -178,7 +184,9 @@ impl TimelinePanel {
                 } => {
                     self.tracks = tracks;
                     self.loaded = Some((cameras, range, Instant::now()));
-                    self.waiting = false;
+                    if let Some(asked) = self.waiting_since.take() {
+                        self.last_read = asked.elapsed();
+                    }
                 }
                 Response::Marker { forward, time } => match time {
                     Some(time) => actions.push(ReviewAction::Seek { time, exact: true }),
@@ -197,7 +205,7 @@ impl TimelinePanel {
                     self.loaded = None;
                 }
                 Response::Error(text) => {
-                    self.waiting = false;
+                    self.waiting_since = None;
                     actions.push(ReviewAction::Say(format!("Recordings: {text}")));
                 }
             }
@@ -232,16 +240,17 @@ impl TimelinePanel {
             }
             return;
         };
-        if self.waiting {
+        if self.waiting_since.is_some() {
             return;
         }
+        let refresh = REFRESH.max(self.last_read * REFRESH_COST_FACTOR);
         let view = self.state.view;
         let shown = TimeRange::new(view.start, view.end());
         let fresh = self.loaded.as_ref().is_some_and(|(cams, range, at)| {
             cams.as_slice() == rows
                 && range.start <= shown.start
                 && range.end >= shown.end.min(now)
-                && at.elapsed() < REFRESH
+                && at.elapsed() < refresh
                 // Reading a wider stretch than shown keeps pans smooth; a much narrower
                 // view (zoomed in) wants finer merging.
                 && range.duration_nanos() < shown.duration_nanos().saturating_mul(8)
@@ -262,7 +271,7 @@ impl TimelinePanel {
             range,
             merge_nanos,
         }) {
-            self.waiting = true;
+            self.waiting_since = Some(Instant::now());
         }
     }
 
@@ -479,7 +488,7 @@ impl TimelinePanel {
             if !self.follow_now && !reviewing && ui.button("Now").clicked() {
                 self.follow_now = true;
             }
-            if self.waiting {
+            if self.waiting_since.is_some() {
                 ui.spinner();
             }
         });
@@ -648,7 +657,8 @@ mod tests {
         let err = parse_goto("2026-11-26 25:00", now).expect_err("invalid");
         assert!(err.contains("25:00"), "{err}");
         let future = now.saturating_add_nanos(48 * NANOS_PER_HOUR).to_local();
-        let err = parse_goto(&future.format("%Y-%m-%d %H:%M").to_string(), now).expect_err("invalid");
+        let err =
+            parse_goto(&future.format("%Y-%m-%d %H:%M").to_string(), now).expect_err("invalid");
         assert!(err.contains("future"), "{err}");
     }
 
