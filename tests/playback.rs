@@ -530,3 +530,56 @@ fn forward_play_follows_a_segment_still_being_recorded() {
     assert!(seen.len() >= 55, "{} frames in 3 s: {seen:?}", seen.len());
     p.stop();
 }
+
+#[test]
+fn segments_with_different_stream_settings_get_their_own_decoder() {
+    // Segment A: 320×240; segment B right after it: 320×256 (new SPS, new moov).
+    let dir = tempfile::tempdir().unwrap();
+    let small = numbered_clip(300, WIDTH, HEIGHT, GOP);
+    let tall = numbered_clip(300, WIDTH, 256, GOP);
+    write_archive(
+        dir.path(),
+        "cam",
+        &small,
+        &[SegmentPlan {
+            first: 0,
+            last: 120,
+            start_ns: T0,
+        }],
+    );
+    write_archive(
+        dir.path(),
+        "cam",
+        &tall,
+        &[SegmentPlan {
+            first: 120,
+            last: 240,
+            start_ns: T0 + 120 * FRAME_NS,
+        }],
+    );
+    let clock = PlaybackClock::new(WallNanos(T0));
+    let p = player(dir.path(), "cam", &clock);
+    let (_, f) = seek(&p, &clock, time_of(118), SeekMode::Exact);
+    assert_eq!((frame_number(&f), f.height), (118, 240));
+    for (n, want, height) in [(1, 119, 240), (1, 120, 256), (5, 125, 256), (-6, 119, 240)] {
+        p.step(n);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let frame = loop {
+            if let Some(f) = p.slot().take_latest() {
+                break f;
+            }
+            assert!(Instant::now() < deadline, "step {n}: {:?}", p.status());
+            std::thread::sleep(Duration::from_millis(2));
+        };
+        assert_eq!(
+            (frame_number(&frame), frame.height),
+            (want, height),
+            "step {n}"
+        );
+    }
+    let (_, f) = seek(&p, &clock, time_of(200), SeekMode::Exact);
+    assert_eq!((frame_number(&f), f.height), (200, 256));
+    let (_, f) = seek(&p, &clock, time_of(3), SeekMode::Exact);
+    assert_eq!((frame_number(&f), f.height), (3, 240));
+    p.stop();
+}
