@@ -312,8 +312,26 @@ def write_markdown(r, args):
         "",
         "Raw figures: `target/bench-inputs/results.json`.",
     ]
-    with open(os.path.join(ROOT, "BENCHMARKS.md"), "w") as f:
-        f.write("\n".join(lines) + "\n")
+    path = os.path.join(ROOT, "BENCHMARKS.md")
+    # Other benchmarks (archive scrub, timeline) keep their sections: only the
+    # sections this script writes are replaced.
+    own = {line for line in lines if line.startswith("## ")}
+    kept = []
+    if os.path.exists(path):
+        with open(path) as f:
+            section = None
+            for line in f.read().split("\n"):
+                if line.startswith("## "):
+                    section = [] if line not in own else None
+                    if section is not None:
+                        kept.append(section)
+                if section is not None:
+                    section.append(line)
+    text = "\n".join(lines).rstrip("\n") + "\n"
+    for section in kept:
+        text += "\n" + "\n".join(section).strip("\n") + "\n"
+    with open(path, "w") as f:
+        f.write(text)
 
 
 if __name__ == "__main__":

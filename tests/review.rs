@@ -406,3 +406,45 @@ fn bookmarks_are_added_listed_found_and_shown_on_the_timeline() {
     };
     assert!(rows.iter().all(|b| b.id != ours.id));
 }
+
+#[test]
+fn a_storage_folder_another_writer_holds_turns_recording_off_visibly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let storage = dir.path().join("recordings");
+    // Another writer (here: this test) records into the folder.
+    let held = vigil::store::lock::StorageLock::acquire(&storage).expect("lock");
+    let mut site = demo_site(&vigil::assets::demo_dir());
+    site.wall.layout = "2x2".to_owned();
+    site.wall.assignment.clear();
+    let credentials = CredentialStore::new(&dir.path().join("credentials.toml"));
+    let options = AppOptions {
+        kiosk: false,
+        snapshot_dir: dir.path().join("snapshots"),
+        site_path: None,
+        config_error: None,
+        fixed_clock: Some("12:00:00".to_owned()),
+        storage: Some(storage.clone()),
+        demo_history_hours: None,
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1280.0, 800.0))
+        .wgpu()
+        .build_eframe(move |cc| VigilApp::new(cc, site, credentials, options));
+    assert!(
+        run_until(&mut harness, Duration::from_secs(20), |app| {
+            app.recording_error().is_some()
+        }),
+        "no recording error shown"
+    );
+    let err = harness.state().recording_error().expect("error").to_owned();
+    assert!(err.contains("another Vigil"), "{err}");
+    assert!(err.contains(&storage.display().to_string()), "{err}");
+    // Live view is unaffected.
+    assert!(
+        run_until(&mut harness, Duration::from_secs(30), |app| app
+            .live_pictures()
+            == 4),
+        "demo cameras not live"
+    );
+    drop(held);
+}

@@ -50,6 +50,8 @@ pub fn record(options: &RecordOptions) -> anyhow::Result<()> {
         signal_hook::flag::register(signal, Arc::clone(&stop))
             .context("cannot watch for SIGTERM/SIGINT")?;
     }
+    // Held until recording ends: no other writer may reconcile this folder meanwhile.
+    let _lock = crate::store::lock::StorageLock::acquire(&options.storage)?;
     {
         let mut store = Store::open(&options.storage)
             .with_context(|| format!("storage folder {}", options.storage.display()))?;

@@ -107,6 +107,7 @@ pub fn seed(options: &SeedOptions) -> anyhow::Result<SeedReport> {
         );
     }
     let clip = Clip::open(&options.clip)?;
+    let _lock = crate::store::lock::StorageLock::acquire(&options.out)?;
     let mut store = Store::open(&options.out)
         .with_context(|| format!("storage folder {}", options.out.display()))?;
     for id in &options.camera_ids {

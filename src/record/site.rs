@@ -25,6 +25,7 @@ use super::{
 use crate::config::{CameraConfig, CredentialStore, RecordingMode, Site, Transport};
 use crate::media::{Engine, IngestShared, MAIN_STREAM, StreamKey, StreamSpec, Timeouts};
 use crate::store::Store;
+use crate::store::lock::StorageLock;
 use crate::store::reconcile::{self, ReconcileReport};
 use crate::store::retention::{self, RetentionPolicy};
 
@@ -114,6 +115,8 @@ pub struct SiteRecording {
     retention: Arc<RetentionShared>,
     retention_tx: Sender<RetentionCommand>,
     retention_thread: Option<JoinHandle<()>>,
+    /// This process is the folder's only writer while it runs (dropped last).
+    _lock: StorageLock,
 }
 
 enum RetentionCommand {
@@ -137,6 +140,7 @@ impl SiteRecording {
         storage: PathBuf,
         options: SiteRecordingOptions,
     ) -> anyhow::Result<Self> {
+        let lock = StorageLock::acquire(&storage)?;
         let store = Store::open(&storage)
             .with_context(|| format!("cannot open the recording index in {}", storage.display()))?;
         let retention = Arc::new(RetentionShared {
@@ -165,6 +169,7 @@ impl SiteRecording {
             retention,
             retention_tx,
             retention_thread: Some(retention_thread),
+            _lock: lock,
         })
     }
 

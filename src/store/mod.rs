@@ -11,6 +11,7 @@
 //! only after its file and header are durable; a row's `bytes`/`end_ns` only ever
 //! describe fsynced data; a row never points at a missing file once reconciled.
 
+pub mod lock;
 pub mod mp4;
 mod ranges;
 pub mod reconcile;
@@ -45,6 +46,10 @@ pub enum StoreError {
     NewerSchema { found: i64, known: i64 },
     #[error("recording index: unexpected value '{0}' in the database")]
     BadValue(String),
+    #[error(
+        "the storage folder {dir} is being recorded into by another Vigil ({holder}); one folder takes one writer"
+    )]
+    Locked { dir: PathBuf, holder: String },
 }
 
 impl StoreError {

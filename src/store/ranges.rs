@@ -226,13 +226,20 @@ impl Store {
         from_ns: i64,
         to_ns: i64,
     ) -> Result<Vec<Event>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
+        // Two statements, so that each uses its index: (camera, time_ns) or (time_ns);
+        // `?1 IS NULL OR camera = ?1` would make SQLite read every camera's events.
+        let filter = if camera.is_some() {
+            "camera = ?1"
+        } else {
+            "?1 IS NULL"
+        };
+        let mut stmt = self.conn.prepare_cached(&format!(
             "SELECT id, camera, time_ns, end_ns, kind, note FROM event
-             WHERE (?1 IS NULL OR camera = ?1) AND time_ns < ?3
+             WHERE {filter} AND time_ns < ?3
                    AND coalesce(end_ns, time_ns) >= ?2
                    AND time_ns >= ?4
-             ORDER BY time_ns, id",
-        )?;
+             ORDER BY time_ns, id"
+        ))?;
         // Events are short: looking back a day bounds the index scan.
         let lower = from_ns.saturating_sub(86_400_000_000_000);
         let rows = stmt.query_map(params![camera, from_ns, to_ns, lower], |r| {

@@ -167,7 +167,7 @@ fn index_orphans(
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with(INDEX_FILE) {
+        if name.starts_with(INDEX_FILE) || name == super::lock::LOCK_FILE {
             continue;
         }
         if !path.is_dir() || !is_camera_id(&name) {

@@ -78,6 +78,8 @@ pub struct VigilApp {
     panel: TimelinePanel,
     timeline_rect: Option<egui::Rect>,
     show_timeline: bool,
+    /// Why the recorders could not start, shown until the app is restarted.
+    recording_error: Option<String>,
 }
 
 impl VigilApp {
@@ -134,6 +136,7 @@ impl VigilApp {
             panel: TimelinePanel::new(data),
             timeline_rect: None,
             show_timeline: true,
+            recording_error: None,
         };
         app.normalise_wall();
         app
@@ -618,6 +621,11 @@ impl VigilApp {
         }
     }
 
+    /// Why recording is off, when the recorders could not start.
+    pub fn recording_error(&self) -> Option<&str> {
+        self.recording_error.as_deref()
+    }
+
     /// Whether the wall (or one tile) shows recordings rather than live video.
     pub fn is_reviewing(&self) -> bool {
         self.review.is_some()
@@ -743,7 +751,8 @@ impl VigilApp {
             }
             Ok(Err(err)) => {
                 self.recording_start = None;
-                self.say(format!("Recording is off: {err:#}"));
+                tracing::error!(err = format!("{err:#}"), "recording is off");
+                self.recording_error = Some(format!("Recording is off: {err:#}"));
             }
             Err(crossbeam_channel::TryRecvError::Empty) => {}
             Err(crossbeam_channel::TryRecvError::Disconnected) => self.recording_start = None,
@@ -974,6 +983,10 @@ impl VigilApp {
                 None if self.options.config_error.is_some() => ui.label("Site file not loaded"),
                 None => ui.label("Demo site (built in)"),
             };
+            if let Some(err) = &self.recording_error {
+                ui.separator();
+                ui.colored_label(Color32::from_rgb(235, 80, 70), err);
+            }
             if !self.gpu_ok {
                 ui.separator();
                 ui.colored_label(

@@ -16,8 +16,16 @@ use eframe::egui_wgpu;
 
 use crate::gpu::{VideoKey, VideoRenderer};
 use crate::media::{Notify, VideoFrame};
-use crate::playback::{PlaybackClock, Player, PlayerState, PlayerStatus, SeekMode};
+use crate::playback::{PlaybackClock, Player, PlayerOptions, PlayerState, PlayerStatus, SeekMode};
 use crate::timeline::WallNanos;
+
+/// Memory for decoded GOPs across all players of a review (each gets its share).
+const REVIEW_CACHE_BYTES: usize = 1 << 30;
+/// A player's share never drops below this (20 frames of 1080p; a longer GOP keeps
+/// its frame times and decodes again from its keyframe when stepped back into)…
+const MIN_PLAYER_CACHE_BYTES: usize = 64 << 20;
+/// …nor exceeds what one maximised camera needs.
+const MAX_PLAYER_CACHE_BYTES: usize = 256 << 20;
 
 /// Which tiles follow the review clock.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -100,15 +108,23 @@ impl Review {
             .copied()
             .filter(|c| self.includes(c))
             .collect();
+        // Decoded GOPs for stepping and reverse play share one memory budget: a 4×4
+        // review must fit an ordinary desktop.
+        let options = PlayerOptions {
+            cache_bytes: (REVIEW_CACHE_BYTES / in_scope.len().max(1))
+                .clamp(MIN_PLAYER_CACHE_BYTES, MAX_PLAYER_CACHE_BYTES),
+            ..PlayerOptions::default()
+        };
         for camera in in_scope {
             if self.players.contains_key(camera) {
                 continue;
             }
-            match Player::start(
+            match Player::start_with(
                 &self.storage,
                 camera,
                 Arc::clone(&self.clock),
                 Arc::clone(&self.notify),
+                options,
             ) {
                 Ok(player) => {
                     self.players.insert(
