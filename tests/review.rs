@@ -448,3 +448,79 @@ fn a_storage_folder_another_writer_holds_turns_recording_off_visibly() {
     );
     drop(held);
 }
+
+#[test]
+fn dragging_the_playhead_previews_keyframes_and_shows_the_exact_frame_when_it_rests() {
+    let Fixture { mut harness, _dir } = app_with_history("2x2");
+    let first = harness.state().site().wall.assignment[0].clone();
+    // Start reviewing 20 minutes ago, so there is a playhead to grab.
+    let start = WallNanos::now().saturating_add_nanos(-1200 * SECOND);
+    harness.state_mut().review_action(ReviewAction::Seek {
+        time: start,
+        exact: true,
+    });
+    assert!(
+        run_until(&mut harness, Duration::from_secs(20), |app| {
+            app.review_shown(&first).is_some()
+                && app
+                    .timeline()
+                    .tracks()
+                    .first()
+                    .is_some_and(|t| !t.recorded.is_empty())
+        }),
+        "review did not start"
+    );
+    harness.run_steps(2);
+    let layout = *harness
+        .state()
+        .timeline()
+        .state
+        .layout()
+        .expect("timeline drawn");
+    let view = harness.state().timeline().state.view;
+    let x_of = |t: WallNanos| layout.time_rect.left() + view.x_from_time(t) as f32;
+    let y = layout.row_rect(0).center().y;
+    let grab = egui::pos2(x_of(start), y);
+    // Ten minutes later on the timeline.
+    let target_time = start.saturating_add_nanos(600 * SECOND);
+    let target = egui::pos2(x_of(target_time), y);
+    harness.event(egui::Event::PointerButton {
+        pos: grab,
+        button: egui::PointerButton::Primary,
+        pressed: true,
+        modifiers: egui::Modifiers::NONE,
+    });
+    harness.step();
+    for step in 1..=6 {
+        harness.hover_at(grab.lerp(target, step as f32 / 6.0));
+        harness.step();
+    }
+    assert!(
+        harness.state().timeline().state.is_scrubbing(),
+        "not scrubbing"
+    );
+    let playhead = harness.state().timeline().state.playhead.expect("playhead");
+    // Held still: first the keyframe preview, then (after the rest) the exact frame,
+    // all while the button is still down.
+    assert!(
+        run_until(&mut harness, Duration::from_secs(10), |app| {
+            app.review_shown(&first).is_some_and(|t| {
+                playhead.nanos_since(t) >= 0 && playhead.nanos_since(t) <= SECOND / 20
+            })
+        }),
+        "no exact frame while the drag rests: shown {:?}, playhead {playhead:?}",
+        harness.state().review_shown(&first)
+    );
+    assert!(
+        harness.state().timeline().state.is_scrubbing(),
+        "the drag ended early"
+    );
+    harness.event(egui::Event::PointerButton {
+        pos: target,
+        button: egui::PointerButton::Primary,
+        pressed: false,
+        modifiers: egui::Modifiers::NONE,
+    });
+    harness.step();
+    assert!(!harness.state().timeline().state.is_scrubbing());
+}

@@ -25,6 +25,9 @@ pub const SPEEDS: [f64; 8] = [0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0];
 /// How far back instant replay jumps.
 pub const REPLAY_SECONDS: [i64; 3] = [10, 30, 60];
 
+/// A drag that rests this long asks for the exact frame under the playhead.
+const DRAG_REST: Duration = Duration::from_millis(150);
+
 /// Tracks are read again this often, so new recordings appear…
 const REFRESH: Duration = Duration::from_secs(2);
 /// …or, when a read takes long (a month of a dozen cameras), this many times as long
@@ -83,6 +86,9 @@ pub struct TimelinePanel {
     reverse: bool,
     /// Top of the panel: hover thumbnails sit just above it, over the wall.
     top: f32,
+    /// During a drag: the last preview seek, and when; `None` once its exact frame
+    /// has been asked for.
+    drag_preview: Option<(WallNanos, Instant)>,
 }
 
 impl TimelinePanel {
@@ -110,6 +116,7 @@ impl TimelinePanel {
             magnitude: 1.0,
             reverse: false,
             top: 0.0,
+            drag_preview: None,
         }
     }
 
@@ -152,6 +159,7 @@ impl TimelinePanel {
         for command in commands {
             match command {
                 TimelineCommand::Seek { time, dragging } => {
+                    self.drag_preview = dragging.then(|| (time, Instant::now()));
                     actions.push(ReviewAction::Seek {
                         time,
                         exact: !dragging,
@@ -163,6 +171,7 @@ impl TimelinePanel {
                 }
             }
         }
+        self.rest_exact(ui.ctx(), &mut actions);
         if self.state.view.start != before.start
             && !zoomed
             && self.state.view.width_px == before.width_px
@@ -171,6 +180,25 @@ impl TimelinePanel {
             self.follow_now = false;
         }
         actions
+    }
+
+    /// While the playhead is held still mid-drag, the keyframe preview gives way to
+    /// the exact frame (once per rest).
+    fn rest_exact(&mut self, ctx: &egui::Context, actions: &mut Vec<ReviewAction>) {
+        if !self.state.is_scrubbing() {
+            self.drag_preview = None;
+            return;
+        }
+        let Some((time, at)) = self.drag_preview else {
+            return;
+        };
+        let rested = at.elapsed();
+        if rested >= DRAG_REST {
+            actions.push(ReviewAction::Seek { time, exact: true });
+            self.drag_preview = None;
+        } else {
+            ctx.request_repaint_after(DRAG_REST - rested);
+        }
     }
 
     fn poll(&mut self, actions: &mut Vec<ReviewAction>) {
