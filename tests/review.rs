@@ -262,6 +262,25 @@ fn instant_replay_plays_one_tile_and_leaves_the_others_live() {
         assert!(harness.state().review_shown(id).is_none(), "{id} left live");
     }
     assert_eq!(harness.state().live_pictures(), 3);
+
+    // A seek on the timeline during a replay moves the whole layout there.
+    let target = WallNanos::now().saturating_add_nanos(-600 * SECOND);
+    harness.state_mut().review_action(ReviewAction::Seek {
+        time: target,
+        exact: true,
+    });
+    assert!(
+        run_until(&mut harness, Duration::from_secs(20), |app| {
+            ids.iter().all(|id| {
+                app.review_shown(id)
+                    .is_some_and(|t| (0..=SECOND / 20).contains(&target.nanos_since(t)))
+            })
+        }),
+        "not every tile went to the timeline's time: {:?}",
+        ids.iter()
+            .map(|id| harness.state().review_shown(id))
+            .collect::<Vec<_>>()
+    );
 }
 
 #[test]

@@ -666,8 +666,12 @@ impl VigilApp {
                     SeekMode::Preview
                 };
                 match &self.review {
-                    Some(review) => review.clock().seek(time, mode),
-                    None => self.start_review(Scope::Layout, time, false),
+                    Some(review) if *review.scope() == Scope::Layout => {
+                        review.clock().seek(time, mode);
+                    }
+                    // From live, or from one tile's instant replay: the timeline,
+                    // go-to and events move the whole layout.
+                    _ => self.start_review(Scope::Layout, time, false),
                 }
             }
             ReviewAction::Live => self.close_review(),
