@@ -89,6 +89,8 @@ pub struct TimelinePanel {
     /// During a drag: the last preview seek, and when; `None` once its exact frame
     /// has been asked for.
     drag_preview: Option<(WallNanos, Instant)>,
+    /// A new bookmark covers this many seconds before and after the position.
+    bookmark_span: (u32, u32),
 }
 
 impl TimelinePanel {
@@ -117,6 +119,7 @@ impl TimelinePanel {
             reverse: false,
             top: 0.0,
             drag_preview: None,
+            bookmark_span: (10, 10),
         }
     }
 
@@ -555,13 +558,35 @@ impl TimelinePanel {
             None => cameras.to_vec(),
         };
         ui.menu_button("Bookmark…", |ui| {
-            let range = match input.position {
-                Some(p) => TimeRange::new(
-                    p.saturating_add_nanos(-5 * NANOS_PER_SEC),
-                    p.saturating_add_nanos(5 * NANOS_PER_SEC),
-                ),
-                None => TimeRange::new(now.saturating_add_nanos(-30 * NANOS_PER_SEC), now),
+            // The range around the position (live: up to now), in whole seconds.
+            ui.horizontal(|ui| {
+                ui.label("From");
+                ui.add(
+                    egui::DragValue::new(&mut self.bookmark_span.0)
+                        .range(0..=3600)
+                        .suffix(" s"),
+                );
+                ui.label("before to");
+                ui.add_enabled(
+                    input.position.is_some(),
+                    egui::DragValue::new(&mut self.bookmark_span.1)
+                        .range(0..=3600)
+                        .suffix(" s"),
+                );
+                ui.label("after");
+            });
+            let at = input.position.unwrap_or(now);
+            let after = if input.position.is_some() {
+                self.bookmark_span.1
+            } else {
+                0
             };
+            let range = TimeRange::new(
+                at.saturating_add_nanos(-i64::from(self.bookmark_span.0) * NANOS_PER_SEC),
+                at.saturating_add_nanos(i64::from(after) * NANOS_PER_SEC)
+                    .min(now)
+                    .max(at.saturating_add_nanos(1)),
+            );
             ui.label(format!(
                 "{} – {} on {}",
                 ticks::format_clock(range.start, &Local, 1e9),
