@@ -6,7 +6,7 @@
 //! (saving, snapshots, index reads and starting the recorders run on named threads).
 
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -14,12 +14,16 @@ use crossbeam_channel::Receiver;
 
 use egui::{Color32, RichText};
 
+mod recordings;
+
+use recordings::{recording_badge, review_badge, start_recording};
+
 use super::review::{Review, Scope, review_key};
 use super::saver::{Saver, SaverReport};
 use super::streams::{CameraNeed, Hud, WallStreams, video_key};
 use super::timeline_data::TimelineData;
-use super::timeline_panel::{PanelInput, ReviewAction, TimelinePanel};
-use super::wall::{DragPayload, ReviewBadge, TileView, WallAction, tile_rects, wall_ui};
+use super::timeline_panel::{ReviewAction, TimelinePanel};
+use super::wall::{DragPayload, TileView, WallAction, tile_rects, wall_ui};
 use crate::config::{
     CredentialStore, CustomLayout, CustomLayoutKind, Layout, Site, TileConfig, builtin_layouts,
     layout_by_name,
@@ -27,11 +31,7 @@ use crate::config::{
 use crate::gpu::VideoRenderer;
 use crate::media::choice::TileNeed;
 use crate::media::{Engine, MAIN_STREAM, StreamKey, StreamState};
-use crate::playback::{PlayerState, SeekMode};
-use crate::record::RecorderState;
 use crate::record::site::SiteRecording;
-use crate::timeline::WallNanos;
-use crate::timeline::time::NANOS_PER_SEC;
 
 /// How the app was started.
 pub struct AppOptions {
@@ -621,183 +621,6 @@ impl VigilApp {
         }
     }
 
-    /// Why recording is off, when the recorders could not start.
-    pub fn recording_error(&self) -> Option<&str> {
-        self.recording_error.as_deref()
-    }
-
-    /// Whether the wall (or one tile) shows recordings rather than live video.
-    pub fn is_reviewing(&self) -> bool {
-        self.review.is_some()
-    }
-
-    /// The review position, while reviewing.
-    pub fn review_position(&self) -> Option<WallNanos> {
-        self.review.as_ref().map(Review::position)
-    }
-
-    /// What a camera's tile shows in review: the wall time of its picture.
-    pub fn review_shown(&self, camera_id: &str) -> Option<WallNanos> {
-        self.review.as_ref()?.tile(camera_id)?.shown
-    }
-
-    /// The timeline panel (its tracks, for tests).
-    pub fn timeline(&self) -> &TimelinePanel {
-        &self.panel
-    }
-
-    /// Where the timeline panel was drawn last frame (none in kiosk mode).
-    pub fn timeline_rect(&self) -> Option<egui::Rect> {
-        self.timeline_rect
-    }
-
-    /// Does what a gesture on the wall asks (tests drive the wall through this).
-    pub fn apply_wall_action(&mut self, action: WallAction) {
-        self.apply(action);
-    }
-
-    /// Applies a transport or timeline request.
-    pub fn review_action(&mut self, action: ReviewAction) {
-        match action {
-            ReviewAction::Seek { time, exact } => {
-                let mode = if exact {
-                    SeekMode::Exact
-                } else {
-                    SeekMode::Preview
-                };
-                match &self.review {
-                    Some(review) if *review.scope() == Scope::Layout => {
-                        review.clock().seek(time, mode);
-                    }
-                    // From live, or from one tile's instant replay: the timeline,
-                    // go-to and events move the whole layout.
-                    _ => self.start_review(Scope::Layout, time, false),
-                }
-            }
-            ReviewAction::Live => self.close_review(),
-            ReviewAction::Play => {
-                if let Some(review) = &self.review {
-                    review.clock().play(self.review_speed);
-                }
-            }
-            ReviewAction::Pause => {
-                if let Some(review) = &self.review {
-                    review.clock().pause();
-                }
-            }
-            ReviewAction::SetSpeed(speed) => {
-                self.review_speed = speed;
-                if let Some(review) = &self.review
-                    && !review.clock().is_paused()
-                {
-                    review.clock().play(speed);
-                }
-            }
-            ReviewAction::Step(frames) => {
-                let leader = self
-                    .selected
-                    .and_then(|t| self.site.wall.assignment.get(t))
-                    .filter(|c| !c.is_empty())
-                    .cloned();
-                if let Some(review) = &self.review {
-                    review.step(leader.as_deref(), frames);
-                }
-            }
-            ReviewAction::Replay(seconds) => {
-                let camera = self
-                    .selected
-                    .and_then(|t| self.site.wall.assignment.get(t))
-                    .filter(|c| !c.is_empty())
-                    .cloned();
-                self.replay(camera, seconds);
-            }
-            ReviewAction::Say(text) => self.say(text),
-        }
-    }
-
-    /// Instant replay: `camera`'s tile (or the whole layout) plays from `seconds` ago.
-    fn replay(&mut self, camera: Option<String>, seconds: i64) {
-        let at = WallNanos::now().saturating_add_nanos(-seconds * NANOS_PER_SEC);
-        let scope = camera.map_or(Scope::Layout, Scope::Camera);
-        self.start_review(scope, at, true);
-        self.say(format!("Replaying the last {seconds} s"));
-    }
-
-    fn start_review(&mut self, scope: Scope, at: WallNanos, play: bool) {
-        let Some(storage) = self.options.storage.clone() else {
-            self.say("Nothing is recorded: no storage folder".to_owned());
-            return;
-        };
-        self.close_review();
-        let review = Review::new(&storage, Arc::clone(&self.notify), scope, at);
-        if play {
-            self.review_speed = 1.0;
-            review.clock().play(1.0);
-        }
-        self.review = Some(review);
-    }
-
-    fn close_review(&mut self) {
-        if let Some(review) = self.review.take() {
-            review.close(self.render_state.as_ref());
-        }
-    }
-
-    /// Takes the recorders once their start-up thread has them ready.
-    fn poll_recording(&mut self) {
-        let Some(rx) = &self.recording_start else {
-            return;
-        };
-        match rx.try_recv() {
-            Ok(Ok(recording)) => {
-                self.recording = Some(recording);
-                self.recording_start = None;
-            }
-            Ok(Err(err)) => {
-                self.recording_start = None;
-                tracing::error!(err = format!("{err:#}"), "recording is off");
-                self.recording_error = Some(format!("Recording is off: {err:#}"));
-            }
-            Err(crossbeam_channel::TryRecvError::Empty) => {}
-            Err(crossbeam_channel::TryRecvError::Disconnected) => self.recording_start = None,
-        }
-    }
-
-    fn timeline_ui(&mut self, ui: &mut egui::Ui) {
-        let layout = self.layout();
-        let rows: Vec<(String, String)> = self
-            .site
-            .wall
-            .assignment
-            .iter()
-            .take(layout.tiles.len())
-            .filter(|id| !id.is_empty())
-            .filter_map(|id| self.site.camera(id))
-            .map(|c| (c.id.clone(), c.name.clone()))
-            .fold(Vec::new(), |mut rows, row| {
-                if !rows.contains(&row) {
-                    rows.push(row);
-                }
-                rows
-            });
-        let selected_camera = self
-            .selected
-            .and_then(|t| self.site.wall.assignment.get(t))
-            .filter(|c| !c.is_empty())
-            .cloned();
-        let input = PanelInput {
-            rows,
-            position: self.review.as_ref().map(Review::position),
-            paused: self.review.as_ref().is_none_or(|r| r.clock().is_paused()),
-            speed: self.review_speed,
-            selected_camera: selected_camera.as_deref(),
-        };
-        let actions = self.panel.ui(ui, &input);
-        for action in actions {
-            self.review_action(action);
-        }
-    }
-
     fn toolbar_ui(&mut self, ui: &mut egui::Ui) {
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new("Vigil").strong());
@@ -1041,83 +864,6 @@ fn hud_text(h: &Hud) -> String {
         h.latency_ms,
         h.kbps,
     )
-}
-
-/// Seeds the demo history (if asked) and starts the site's recorders on a thread:
-/// reconciling a large archive must not hold up the first painted wall.
-fn start_recording(
-    site: &Site,
-    dir: PathBuf,
-    demo_history_hours: Option<f64>,
-) -> Option<Receiver<anyhow::Result<SiteRecording>>> {
-    let (tx, rx) = crossbeam_channel::bounded(1);
-    let site = site.clone();
-    let spawned = std::thread::Builder::new()
-        .name("vigil-rec-start".to_owned())
-        .spawn(move || {
-            if let Some(hours) = demo_history_hours {
-                seed_demo(&dir, &site, hours);
-            }
-            let _ = tx.send(SiteRecording::start(&site, dir));
-        });
-    match spawned {
-        Ok(_) => Some(rx),
-        Err(err) => {
-            tracing::error!(%err, "cannot start the recording thread");
-            None
-        }
-    }
-}
-
-fn seed_demo(dir: &Path, site: &Site, hours: f64) {
-    let started = Instant::now();
-    match crate::record::seed::ensure_demo_history(dir, site, hours) {
-        Ok(()) => tracing::info!(ms = started.elapsed().as_millis(), "demo history ready"),
-        Err(err) => tracing::error!(%err, "could not seed the demo history"),
-    }
-}
-
-/// A tile's recording badge.
-fn recording_badge(state: &RecorderState) -> Option<(String, Color32)> {
-    let red = Color32::from_rgb(235, 80, 70);
-    match state {
-        RecorderState::Recording => Some(("⏺ REC".to_owned(), red)),
-        RecorderState::Armed => Some(("REC on events".to_owned(), Color32::from_gray(190))),
-        RecorderState::Waiting => Some(("REC waiting".to_owned(), Color32::from_gray(160))),
-        RecorderState::DiskFull => Some(("REC STOPPED: disk full".to_owned(), red)),
-        RecorderState::Failed(_) => Some((
-            "REC STOPPED: write error".to_owned(),
-            Color32::from_rgb(240, 170, 40),
-        )),
-        RecorderState::Stopped => None,
-    }
-}
-
-/// How a tile in review labels itself.
-fn review_badge(review: &Review, state: Option<&PlayerState>) -> ReviewBadge {
-    let clock = review.clock();
-    let speed = clock.speed();
-    let label = if clock.is_paused() {
-        "PLAYBACK · paused".to_owned()
-    } else if speed < 0.0 {
-        format!("PLAYBACK · ◀ {}", speed_text(-speed))
-    } else {
-        format!("PLAYBACK · ▶ {}", speed_text(speed))
-    };
-    let message = match state {
-        Some(PlayerState::NoFootage) => Some("No recording at this time".to_owned()),
-        Some(PlayerState::Error(err)) => Some(format!("Cannot play the recording\n{err}")),
-        _ => None,
-    };
-    ReviewBadge { label, message }
-}
-
-fn speed_text(s: f64) -> String {
-    if s < 1.0 {
-        format!("1/{:.0}×", 1.0 / s)
-    } else {
-        format!("{s:.0}×")
-    }
 }
 
 fn state_colour(state: &StreamState) -> Color32 {

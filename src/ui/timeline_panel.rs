@@ -650,7 +650,7 @@ impl TimelinePanel {
     }
 }
 
-fn speed_label(s: f64) -> String {
+pub fn speed_label(s: f64) -> String {
     if s < 1.0 {
         format!("1/{:.0}×", 1.0 / s)
     } else {
