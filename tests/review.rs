@@ -4,6 +4,8 @@
 //! others stay live, and "Live" returns. Rendered with wgpu (lavapipe) and checked on
 //! real pixels.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
@@ -11,6 +13,8 @@ use vigil::config::{CredentialStore, demo_site};
 use vigil::timeline::WallNanos;
 use vigil::ui::timeline_panel::ReviewAction;
 use vigil::ui::{AppOptions, VigilApp};
+
+use common::{run_until, stddev};
 
 const SECOND: i64 = 1_000_000_000;
 
@@ -42,34 +46,6 @@ fn app_with_history(layout: &str) -> Fixture {
         .wgpu()
         .build_eframe(move |cc| VigilApp::new(cc, site, credentials, options));
     Fixture { harness, _dir: dir }
-}
-
-fn run_until(
-    harness: &mut Harness<'_, VigilApp>,
-    timeout: Duration,
-    done: impl Fn(&VigilApp) -> bool,
-) -> bool {
-    let deadline = Instant::now() + timeout;
-    while Instant::now() < deadline {
-        harness.step();
-        if done(harness.state()) {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    false
-}
-
-fn stddev(img: &image::RgbaImage, rect: egui::Rect) -> f64 {
-    let mut values = Vec::new();
-    for y in (rect.min.y as u32 + 4..rect.max.y as u32 - 4).step_by(3) {
-        for x in (rect.min.x as u32 + 4..rect.max.x as u32 - 4).step_by(3) {
-            let p = img.get_pixel(x, y).0;
-            values.push(f64::from(p[0]) + f64::from(p[1]) + f64::from(p[2]));
-        }
-    }
-    let mean = values.iter().sum::<f64>() / values.len() as f64;
-    (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / values.len() as f64).sqrt()
 }
 
 #[test]

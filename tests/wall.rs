@@ -4,11 +4,13 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use egui_kittest::{Harness, SnapshotOptions};
 use vigil::config::{CredentialStore, demo_site};
 use vigil::ui::{AppOptions, VigilApp};
+
+use common::{run_until, stddev};
 
 /// The demo site on `layout`, with panels (or only the wall in kiosk mode) at `size`.
 fn demo_app(
@@ -43,34 +45,6 @@ fn demo_harness(layout: &str) -> (Harness<'static, VigilApp>, tempfile::TempDir)
 
 fn kiosk_demo(layout: &str) -> (Harness<'static, VigilApp>, tempfile::TempDir) {
     demo_app(layout, true, egui::vec2(800.0, 450.0))
-}
-
-fn run_until(
-    harness: &mut Harness<'_, VigilApp>,
-    timeout: Duration,
-    done: impl Fn(&VigilApp) -> bool,
-) -> bool {
-    let deadline = Instant::now() + timeout;
-    while Instant::now() < deadline {
-        harness.step();
-        if done(harness.state()) {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(30));
-    }
-    false
-}
-
-fn stddev(img: &image::RgbaImage, rect: egui::Rect) -> f64 {
-    let mut values = Vec::new();
-    for y in (rect.min.y as u32 + 4..rect.max.y as u32 - 4).step_by(3) {
-        for x in (rect.min.x as u32 + 4..rect.max.x as u32 - 4).step_by(3) {
-            let p = img.get_pixel(x, y).0;
-            values.push(f64::from(p[0]) + f64::from(p[1]) + f64::from(p[2]));
-        }
-    }
-    let mean = values.iter().sum::<f64>() / values.len() as f64;
-    (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / values.len() as f64).sqrt()
 }
 
 #[test]

@@ -209,6 +209,33 @@ pub(crate) fn segment_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Segmen
     })
 }
 
+/// Reads `gap` rows selected as `id, camera, start_ns, end_ns, reason`.
+fn read_gaps(
+    stmt: &mut rusqlite::Statement<'_>,
+    params: impl rusqlite::Params,
+) -> Result<Vec<Gap>, StoreError> {
+    let rows = stmt.query_map(params, |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, Option<i64>>(3)?,
+            r.get::<_, String>(4)?,
+        ))
+    })?;
+    rows.map(|row| {
+        let (id, camera, start_ns, end_ns, reason) = row?;
+        Ok(Gap {
+            id,
+            camera,
+            start_ns,
+            end_ns,
+            reason: GapReason::parse(&reason)?,
+        })
+    })
+    .collect()
+}
+
 fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
@@ -552,27 +579,7 @@ impl Store {
             "SELECT id, camera, start_ns, end_ns, reason FROM gap
              WHERE ?1 IS NULL OR camera = ?1 ORDER BY start_ns, id",
         )?;
-        let rows = stmt.query_map([camera], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get::<_, String>(4)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, camera, start_ns, end_ns, reason) = row?;
-            out.push(Gap {
-                id,
-                camera,
-                start_ns,
-                end_ns,
-                reason: GapReason::parse(&reason)?,
-            });
-        }
-        Ok(out)
+        read_gaps(&mut stmt, [camera])
     }
 
     /// Protects `camera`'s footage between `start_ns` and `end_ns` from retention.

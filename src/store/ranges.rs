@@ -13,7 +13,7 @@
 
 use rusqlite::params;
 
-use super::{Bookmark, Event, Gap, GapReason, SEGMENT_COLUMNS, Segment, Store, StoreError};
+use super::{Bookmark, Event, Gap, SEGMENT_COLUMNS, Segment, Store, StoreError};
 
 /// Longest segment the range queries look back for (the recorder cuts at most hourly).
 pub const MAX_SEGMENT_NS: i64 = 3_600_000_000_000;
@@ -154,27 +154,7 @@ impl Store {
                    AND (end_ns IS NULL OR end_ns > ?2 OR (end_ns = start_ns AND start_ns >= ?2))
              ORDER BY start_ns, id",
         )?;
-        let rows = stmt.query_map(params![camera, from_ns, to_ns], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get::<_, String>(4)?,
-            ))
-        })?;
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, camera, start_ns, end_ns, reason) = row?;
-            out.push(Gap {
-                id,
-                camera,
-                start_ns,
-                end_ns,
-                reason: GapReason::parse(&reason)?,
-            });
-        }
-        Ok(out)
+        super::read_gaps(&mut stmt, params![camera, from_ns, to_ns])
     }
 
     /// Bookmarks (of one camera, or all) that overlap `[from_ns, to_ns)`.
@@ -259,7 +239,7 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{NewSegment, SegmentTrigger};
+    use crate::store::{GapReason, NewSegment, SegmentTrigger};
 
     const MIN: i64 = 60_000_000_000;
 

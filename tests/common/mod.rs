@@ -1,5 +1,6 @@
 //! Shared test harness: a real RTSP server (GStreamer, via tests/support/rtsp_server.py),
-//! a TCP proxy that can freeze, and polling helpers for stream states.
+//! a TCP proxy that can freeze, polling helpers for stream states, and helpers for
+//! driving the app in egui_kittest.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
@@ -280,4 +281,35 @@ pub fn fd_count() -> usize {
     std::fs::read_dir("/proc/self/fd")
         .map(|d| d.count())
         .unwrap_or(0)
+}
+
+/// Steps an app harness until `done` holds (true) or `timeout` passes (false).
+pub fn run_until(
+    harness: &mut egui_kittest::Harness<'_, vigil::ui::VigilApp>,
+    timeout: Duration,
+    done: impl Fn(&vigil::ui::VigilApp) -> bool,
+) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        harness.step();
+        if done(harness.state()) {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    false
+}
+
+/// Standard deviation of the brightness inside `rect` (sampled): a flat fill is near 0,
+/// a video picture well above 10.
+pub fn stddev(img: &image::RgbaImage, rect: egui::Rect) -> f64 {
+    let mut values = Vec::new();
+    for y in (rect.min.y as u32 + 4..rect.max.y as u32 - 4).step_by(3) {
+        for x in (rect.min.x as u32 + 4..rect.max.x as u32 - 4).step_by(3) {
+            let p = img.get_pixel(x, y).0;
+            values.push(f64::from(p[0]) + f64::from(p[1]) + f64::from(p[2]));
+        }
+    }
+    let mean = values.iter().sum::<f64>() / values.len() as f64;
+    (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / values.len() as f64).sqrt()
 }
