@@ -209,6 +209,17 @@ pub(crate) fn segment_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Segmen
     })
 }
 
+/// A `bookmark` row selected as `id, camera, start_ns, end_ns, note`.
+fn bookmark_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Bookmark> {
+    Ok(Bookmark {
+        id: r.get(0)?,
+        camera: r.get(1)?,
+        start_ns: r.get(2)?,
+        end_ns: r.get(3)?,
+        note: r.get(4)?,
+    })
+}
+
 /// Reads `gap` rows selected as `id, camera, start_ns, end_ns, reason`.
 fn read_gaps(
     stmt: &mut rusqlite::Statement<'_>,
@@ -610,15 +621,7 @@ impl Store {
             "SELECT id, camera, start_ns, end_ns, note FROM bookmark
              WHERE ?1 IS NULL OR camera = ?1 ORDER BY start_ns, id",
         )?;
-        let rows = stmt.query_map([camera], |r| {
-            Ok(Bookmark {
-                id: r.get(0)?,
-                camera: r.get(1)?,
-                start_ns: r.get(2)?,
-                end_ns: r.get(3)?,
-                note: r.get(4)?,
-            })
-        })?;
+        let rows = stmt.query_map([camera], bookmark_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

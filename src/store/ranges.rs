@@ -169,15 +169,7 @@ impl Store {
              WHERE (?1 IS NULL OR camera = ?1) AND start_ns < ?3 AND end_ns >= ?2
              ORDER BY start_ns, id",
         )?;
-        let rows = stmt.query_map(params![camera, from_ns, to_ns], |r| {
-            Ok(Bookmark {
-                id: r.get(0)?,
-                camera: r.get(1)?,
-                start_ns: r.get(2)?,
-                end_ns: r.get(3)?,
-                note: r.get(4)?,
-            })
-        })?;
+        let rows = stmt.query_map(params![camera, from_ns, to_ns], super::bookmark_from_row)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 

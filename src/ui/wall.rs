@@ -394,17 +394,7 @@ fn overlay_ui(
         }),
     };
     if let Some(text) = not_live_reason {
-        let galley = painter.layout(
-            text,
-            FontId::proportional(16.0),
-            Color32::from_rgb(255, 210, 200),
-            (rect.width() - 24.0).max(40.0),
-        );
-        let text_rect = Align2::CENTER_CENTER
-            .anchor_size(rect.center(), galley.size())
-            .expand(8.0);
-        painter.rect_filled(text_rect, 4.0, Color32::from_black_alpha(190));
-        painter.galley(text_rect.min + vec2(8.0, 8.0), galley, Color32::WHITE);
+        centre_message(painter, rect, text, Color32::from_rgb(255, 210, 200));
     } else if tile.picture.is_none() && tile.state == StreamState::Connecting {
         painter.text(
             rect.center(),
@@ -435,18 +425,24 @@ fn review_overlay(painter: &egui::Painter, rect: Rect, review: &ReviewBadge) {
         StrokeKind::Inside,
     );
     if let Some(text) = &review.message {
-        let galley = painter.layout(
-            text.clone(),
-            FontId::proportional(16.0),
-            Color32::WHITE,
-            (rect.width() - 24.0).max(40.0),
-        );
-        let text_rect = Align2::CENTER_CENTER
-            .anchor_size(rect.center(), galley.size())
-            .expand(8.0);
-        painter.rect_filled(text_rect, 4.0, Color32::from_black_alpha(190));
-        painter.galley(text_rect.min + vec2(8.0, 8.0), galley, Color32::WHITE);
+        centre_message(painter, rect, text.clone(), Color32::WHITE);
     }
+}
+
+/// A message across the middle of a tile (why it is not live, no recording…), on a
+/// dark box so it reads over any picture.
+fn centre_message(painter: &egui::Painter, rect: Rect, text: String, colour: Color32) {
+    let galley = painter.layout(
+        text,
+        FontId::proportional(16.0),
+        colour,
+        (rect.width() - 24.0).max(40.0),
+    );
+    let text_rect = Align2::CENTER_CENTER
+        .anchor_size(rect.center(), galley.size())
+        .expand(8.0);
+    painter.rect_filled(text_rect, 4.0, Color32::from_black_alpha(190));
+    painter.galley(text_rect.min + vec2(8.0, 8.0), galley, Color32::WHITE);
 }
 
 #[cfg(test)]
