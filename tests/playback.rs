@@ -583,3 +583,38 @@ fn segments_with_different_stream_settings_get_their_own_decoder() {
     assert_eq!((frame_number(&f), f.height), (3, 240));
     p.stop();
 }
+
+#[test]
+fn a_damaged_or_missing_segment_is_an_error_that_names_the_file_and_the_rest_still_plays() {
+    let dir = archive();
+    let store = vigil::store::Store::open(dir.path()).unwrap();
+    let segments = store.segments(Some("cam")).unwrap();
+    assert_eq!(segments.len(), 3);
+    // The middle segment's file is overwritten with garbage, the last one deleted
+    // (a disk fault, or someone tidying the folder by hand).
+    let middle = dir.path().join(&segments[1].file);
+    std::fs::write(&middle, vec![0x5a_u8; 4096]).unwrap();
+    let last = dir.path().join(&segments[2].file);
+    std::fs::remove_file(&last).unwrap();
+    drop(store);
+
+    let clock = PlaybackClock::new(WallNanos(T0));
+    let p = player(dir.path(), "cam", &clock);
+    for (n, path) in [(150, &middle), (260, &last)] {
+        clock.seek(WallNanos(time_of(n)), SeekMode::Exact);
+        let status = settled(&p, &clock);
+        let PlayerState::Error(text) = &status.state else {
+            panic!("frame {n}: expected an error, got {status:?}");
+        };
+        let name = path.file_name().unwrap().to_string_lossy();
+        assert!(
+            text.contains(name.as_ref()),
+            "frame {n}: '{text}' does not name {name}"
+        );
+        assert!(p.slot().take_latest().is_none(), "nothing bogus published");
+    }
+    // The intact first segment still plays, exactly.
+    let (_, frame) = seek(&p, &clock, time_of(50), SeekMode::Exact);
+    assert_eq!(frame_number(&frame), 50);
+    p.stop();
+}
