@@ -14,7 +14,6 @@
 #![allow(unsafe_code)]
 
 use std::ffi::CString;
-use std::os::unix::ffi::OsStrExt as _;
 use std::path::Path;
 use std::ptr;
 
@@ -22,7 +21,7 @@ use ffmpeg_next as ff;
 
 /// Opens `path` (demuxer chosen from its contents) without probing its streams.
 pub fn open_unprobed(path: &Path) -> Result<ff::format::context::Input, ff::Error> {
-    let c_path = CString::new(path.as_os_str().as_bytes()).map_err(|_| ff::Error::Other {
+    let c_path = CString::new(path_bytes(path)).map_err(|_| ff::Error::Other {
         errno: libc::EINVAL,
     })?;
     let mut ctx: *mut ff::ffi::AVFormatContext = ptr::null_mut();
@@ -38,4 +37,22 @@ pub fn open_unprobed(path: &Path) -> Result<ff::format::context::Input, ff::Erro
     // SAFETY: `ctx` is a context avformat_open_input opened and nothing else refers to;
     // `Input` takes it over and closes it (avformat_close_input) when dropped.
     Ok(unsafe { ff::format::context::Input::wrap(ctx) })
+}
+
+/// The path as FFmpeg wants it: the raw bytes on Unix; UTF-8 elsewhere (FFmpeg's
+/// Windows file protocol takes UTF-8). A path that is not valid UTF-8 there fails to
+/// open with a clear error instead of opening another file.
+#[cfg(unix)]
+fn path_bytes(path: &Path) -> Vec<u8> {
+    use std::os::unix::ffi::OsStrExt as _;
+    path.as_os_str().as_bytes().to_vec()
+}
+
+#[cfg(not(unix))]
+fn path_bytes(path: &Path) -> Vec<u8> {
+    match path.to_str() {
+        Some(s) => s.as_bytes().to_vec(),
+        // An interior NUL makes CString::new fail: reported as EINVAL.
+        None => vec![0],
+    }
 }
