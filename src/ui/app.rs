@@ -794,9 +794,12 @@ impl VigilApp {
                     self.site.cameras.len()
                 )),
                 Some(Scope::Camera(camera)) => ui.label(format!(
-                    "{} cameras · replaying {camera} · {live}/{} on the wall live",
+                    "{} cameras · replaying {} · {live}/{} on the wall live",
                     self.site.cameras.len(),
-                    ids.len() - 1
+                    self.site
+                        .camera(camera)
+                        .map_or(camera.as_str(), |c| c.name.as_str()),
+                    ids.len().saturating_sub(1)
                 )),
                 None => ui.label(format!(
                     "{} cameras · {live}/{} on the wall live",
