@@ -80,7 +80,7 @@ fn frames(
     let mut worst = Duration::ZERO;
     while Instant::now() < until {
         let t = Instant::now();
-        pinned = rec.sync(site, creds, engine);
+        pinned = rec.sync(site, creds, engine).clone();
         worst = worst.max(t.elapsed());
         engine.retain(&HashSet::new(), &pinned);
         std::thread::sleep(Duration::from_millis(20));
@@ -192,7 +192,7 @@ fn a_camera_with_a_bad_source_reports_why() {
     let mut engine = Engine::new(Arc::new(|| {}));
     let mut rec = SiteRecording::start_with(&site, dir.path().to_path_buf(), options()).unwrap();
     let pinned = rec.sync(&site, &creds, &mut engine);
-    assert_eq!(pinned, HashSet::from([key("rec")]));
+    assert_eq!(*pinned, HashSet::from([key("rec")]));
     let status = rec.status("idle").expect("reported");
     assert!(
         matches!(&status.state, RecorderState::Failed(why) if why.contains("http")),

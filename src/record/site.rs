@@ -200,7 +200,7 @@ impl SiteRecording {
         site: &Site,
         credentials: &CredentialStore,
         engine: &mut Engine,
-    ) -> HashSet<StreamKey> {
+    ) -> &HashSet<StreamKey> {
         let changed = self
             .seen
             .as_ref()
@@ -220,6 +220,13 @@ impl SiteRecording {
             }
             *lock(&self.retention.policy) = policy_for(site, &self.options);
             self.seen = Some((site.cameras.clone(), site.storage.clone()));
+            // Derived from `wanted`: rebuilt only when it changes, not every UI frame.
+            self.pinned = self
+                .wanted
+                .values()
+                .filter_map(|w| w.as_ref().ok())
+                .map(|w| w.spec.key())
+                .collect();
         }
         // Recorders whose settings changed, or that are no longer wanted, stop.
         let stale: Vec<String> = self
@@ -233,11 +240,9 @@ impl SiteRecording {
         }
         self.stopping.retain(|(_, r)| !r.is_finished());
         let ready = self.is_ready();
-        let mut pinned = HashSet::new();
         for (id, wanted) in &self.wanted {
             let Ok(wanted) = wanted else { continue };
             let ingest = engine.ensure_ingest(&wanted.spec);
-            pinned.insert(wanted.spec.key());
             if let Some(active) = self.active.get(id) {
                 if Arc::ptr_eq(&active.ingest, &ingest) {
                     continue;
@@ -278,8 +283,7 @@ impl SiteRecording {
                 Err(err) => tracing::error!(camera = %id, %err, "cannot start a recorder thread"),
             }
         }
-        self.pinned.clone_from(&pinned);
-        pinned
+        &self.pinned
     }
 
     /// The streams recording keeps connected (what the last `sync` returned).

@@ -450,14 +450,15 @@ impl VigilApp {
                 }),
             }
         }
-        let pinned: HashSet<StreamKey> = match &mut self.recording {
+        let no_pins = HashSet::new();
+        let pinned: &HashSet<StreamKey> = match &mut self.recording {
             Some(recording) => {
                 recording.sync(&self.site, &self.credentials, &mut self.streams.engine)
             }
-            None => HashSet::new(),
+            None => &no_pins,
         };
         self.streams
-            .sync(&needs, &self.credentials, &pinned, render_state);
+            .sync(&needs, &self.credentials, pinned, render_state);
         self.streams.upload_new_frames(render_state);
         if let Some(review) = &mut self.review {
             let visible: Vec<&str> = rects
