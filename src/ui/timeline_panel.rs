@@ -62,6 +62,7 @@ pub struct PanelInput<'a> {
     /// `Some(position)` while reviewing.
     pub position: Option<WallNanos>,
     pub paused: bool,
+    /// The playback speed (signed: negative plays backwards), reviewing or not.
     pub speed: f64,
     /// The selected tile's camera: bookmarks and replay act on it.
     pub selected_camera: Option<&'a str>,
@@ -82,8 +83,6 @@ pub struct TimelinePanel {
     goto_text: String,
     bookmark_note: String,
     bookmarks: Vec<BookmarkRow>,
-    magnitude: f64,
-    reverse: bool,
     /// Top of the panel: hover thumbnails sit just above it, over the wall.
     top: f32,
     /// During a drag: the last preview seek, and when; `None` once its exact frame
@@ -115,8 +114,6 @@ impl TimelinePanel {
             goto_text: String::new(),
             bookmark_note: String::new(),
             bookmarks: Vec::new(),
-            magnitude: 1.0,
-            reverse: false,
             top: 0.0,
             drag_preview: None,
             bookmark_span: (10, 10),
@@ -437,39 +434,37 @@ impl TimelinePanel {
                 self.find_marker(&cameras, from, true, actions);
             }
             ui.separator();
-            if reviewing {
-                self.magnitude = input.speed.abs();
-                self.reverse = input.speed < 0.0;
-            }
+            // The app owns the speed (signed); the controls edit a copy of it.
+            let mut magnitude = input.speed.abs();
+            let mut reverse = input.speed < 0.0;
             let mut speed_changed = false;
             egui::ComboBox::new("review_speed", "speed")
                 .width(64.0)
-                .selected_text(speed_label(self.magnitude))
+                .selected_text(speed_label(magnitude))
                 .show_ui(ui, |ui| {
                     for s in SPEEDS {
                         if ui
-                            .selectable_label(self.magnitude == s, speed_label(s))
+                            .selectable_label(magnitude == s, speed_label(s))
                             .clicked()
                         {
-                            self.magnitude = s;
+                            magnitude = s;
                             speed_changed = true;
                         }
                     }
                 });
             if ui
-                .toggle_value(&mut self.reverse, "Reverse")
+                .toggle_value(&mut reverse, "Reverse")
                 .on_hover_text("Play backwards")
                 .changed()
             {
                 speed_changed = true;
             }
             if speed_changed {
-                let signed = if self.reverse {
-                    -self.magnitude
+                actions.push(ReviewAction::SetSpeed(if reverse {
+                    -magnitude
                 } else {
-                    self.magnitude
-                };
-                actions.push(ReviewAction::SetSpeed(signed));
+                    magnitude
+                }));
             }
             ui.separator();
             let shown = input.position.unwrap_or(now);
