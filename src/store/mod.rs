@@ -641,23 +641,52 @@ impl Store {
     }
 }
 
+/// Index rows for the store's unit tests (here, `ranges`, `retention`).
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub(crate) mod test_support {
+    use super::{NewSegment, SegmentTrigger, Store};
 
-    fn segment(camera: &str, start_ns: i64) -> NewSegment {
+    /// A continuous H.264 segment of `camera` starting at `start_ns`, in
+    /// `<camera>/<start_ns>.mp4`.
+    pub fn new_segment(camera: &str, start_ns: i64, bytes: u64) -> NewSegment {
         NewSegment {
             camera: camera.to_owned(),
             file: format!("{camera}/{start_ns}.mp4"),
             start_ns,
             source_dts: 0,
             time_base: (1, 90_000),
-            bytes: 100,
+            bytes,
             codec: "h264".to_owned(),
             width: 640,
             height: 360,
             trigger: SegmentTrigger::Continuous,
         }
+    }
+
+    /// Inserts that segment and closes it at `end_ns`; returns its id.
+    pub fn add_closed(
+        store: &mut Store,
+        camera: &str,
+        start_ns: i64,
+        end_ns: i64,
+        bytes: u64,
+    ) -> i64 {
+        let id = store
+            .insert_segment(&new_segment(camera, start_ns, bytes))
+            .expect("insert");
+        store
+            .segment_progress(id, end_ns, bytes, &[], true)
+            .expect("close");
+        id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn segment(camera: &str, start_ns: i64) -> NewSegment {
+        test_support::new_segment(camera, start_ns, 100)
     }
 
     #[test]

@@ -231,29 +231,12 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{GapReason, NewSegment, SegmentTrigger};
+    use crate::store::GapReason;
 
     const MIN: i64 = 60_000_000_000;
 
     fn add(store: &mut Store, camera: &str, start_ns: i64, end_ns: i64) -> i64 {
-        let id = store
-            .insert_segment(&NewSegment {
-                camera: camera.to_owned(),
-                file: format!("{camera}/{start_ns}.mp4"),
-                start_ns,
-                source_dts: 0,
-                time_base: (1, 90_000),
-                bytes: 1,
-                codec: "h264".to_owned(),
-                width: 1,
-                height: 1,
-                trigger: SegmentTrigger::Continuous,
-            })
-            .expect("insert");
-        store
-            .segment_progress(id, end_ns, 1, &[], true)
-            .expect("close");
-        id
+        crate::store::test_support::add_closed(store, camera, start_ns, end_ns, 1)
     }
 
     #[test]

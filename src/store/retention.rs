@@ -193,7 +193,6 @@ fn remove_file(path: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{NewSegment, SegmentTrigger};
 
     const SEC: i64 = 1_000_000_000;
 
@@ -201,24 +200,13 @@ mod tests {
         let file = format!("{camera}/{}.mp4", start_s * SEC);
         std::fs::create_dir_all(store.dir().join(camera)).expect("dir");
         std::fs::write(store.dir().join(&file), vec![0u8; 10]).expect("file");
-        let id = store
-            .insert_segment(&NewSegment {
-                camera: camera.to_owned(),
-                file,
-                start_ns: start_s * SEC,
-                source_dts: 0,
-                time_base: (1, 90_000),
-                bytes,
-                codec: "h264".to_owned(),
-                width: 1,
-                height: 1,
-                trigger: SegmentTrigger::Continuous,
-            })
-            .expect("insert");
-        store
-            .segment_progress(id, (start_s + 60) * SEC, bytes, &[], true)
-            .expect("close");
-        id
+        crate::store::test_support::add_closed(
+            store,
+            camera,
+            start_s * SEC,
+            (start_s + 60) * SEC,
+            bytes,
+        )
     }
 
     #[test]
