@@ -13,7 +13,7 @@ use egui_kittest::Harness;
 use vigil::config::{CameraConfig, CredentialStore, Site, SubstreamConfig};
 use vigil::media::{Engine, StreamSpec, Timeouts};
 use vigil::redact::parse_source;
-use vigil::ui::{AppOptions, VigilApp};
+use vigil::ui::VigilApp;
 
 fn camera(server: &RtspServer) -> CameraConfig {
     CameraConfig {
@@ -57,15 +57,7 @@ fn small_tile_uses_sub_stream_and_maximising_switches_seamlessly() {
     site.cameras.push(camera(&server));
     site.wall.layout = "4x4".into();
     site.wall.assignment = vec!["cam".into()];
-    let options = AppOptions {
-        kiosk: true,
-        snapshot_dir: dir.path().into(),
-        site_path: None,
-        config_error: None,
-        fixed_clock: Some("12:00:00".into()),
-        storage: None,
-        demo_history_hours: None,
-    };
+    let options = common::app_options(dir.path(), true);
     let credentials = CredentialStore::new(&dir.path().join("credentials.toml"));
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1000.0, 600.0))

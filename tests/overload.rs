@@ -3,12 +3,14 @@
 //! stay responsive (frame time p99 under 50 ms).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use vigil::config::{CameraConfig, CredentialStore, Site};
-use vigil::ui::{AppOptions, VigilApp};
+use vigil::ui::VigilApp;
 
 const CAMERAS: usize = 13; // the 1+12 layout
 
@@ -65,15 +67,7 @@ fn overload_degrades_small_tiles_first_and_ui_stays_responsive() {
     }
     site.wall.layout = "1+12".into();
     site.wall.assignment = site.cameras.iter().map(|c| c.id.clone()).collect();
-    let options = AppOptions {
-        kiosk: true,
-        snapshot_dir: dir.path().into(),
-        site_path: None,
-        config_error: None,
-        fixed_clock: Some("12:00:00".into()),
-        storage: None,
-        demo_history_hours: None,
-    };
+    let options = common::app_options(dir.path(), true);
     let credentials = CredentialStore::new(&dir.path().join("credentials.toml"));
     let mut harness = Harness::builder()
         .with_size(egui::vec2(960.0, 540.0))

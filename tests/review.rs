@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use vigil::config::{CredentialStore, demo_site};
-use vigil::timeline::WallNanos;
+use vigil::timeline::{TimeView, TimelineLayout, WallNanos};
 use vigil::ui::timeline_panel::ReviewAction;
 use vigil::ui::{AppOptions, VigilApp};
 
@@ -33,19 +33,20 @@ fn app_with_history(layout: &str) -> Fixture {
     vigil::record::seed::ensure_demo_history(&storage, &site, 0.5).expect("seed");
     let credentials = CredentialStore::new(&dir.path().join("credentials.toml"));
     let options = AppOptions {
-        kiosk: false,
-        snapshot_dir: dir.path().join("snapshots"),
-        site_path: None,
-        config_error: None,
-        fixed_clock: Some("12:00:00".to_owned()),
         storage: Some(storage),
-        demo_history_hours: None,
+        ..common::app_options(dir.path(), false)
     };
     let harness = Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
         .wgpu()
         .build_eframe(move |cc| VigilApp::new(cc, site, credentials, options));
     Fixture { harness, _dir: dir }
+}
+
+/// Where the timeline was drawn last frame, and the stretch of time it shows.
+fn timeline_geometry(harness: &Harness<'_, VigilApp>) -> (TimelineLayout, TimeView) {
+    let state = &harness.state().timeline().state;
+    (*state.layout().expect("timeline drawn"), state.view)
 }
 
 #[test]
@@ -272,13 +273,7 @@ fn hovering_a_recorded_range_shows_a_thumbnail_of_that_moment() {
         "tracks never loaded"
     );
     harness.run_steps(2);
-    let layout = *harness
-        .state()
-        .timeline()
-        .state
-        .layout()
-        .expect("timeline drawn");
-    let view = harness.state().timeline().state.view;
+    let (layout, view) = timeline_geometry(&harness);
     // Ten minutes ago, on the first camera's row.
     let target = WallNanos::now().saturating_add_nanos(-600 * SECOND);
     let x = layout.time_rect.left() + view.x_from_time(target) as f32;
@@ -413,13 +408,8 @@ fn a_storage_folder_another_writer_holds_turns_recording_off_visibly() {
     site.wall.assignment.clear();
     let credentials = CredentialStore::new(&dir.path().join("credentials.toml"));
     let options = AppOptions {
-        kiosk: false,
-        snapshot_dir: dir.path().join("snapshots"),
-        site_path: None,
-        config_error: None,
-        fixed_clock: Some("12:00:00".to_owned()),
         storage: Some(storage.clone()),
-        demo_history_hours: None,
+        ..common::app_options(dir.path(), false)
     };
     let mut harness = Harness::builder()
         .with_size(egui::vec2(1280.0, 800.0))
@@ -466,13 +456,7 @@ fn dragging_the_playhead_previews_keyframes_and_shows_the_exact_frame_when_it_re
         "review did not start"
     );
     harness.run_steps(2);
-    let layout = *harness
-        .state()
-        .timeline()
-        .state
-        .layout()
-        .expect("timeline drawn");
-    let view = harness.state().timeline().state.view;
+    let (layout, view) = timeline_geometry(&harness);
     let x_of = |t: WallNanos| layout.time_rect.left() + view.x_from_time(t) as f32;
     let y = layout.row_rect(0).center().y;
     let grab = egui::pos2(x_of(start), y);

@@ -23,15 +23,7 @@ fn demo_app(
     site.wall.layout = layout.to_owned();
     site.wall.assignment.clear();
     let credentials = CredentialStore::new(&dir.path().join("credentials.toml"));
-    let options = AppOptions {
-        kiosk,
-        snapshot_dir: dir.path().join("snapshots"),
-        site_path: None,
-        config_error: None,
-        fixed_clock: Some("12:00:00".to_owned()),
-        storage: None,
-        demo_history_hours: None,
-    };
+    let options = common::app_options(dir.path(), kiosk);
     let harness = Harness::builder()
         .with_size(size)
         .wgpu()
@@ -181,13 +173,8 @@ fn a_broken_site_file_is_shown_in_a_banner() {
     let dir = tempfile::tempdir().unwrap();
     let credentials = CredentialStore::new(&dir.path().join("credentials.toml"));
     let options = AppOptions {
-        kiosk: false,
-        snapshot_dir: dir.path().into(),
-        site_path: None,
         config_error: Some("/etc/vigil/site.toml:7:1: unknown field `trasport`".to_owned()),
-        fixed_clock: Some("12:00:00".to_owned()),
-        storage: None,
-        demo_history_hours: None,
+        ..common::app_options(dir.path(), false)
     };
     let mut harness = Harness::builder()
         .with_size(egui::vec2(900.0, 500.0))

@@ -313,3 +313,17 @@ pub fn stddev(img: &image::RgbaImage, rect: egui::Rect) -> f64 {
     let mean = values.iter().sum::<f64>() / values.len() as f64;
     (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / values.len() as f64).sqrt()
 }
+
+/// The app's options as the kittest tests use them: snapshots under `dir`, no site
+/// file, a fixed clock on the tiles (reproducible pictures), nothing recorded.
+pub fn app_options(dir: &std::path::Path, kiosk: bool) -> vigil::ui::AppOptions {
+    vigil::ui::AppOptions {
+        kiosk,
+        snapshot_dir: dir.join("snapshots"),
+        site_path: None,
+        config_error: None,
+        fixed_clock: Some("12:00:00".to_owned()),
+        storage: None,
+        demo_history_hours: None,
+    }
+}
