@@ -13,6 +13,7 @@ use anyhow::Context as _;
 use eframe::egui_wgpu::wgpu;
 use serde::Serialize;
 
+use super::percentile;
 use super::proc::{peak_rss_mb, process_cpu, threads_cpu};
 use crate::gpu::VideoRenderer;
 use crate::media::{Engine, MAIN_STREAM, StreamShared, StreamSpec, Timeouts, Transport};
@@ -88,19 +89,6 @@ pub struct LiveReport {
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        clippy::cast_precision_loss
-    )]
-    let index = ((sorted.len() - 1) as f64 * p).round() as usize;
-    sorted[index.min(sorted.len() - 1)]
 }
 
 fn spec_for(index: usize, input: &str) -> anyhow::Result<StreamSpec> {
@@ -236,7 +224,6 @@ pub fn run(options: &LiveOptions) -> anyhow::Result<LiveReport> {
     let peak_rss = peak_rss_mb();
     engine.shutdown(Duration::from_secs(5));
 
-    latencies.sort_by(f64::total_cmp);
     let totals = Totals {
         cpu_seconds_total: cpu_total.as_secs_f64(),
         cpu_seconds_decode: cpu_decode.as_secs_f64(),

@@ -16,6 +16,7 @@ use crossbeam_channel::{Receiver, bounded};
 use ffmpeg_next as ff;
 use serde::Serialize;
 
+use super::percentile;
 use crate::media::Notify;
 use crate::media::convert::FrameConverter;
 use crate::media::frame::VideoFrame;
@@ -112,21 +113,6 @@ impl XorShift {
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
-}
-
-fn percentile(values: &[f64], p: f64) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    #[allow(
-        clippy::cast_possible_truncation,
-        clippy::cast_sign_loss,
-        clippy::cast_precision_loss
-    )]
-    let index = ((sorted.len() - 1) as f64 * p).round() as usize;
-    sorted[index.min(sorted.len() - 1)]
 }
 
 /// One camera's footage.
@@ -641,14 +627,5 @@ mod tests {
         let m = mean(&xs);
         assert!((m - 0.5).abs() < 0.05, "mean {m}");
         assert_ne!(XorShift::new(43).unit(), xs[0]);
-    }
-
-    #[test]
-    fn percentiles_are_nearest_rank() {
-        let v: Vec<f64> = (1..=100).map(f64::from).collect();
-        assert_eq!(percentile(&v, 0.5), 51.0);
-        assert_eq!(percentile(&v, 0.95), 95.0);
-        assert_eq!(percentile(&v, 1.0), 100.0);
-        assert_eq!(percentile(&[], 0.5), 0.0);
     }
 }

@@ -72,7 +72,6 @@ pub fn run(archive: &Path) -> anyhow::Result<TimelineReport> {
         refresh.push(ms(t));
         anyhow::ensure!(again.len() == first.len(), "tracks changed while measuring");
     }
-    refresh.sort_by(f64::total_cmp);
     #[allow(clippy::cast_precision_loss)]
     Ok(TimelineReport {
         archive: archive.display().to_string(),
@@ -82,8 +81,8 @@ pub fn run(archive: &Path) -> anyhow::Result<TimelineReport> {
         gaps: first.iter().map(|t| t.gaps.len()).sum(),
         markers: first.iter().map(|t| t.markers.len()).sum(),
         open_ms,
-        refresh_ms_p50: refresh[refresh.len() / 2],
-        refresh_ms_p95: refresh[(refresh.len() * 95 / 100).min(refresh.len() - 1)],
+        refresh_ms_p50: super::percentile(&refresh, 0.5),
+        refresh_ms_p95: super::percentile(&refresh, 0.95),
     })
 }
 
