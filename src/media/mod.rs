@@ -19,6 +19,7 @@ pub mod priority;
 pub mod queue;
 pub mod source;
 pub mod state;
+pub mod track;
 
 pub use decoder::{StreamShared, StreamStats};
 pub use engine::Engine;

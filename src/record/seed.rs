@@ -24,6 +24,7 @@ use ffmpeg_next as ff;
 
 use super::writer::{SegmentStart, SegmentWriter, sync_dir};
 use crate::config::{RecordingMode, Site};
+use crate::media::track::VideoTrack;
 use crate::store::{CompleteSegment, GapReason, NewSegment, SegmentTrigger, Store};
 
 const MINUTE_NS: i64 = 60_000_000_000;
@@ -214,18 +215,15 @@ impl Clip {
         ff::init().ok();
         let mut input = ff::format::input(path)
             .with_context(|| format!("cannot open the clip {}", path.display()))?;
-        let stream = input
-            .streams()
-            .best(ff::media::Type::Video)
+        let VideoTrack {
+            index,
+            time_base: tb,
+            parameters,
+            width,
+            height,
+            codec,
+        } = VideoTrack::of(&input)
             .with_context(|| format!("{} has no video stream", path.display()))?;
-        let index = stream.index();
-        let tb = stream.time_base();
-        let parameters = stream.parameters();
-        let (width, height) = ff::codec::context::Context::from_parameters(parameters.clone())
-            .and_then(|c| c.decoder().video())
-            .map(|d| (d.width(), d.height()))
-            .unwrap_or((0, 0));
-        let codec = parameters.id().name().to_owned();
         let mut packets = Vec::new();
         let mut bytes = 0usize;
         for (s, packet) in input.packets() {

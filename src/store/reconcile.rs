@@ -14,6 +14,7 @@ use ffmpeg_next as ff;
 
 use super::mp4::{self, Scan};
 use super::{INDEX_FILE, NewSegment, Segment, SegmentTrigger, Store, StoreError};
+use crate::media::track::VideoTrack;
 
 /// What reconciliation did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -273,15 +274,14 @@ pub struct Probe {
 /// Reads every packet of a segment file (no decoding).
 pub fn probe(path: &Path, scan: &Scan) -> Option<Probe> {
     let mut input = ff::format::input(path).ok()?;
-    let stream = input.streams().best(ff::media::Type::Video)?;
-    let index = stream.index();
-    let tb = stream.time_base();
-    let parameters = stream.parameters();
-    let (width, height) = ff::codec::context::Context::from_parameters(parameters.clone())
-        .and_then(|c| c.decoder().video())
-        .map(|d| (d.width(), d.height()))
-        .unwrap_or((0, 0));
-    let codec = parameters.id().name().to_owned();
+    let VideoTrack {
+        index,
+        time_base: tb,
+        width,
+        height,
+        codec,
+        ..
+    } = VideoTrack::of(&input)?;
     let ns = |ticks: i64| -> i64 {
         i64::try_from(
             i128::from(ticks) * i128::from(tb.numerator()) * 1_000_000_000
