@@ -1,18 +1,11 @@
-//! Vigil: an open, vendor-neutral desktop video management client.
+//! The `vigil` package: what the command line needs beyond the workspace's crates —
+//! the bundled assets' locations (`assets`), `vigil doctor` (`doctor`), the headless
+//! benchmarks (`bench`) and logging set-up (`logging`).
 //!
-//! The engine (`config`, `media`, `redact`) runs without a window; `gpu` and `ui` draw
-//! it with egui and wgpu. `main.rs` is the command line on top.
+//! The engine and the app live in `crates/` (see `docs/architecture.md` for the crate
+//! map); `main.rs` parses the command line and calls into them.
 
 pub mod assets;
 pub mod bench;
-pub mod config;
 pub mod doctor;
-pub mod gpu;
 pub mod logging;
-pub mod media;
-pub mod playback;
-pub mod record;
-pub mod redact;
-pub mod store;
-pub mod timeline;
-pub mod ui;

@@ -1,7 +1,7 @@
 //! Logging: `tracing` to stderr and to a daily-rotated file in the data directory.
 //!
 //! Every line about a camera carries the camera's name from its span. Must not: log a
-//! URL except through `crate::redact::redact`.
+//! URL except through `vigil_config::redact::redact`.
 
 use std::path::Path;
 

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
-use vigil::config::{self, AppPaths, CredentialStore};
-use vigil::ui::{AppOptions, VigilApp};
+use vigil_app::{AppOptions, VigilApp};
+use vigil_config::{self as config, AppPaths, CredentialStore, RecordingMode, Transport};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -83,9 +83,12 @@ enum ArchiveKind {
         /// Stop after this many seconds.
         #[arg(long)]
         seconds: Option<f64>,
-        /// Record continuously or only around events.
-        #[arg(long, default_value = "continuous", value_parser = ["continuous", "events"])]
-        mode: String,
+        /// Record continuously or only around events (the site file's recording modes).
+        #[arg(long, value_enum, default_value_t = RecordingMode::Continuous)]
+        mode: RecordingMode,
+        /// RTSP transport (as the site file's `transport`).
+        #[arg(long, value_enum, default_value_t = Transport::Tcp)]
+        transport: Transport,
         /// Segment length in seconds (cut at the next keyframe).
         #[arg(long, default_value_t = 60.0)]
         segment_secs: f64,
@@ -140,6 +143,9 @@ enum BenchKind {
         /// Afterwards, restart each decoder to time a start from the keyframe cache.
         #[arg(long)]
         reattach: bool,
+        /// RTSP transport of every input (as the site file's `transport`).
+        #[arg(long, value_enum, default_value_t = Transport::Tcp)]
+        transport: Transport,
     },
     /// Time to open the timeline on a whole archive (every camera, its full span).
     Timeline {
@@ -166,7 +172,7 @@ enum BenchKind {
         #[arg(long, default_value_t = 3.0)]
         drag_seconds: f64,
         /// Decoder threads of the players and of the bare baseline.
-        #[arg(long, default_value_t = vigil::playback::source::DECODE_THREADS)]
+        #[arg(long, default_value_t = vigil_playback::source::DECODE_THREADS)]
         decode_threads: usize,
         /// Write the figures as JSON here.
         #[arg(long, value_name = "OUT.json")]
@@ -197,14 +203,17 @@ fn main() -> std::process::ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(err) => {
-            eprintln!("vigil: {}", vigil::redact::redact(&format!("{err:#}")));
+            eprintln!(
+                "vigil: {}",
+                vigil_config::redact::redact(&format!("{err:#}"))
+            );
             std::process::ExitCode::FAILURE
         }
     }
 }
 
 fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
-    vigil::media::hwaccel::force_software(cli.software_decoding);
+    vigil_media::hwaccel::force_software(cli.software_decoding);
     if let Some(Command::Bench {
         kind:
             BenchKind::Live {
@@ -212,6 +221,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 seconds,
                 json,
                 reattach,
+                transport,
             },
     }) = &cli.command
     {
@@ -220,6 +230,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             inputs: inputs.clone(),
             seconds: *seconds,
             reattach: *reattach,
+            transport: *transport,
         };
         let report = vigil::bench::live::run(&options)?;
         print!("{}", vigil::bench::live::summary(&report));
@@ -382,7 +393,7 @@ fn archive(kind: &ArchiveKind, log_level: &str) -> anyhow::Result<std::process::
     };
     let _log = vigil::logging::init(log_level, None);
     let camera_ids = if camera_id.is_empty() {
-        vigil::record::seed::default_camera_ids(*cameras)
+        vigil_record::seed::default_camera_ids(*cameras)
     } else {
         anyhow::ensure!(
             camera_id.len() == *cameras,
@@ -391,7 +402,7 @@ fn archive(kind: &ArchiveKind, log_level: &str) -> anyhow::Result<std::process::
         );
         camera_id.clone()
     };
-    let report = vigil::record::seed::seed(&vigil::record::seed::SeedOptions {
+    let report = vigil_record::seed::seed(&vigil_record::seed::SeedOptions {
         camera_ids,
         hours: *hours,
         clip: from.clone(),
@@ -410,6 +421,7 @@ fn archive_record(kind: &ArchiveKind, log_level: &str) -> anyhow::Result<std::pr
         camera_id,
         seconds,
         mode,
+        transport,
         segment_secs,
         quota_mb,
         max_age_days,
@@ -418,6 +430,9 @@ fn archive_record(kind: &ArchiveKind, log_level: &str) -> anyhow::Result<std::pr
     else {
         anyhow::bail!("not an archive record command");
     };
+    if *mode == RecordingMode::Off {
+        anyhow::bail!("--mode off records nothing: use continuous or events");
+    }
     let _log = vigil::logging::init(log_level, None);
     let storage = match storage {
         Some(dir) => dir.clone(),
@@ -426,16 +441,13 @@ fn archive_record(kind: &ArchiveKind, log_level: &str) -> anyhow::Result<std::pr
             .data_dir
             .join("recordings"),
     };
-    let options = vigil::record::archive::RecordOptions {
+    let options = vigil_record::archive::RecordOptions {
         input: input.clone(),
         storage,
         camera_id: camera_id.clone(),
         seconds: *seconds,
-        mode: if mode == "events" {
-            vigil::record::RecordMode::Events
-        } else {
-            vigil::record::RecordMode::Continuous
-        },
+        mode: *mode,
+        transport: *transport,
         segment_secs: *segment_secs,
         quota_bytes: quota_mb.map(|mb| mb << 20),
         max_age: max_age_days
@@ -443,7 +455,12 @@ fn archive_record(kind: &ArchiveKind, log_level: &str) -> anyhow::Result<std::pr
             .map(|d| std::time::Duration::from_secs_f64(d * 86_400.0)),
         resume_free_bytes: resume_free_mb << 20,
     };
-    vigil::record::archive::record(&options)?;
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        signal_hook::flag::register(signal, Arc::clone(&stop))
+            .context("cannot watch for SIGTERM/SIGINT")?;
+    }
+    vigil_record::archive::record(&options, &stop)?;
     Ok(std::process::ExitCode::SUCCESS)
 }
 

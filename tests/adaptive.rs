@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 
 use common::{RtspServer, no_notify, wait_for, wait_live};
 use egui_kittest::Harness;
-use vigil::config::{CameraConfig, CredentialStore, Site, SubstreamConfig};
-use vigil::media::{Engine, StreamSpec, Timeouts};
-use vigil::redact::parse_source;
-use vigil::ui::VigilApp;
+use vigil_app::VigilApp;
+use vigil_config::redact::parse_source;
+use vigil_config::{CameraConfig, CredentialStore, Site, SubstreamConfig};
+use vigil_media::{Engine, StreamSpec, Timeouts};
 
 fn camera(server: &RtspServer) -> CameraConfig {
     CameraConfig {
@@ -126,7 +126,7 @@ fn hidden_streams_stop_decoding_and_cached_keyframe_shows_at_once() {
         camera_name: "Hidden".into(),
         stream: "main".into(),
         source: parse_source(&server.url("cam")).unwrap(),
-        transport: vigil::media::Transport::Tcp,
+        transport: vigil_media::Transport::Tcp,
         credentials: None,
         loop_file: false,
         timeouts: Timeouts::default(),

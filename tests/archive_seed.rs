@@ -10,7 +10,8 @@ use std::process::Command;
 use std::time::Instant;
 
 use ffmpeg_next as ff;
-use vigil::store::{Store, reconcile};
+use vigil_record::reconcile;
+use vigil_store::Store;
 
 const SEC: i64 = 1_000_000_000;
 const MIN: i64 = 60 * SEC;
@@ -51,7 +52,7 @@ fn decode_all(path: &Path) -> usize {
 fn seed_two_cameras_half_an_hour() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("archive");
-    let before_ns = vigil::timeline::WallNanos::now().0;
+    let before_ns = vigil_time::WallNanos::now().0;
     let started = Instant::now();
     let output = Command::new(env!("CARGO_BIN_EXE_vigil"))
         .args([
@@ -77,7 +78,7 @@ fn seed_two_cameras_half_an_hour() {
         started.elapsed().as_secs_f64()
     );
     assert!(stdout.contains("seeded 2 cameras"), "{stdout}");
-    let after_ns = vigil::timeline::WallNanos::now().0;
+    let after_ns = vigil_time::WallNanos::now().0;
 
     ff::init().unwrap();
     let mut store = Store::open(&out).unwrap();
@@ -267,15 +268,15 @@ fn seed_names_cameras_and_reports_bad_input() {
 fn demo_history_is_seeded_once_from_each_camera_clip() {
     let dir = tempfile::tempdir().unwrap();
     let demo_dir = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/demo"));
-    let site = vigil::config::demo_site(demo_dir);
+    let site = vigil_config::demo_site(demo_dir);
     let started = Instant::now();
-    vigil::record::ensure_demo_history(dir.path(), &site, 2.0).unwrap();
+    vigil_record::ensure_demo_history(dir.path(), &site, 2.0).unwrap();
     eprintln!(
         "demo history, 7 cameras × 2 h: {:.2} s",
         started.elapsed().as_secs_f64()
     );
     let mut store = Store::open(dir.path()).unwrap();
-    let now = vigil::timeline::WallNanos::now().0;
+    let now = vigil_time::WallNanos::now().0;
     for camera in &site.cameras {
         let ranges = store.recorded_ranges(&camera.id, 0, i64::MAX, SEC).unwrap();
         let first = ranges.first().unwrap().0;
@@ -297,7 +298,7 @@ fn demo_history_is_seeded_once_from_each_camera_clip() {
     let count = store.segments(None).unwrap().len();
     assert_eq!(count, 7 * 120 - store_gap_minutes(&store), "{count}");
     // A second start finds the history and adds nothing.
-    vigil::record::ensure_demo_history(dir.path(), &site, 2.0).unwrap();
+    vigil_record::ensure_demo_history(dir.path(), &site, 2.0).unwrap();
     assert_eq!(store.segments(None).unwrap().len(), count);
     assert!(reconcile::reconcile(&mut store).unwrap().is_clean());
 }

@@ -9,8 +9,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
-use vigil::config::{CameraConfig, CredentialStore, Site};
-use vigil::ui::VigilApp;
+use vigil_app::VigilApp;
+use vigil_config::{CameraConfig, CredentialStore, Site};
 
 const CAMERAS: usize = 13; // the 1+12 layout
 

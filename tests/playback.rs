@@ -10,11 +10,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use playback_common::*;
-use vigil::media::VideoFrame;
-use vigil::playback::{
+use vigil_media::VideoFrame;
+use vigil_playback::{
     PlaybackClock, Player, PlayerOptions, PlayerState, PlayerStatus, SeekMode, thumbnail,
 };
-use vigil::timeline::time::WallNanos;
+use vigil_time::WallNanos;
 
 fn archive() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -459,8 +459,8 @@ fn a_cache_smaller_than_a_gop_stays_in_budget_and_stays_exact() {
 
 #[test]
 fn forward_play_follows_a_segment_still_being_recorded() {
-    use vigil::record::writer::{SegmentStart, SegmentWriter};
-    use vigil::store::{SegmentTrigger, Store};
+    use vigil_record::writer::{SegmentStart, SegmentWriter};
+    use vigil_store::{SegmentTrigger, Store};
     let dir = tempfile::tempdir().unwrap();
     let clip = numbered_clip(300, WIDTH, HEIGHT, GOP);
     let storage = dir.path().to_path_buf();
@@ -587,7 +587,7 @@ fn segments_with_different_stream_settings_get_their_own_decoder() {
 #[test]
 fn a_damaged_or_missing_segment_is_an_error_that_names_the_file_and_the_rest_still_plays() {
     let dir = archive();
-    let store = vigil::store::Store::open(dir.path()).unwrap();
+    let store = vigil_store::Store::open(dir.path()).unwrap();
     let segments = store.segments(Some("cam")).unwrap();
     assert_eq!(segments.len(), 3);
     // The middle segment's file is overwritten with garbage, the last one deleted

@@ -10,14 +10,15 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use ffmpeg_next as ff;
-use vigil::store::{Store, reconcile::reconcile};
+use vigil_record::reconcile::reconcile;
+use vigil_store::Store;
 
 const KILLS: usize = 12;
 const LOSS_BOUND_NS: i64 = 2_000_000_000;
 const CAMERA: &str = "cam1";
 
 fn now_ns() -> i64 {
-    vigil::timeline::WallNanos::now().0
+    vigil_time::WallNanos::now().0
 }
 
 fn spawn(storage: &Path) -> (Child, mpsc::Receiver<String>) {
@@ -190,7 +191,7 @@ fn sigkill_at_random_moments_loses_at_most_two_seconds() {
     let gaps = store.gaps(Some(CAMERA)).unwrap();
     assert!(
         gaps.iter()
-            .filter(|g| g.reason == vigil::store::GapReason::NotRunning)
+            .filter(|g| g.reason == vigil_store::GapReason::NotRunning)
             .count()
             >= KILLS - 1,
         "{gaps:?}"

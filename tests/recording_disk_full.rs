@@ -10,10 +10,10 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use vigil::media::{Engine, StreamSpec, StreamState};
-use vigil::record::{Recorder, RecorderConfig, RecorderState};
-use vigil::store::retention::{self, RetentionPolicy};
-use vigil::store::{GapReason, Store};
+use vigil_media::{Engine, StreamSpec, StreamState};
+use vigil_record::retention::{self, RetentionPolicy};
+use vigil_record::{Recorder, RecorderConfig, RecorderState};
+use vigil_store::{GapReason, Store};
 
 const FS_BYTES: u64 = 16 << 20;
 
@@ -158,7 +158,7 @@ fn full_disk_stops_recording_with_a_gap_live_view_continues_retention_resumes() 
         quota_bytes: Some(recorded / 3),
         ..RetentionPolicy::default()
     };
-    let report = retention::apply(&store, &policy, vigil::timeline::WallNanos::now().0).unwrap();
+    let report = retention::apply(&store, &policy, vigil_time::WallNanos::now().0).unwrap();
     eprintln!("retention: {report:?}");
     assert!(!report.deleted.is_empty());
     assert!(

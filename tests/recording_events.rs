@@ -5,9 +5,9 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use vigil::media::{Engine, StreamSpec};
-use vigil::record::{RecordMode, Recorder, RecorderConfig, RecorderState};
-use vigil::store::Store;
+use vigil_media::{Engine, StreamSpec};
+use vigil_record::{Recorder, RecorderConfig, RecorderState, RecordingMode};
+use vigil_store::Store;
 
 const SEC: i64 = 1_000_000_000;
 
@@ -27,7 +27,7 @@ fn event_records_pre_roll_hold_and_post_roll_only() {
     let mut engine = Engine::new(Arc::new(|| {}));
     let ingest = engine.ensure_ingest(&spec); // recorded, not on the wall
     let mut config = RecorderConfig::new("yard", dir.path());
-    config.mode = RecordMode::Events;
+    config.mode = RecordingMode::Events;
     config.pre_roll = Duration::from_secs(2);
     config.post_roll = Duration::from_secs(1);
     let recorder = Recorder::start(config, ingest).expect("recorder");
@@ -41,7 +41,7 @@ fn event_records_pre_roll_hold_and_post_roll_only() {
         "nothing before an event"
     );
 
-    let triggered_ns = vigil::timeline::WallNanos::now().0;
+    let triggered_ns = vigil_time::WallNanos::now().0;
     trigger.trigger(Duration::from_secs(1));
     wait_for("recording", Duration::from_secs(3), || {
         recorder.status().state == RecorderState::Recording

@@ -8,13 +8,13 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use vigil::config::{
+use vigil_config::{
     CameraConfig, CredentialStore, RecordingConfig, RecordingMode, Site, StorageConfig,
 };
-use vigil::media::{Engine, MAIN_STREAM, StreamKey};
-use vigil::record::RecorderState;
-use vigil::record::site::{SiteRecording, SiteRecordingOptions, main_stream_spec};
-use vigil::store::Store;
+use vigil_media::{Engine, MAIN_STREAM, StreamKey};
+use vigil_record::RecorderState;
+use vigil_record::site::{SiteRecording, SiteRecordingOptions, main_stream_spec};
+use vigil_store::Store;
 
 /// The tests look at this process's thread names: one test at a time.
 static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -104,7 +104,7 @@ fn records_only_cameras_that_record_without_decoding_them() {
     let creds = CredentialStore::new(Path::new("/nonexistent/credentials.toml"));
     let mut site = site();
     // The recorder and the wall open the very same spec (one shared connection).
-    let ui_spec = vigil::ui::streams::specs_for(&site.cameras[0], &creds).unwrap();
+    let ui_spec = vigil_core::streams::specs_for(&site.cameras[0], &creds).unwrap();
     assert_eq!(
         main_stream_spec(&site.cameras[0], &creds).unwrap(),
         ui_spec[0]

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use eframe::egui_wgpu;
 use egui_kittest::Harness;
-use vigil::gpu::{VideoPaint, VideoRenderer};
-use vigil::media::{ColourMatrix, ColourRange, Engine, StreamSpec, VideoFrame};
+use vigil_gpu::{VideoKey, VideoPaint, VideoRenderer};
+use vigil_media::{ColourMatrix, ColourRange, Engine, StreamSpec, VideoFrame};
 
 const W: u32 = 320;
 const H: u32 = 240;
@@ -112,13 +112,18 @@ impl eframe::App for OneVideo {
             .callback_resources
             .get_mut::<VideoRenderer>()
             .expect("video renderer installed")
-            .upload(&rs.device, &rs.queue, 1, &self.frame);
+            .upload(
+                &rs.device,
+                &rs.queue,
+                &VideoKey::Live("bars".into()),
+                &self.frame,
+            );
         egui::CentralPanel::no_frame().show(ui, |ui| {
             let rect = ui.max_rect();
             ui.painter().add(egui_wgpu::Callback::new_paint_callback(
                 rect,
                 VideoPaint {
-                    key: 1,
+                    key: VideoKey::Live("bars".into()),
                     uv_rect: [0.0, 0.0, 1.0, 1.0],
                     brightness: self.brightness,
                 },

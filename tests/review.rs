@@ -9,10 +9,10 @@ mod common;
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
-use vigil::config::{CredentialStore, demo_site};
-use vigil::timeline::{TimeView, TimelineLayout, WallNanos};
-use vigil::ui::timeline_panel::ReviewAction;
-use vigil::ui::{AppOptions, VigilApp};
+use vigil_app::timeline::{TimeView, TimelineLayout, WallNanos};
+use vigil_app::timeline_panel::ReviewAction;
+use vigil_app::{AppOptions, VigilApp};
+use vigil_config::{CredentialStore, demo_site};
 
 use common::{run_until, stddev};
 
@@ -30,7 +30,7 @@ fn app_with_history(layout: &str) -> Fixture {
     site.wall.layout = layout.to_owned();
     site.wall.assignment.clear();
     // History is seeded before the app starts so the test does not race the recorders.
-    vigil::record::seed::ensure_demo_history(&storage, &site, 0.5).expect("seed");
+    vigil_record::seed::ensure_demo_history(&storage, &site, 0.5).expect("seed");
     let credentials = CredentialStore::new(&dir.path().join("credentials.toml"));
     let options = AppOptions {
         storage: Some(storage),
@@ -208,7 +208,7 @@ fn instant_replay_plays_one_tile_and_leaves_the_others_live() {
     let started = WallNanos::now();
     harness
         .state_mut()
-        .apply_wall_action(vigil::ui::wall::WallAction::Replay {
+        .apply_wall_action(vigil_app::wall::WallAction::Replay {
             tile: 1,
             seconds: 30,
         });
@@ -300,13 +300,13 @@ fn hovering_a_recorded_range_shows_a_thumbnail_of_that_moment() {
 
 #[test]
 fn bookmarks_are_added_listed_found_and_shown_on_the_timeline() {
-    use vigil::timeline::{MarkerKind, TimeRange};
-    use vigil::ui::timeline_data::{Request, Response, TimelineData};
+    use vigil_core::timeline_data::{Request, Response, TimelineData};
+    use vigil_timeline::{MarkerKind, TimeRange};
 
     let dir = tempfile::tempdir().expect("tempdir");
     let storage = dir.path().join("recordings");
     let site = demo_site(&vigil::assets::demo_dir());
-    vigil::record::seed::ensure_demo_history(&storage, &site, 0.5).expect("seed");
+    vigil_record::seed::ensure_demo_history(&storage, &site, 0.5).expect("seed");
     let data = TimelineData::start(&storage, std::sync::Arc::new(|| {})).expect("workers");
     let ask = |request: Request| -> Response {
         assert!(data.send(request));
@@ -402,7 +402,7 @@ fn a_storage_folder_another_writer_holds_turns_recording_off_visibly() {
     let dir = tempfile::tempdir().expect("tempdir");
     let storage = dir.path().join("recordings");
     // Another writer (here: this test) records into the folder.
-    let held = vigil::store::lock::StorageLock::acquire(&storage).expect("lock");
+    let held = vigil_record::lock::StorageLock::acquire(&storage).expect("lock");
     let mut site = demo_site(&vigil::assets::demo_dir());
     site.wall.layout = "2x2".to_owned();
     site.wall.assignment.clear();

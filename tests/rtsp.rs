@@ -8,8 +8,8 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use common::{FreezableProxy, RtspServer, SilentServer, no_notify, wait_for, wait_live};
-use vigil::media::{Engine, Failure, StreamSpec, StreamState, Timeouts, Transport};
-use vigil::redact::{Credentials, parse_source};
+use vigil_config::redact::{Credentials, parse_source};
+use vigil_media::{Engine, Failure, StreamSpec, StreamState, Timeouts, Transport};
 
 fn rtsp_spec(id: &str, url: &str) -> StreamSpec {
     StreamSpec {

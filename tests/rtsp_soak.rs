@@ -8,8 +8,8 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use common::{RtspServer, fd_count, no_notify, thread_count, wait_for, wait_live};
-use vigil::media::{Engine, StreamSpec, StreamState, Timeouts, Transport};
-use vigil::redact::parse_source;
+use vigil_config::redact::parse_source;
+use vigil_media::{Engine, StreamSpec, StreamState, Timeouts, Transport};
 
 #[test]
 fn twenty_restarts_do_not_leak_threads_or_fds() {

@@ -11,8 +11,8 @@ use egui::{
 };
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable as _;
-use vigil::timeline::paint::colours;
-use vigil::timeline::{
+use vigil_app::timeline::paint::colours;
+use vigil_app::timeline::{
     Gap, GapReason, Marker, MarkerKind, TimeRange, TimeView, TimelineCommand, TimelineState, Track,
     WallNanos, timeline_ui,
 };

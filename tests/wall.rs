@@ -7,8 +7,8 @@ mod common;
 use std::time::Duration;
 
 use egui_kittest::{Harness, SnapshotOptions};
-use vigil::config::{CredentialStore, demo_site};
-use vigil::ui::{AppOptions, VigilApp};
+use vigil_app::{AppOptions, VigilApp};
+use vigil_config::{CredentialStore, demo_site};
 
 use common::{run_until, stddev};
 
@@ -180,7 +180,7 @@ fn a_broken_site_file_is_shown_in_a_banner() {
         .with_size(egui::vec2(900.0, 500.0))
         .wgpu()
         .build_eframe(move |cc| {
-            VigilApp::new(cc, vigil::config::Site::empty(), credentials, options)
+            VigilApp::new(cc, vigil_config::Site::empty(), credentials, options)
         });
     harness.run_steps(2);
     harness.get_by_label_contains("site.toml:7:1: unknown field `trasport`");

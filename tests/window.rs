@@ -117,7 +117,7 @@ fn mean_abs_diff(
 fn demo_wall_plays_in_a_real_window_and_exits_on_sigterm() {
     let (_xvfb, display) = start_xvfb();
     let home = tempfile::tempdir().unwrap();
-    let started_wall = vigil::timeline::WallNanos::now();
+    let started_wall = vigil_time::WallNanos::now();
     let child = Command::new(env!("CARGO_BIN_EXE_vigil"))
         .args([
             "--demo",
@@ -187,7 +187,7 @@ fn demo_wall_plays_in_a_real_window_and_exits_on_sigterm() {
 
     // The demo records: its archive holds the seeded history (hours before the start)
     // and what this run recorded live, closed cleanly by the SIGTERM shutdown.
-    let store = vigil::store::Store::open(&home.path().join("data/demo-recordings"))
+    let store = vigil_store::Store::open(&home.path().join("data/demo-recordings"))
         .expect("the demo's archive");
     let segments = store.segments(Some("lobby")).expect("segments");
     let hour = 3_600_000_000_000_i64;

@@ -15,9 +15,9 @@ use serde::Serialize;
 
 use super::percentile;
 use super::proc::{peak_rss_mb, process_cpu, threads_cpu};
-use crate::gpu::VideoRenderer;
-use crate::media::{Engine, MAIN_STREAM, StreamShared, StreamSpec, Timeouts, Transport};
-use crate::redact::{parse_source, redact};
+use vigil_config::redact::{parse_source, redact};
+use vigil_gpu::{VideoKey, VideoRenderer};
+use vigil_media::{Engine, MAIN_STREAM, StreamShared, StreamSpec, Timeouts, Transport};
 
 /// What to run.
 #[derive(Clone, Debug)]
@@ -27,6 +27,8 @@ pub struct LiveOptions {
     pub seconds: f64,
     /// After the run, stop decoding and start again to time a start from the keyframe cache.
     pub reattach: bool,
+    /// RTSP transport of every input.
+    pub transport: Transport,
 }
 
 /// Figures of one input.
@@ -91,14 +93,14 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-fn spec_for(index: usize, input: &str) -> anyhow::Result<StreamSpec> {
+fn spec_for(index: usize, input: &str, transport: Transport) -> anyhow::Result<StreamSpec> {
     let source = parse_source(input).with_context(|| format!("input {}", index + 1))?;
     Ok(StreamSpec {
         camera_id: format!("bench{index}"),
         camera_name: format!("input {}", index + 1),
         stream: MAIN_STREAM.to_owned(),
         source,
-        transport: Transport::Tcp,
+        transport,
         credentials: None,
         loop_file: true,
         timeouts: Timeouts::default(),
@@ -133,7 +135,7 @@ pub fn run(options: &LiveOptions) -> anyhow::Result<LiveReport> {
     let mut renderer = VideoRenderer::new(&device, wgpu::TextureFormat::Rgba8Unorm, 1);
 
     let (wake_tx, wake_rx) = crossbeam_channel::bounded::<()>(1);
-    let notify: crate::media::Notify = Arc::new(move || {
+    let notify: vigil_media::Notify = Arc::new(move || {
         wake_tx.try_send(()).ok();
     });
     let mut engine = Engine::new(notify);
@@ -141,7 +143,7 @@ pub fn run(options: &LiveOptions) -> anyhow::Result<LiveReport> {
         .inputs
         .iter()
         .enumerate()
-        .map(|(i, input)| spec_for(i, input))
+        .map(|(i, input)| spec_for(i, input, options.transport))
         .collect::<anyhow::Result<_>>()?;
     let cpu_before = process_cpu();
     let mut running: Vec<Running> = specs
@@ -211,7 +213,12 @@ pub fn run(options: &LiveOptions) -> anyhow::Result<LiveReport> {
             let deadline = started + Duration::from_secs(5);
             while Instant::now() < deadline {
                 if let Some(frame) = shared.slot.take_latest() {
-                    renderer.upload(&device, &queue, i as u64, &frame);
+                    renderer.upload(
+                        &device,
+                        &queue,
+                        &VideoKey::Live(spec.camera_id.clone()),
+                        &frame,
+                    );
                     queue.submit(std::iter::empty());
                     streams[i].ttff_cached_ms = Some(ms(started.elapsed()));
                     shared.slot.recycle(frame);
@@ -258,7 +265,7 @@ fn upload_ready(
         let Some(frame) = r.shared.slot.take_latest() else {
             continue;
         };
-        renderer.upload(device, queue, i as u64, &frame);
+        renderer.upload(device, queue, &VideoKey::Live(format!("bench{i}")), &frame);
         let now = Instant::now();
         latencies.push(ms(now.saturating_duration_since(frame.received_at)));
         r.first_upload.get_or_insert(now);

@@ -17,12 +17,12 @@ use ffmpeg_next as ff;
 use serde::Serialize;
 
 use super::percentile;
-use crate::media::Notify;
-use crate::media::convert::FrameConverter;
-use crate::media::frame::VideoFrame;
-use crate::playback::{PlaybackClock, Player, PlayerOptions, PlayerState, SeekMode};
-use crate::store::{INDEX_FILE, Segment, Store};
-use crate::timeline::time::WallNanos;
+use vigil_frame::VideoFrame;
+use vigil_media::Notify;
+use vigil_media::convert::FrameConverter;
+use vigil_playback::{PlaybackClock, Player, PlayerOptions, PlayerState, SeekMode};
+use vigil_store::{INDEX_FILE, Segment, Store};
+use vigil_time::WallNanos;
 
 /// Target: timeline drag → keyframe shown, p95.
 pub const PREVIEW_TARGET_MS: f64 = 50.0;
@@ -245,7 +245,7 @@ fn bare_exact(
     let started = Instant::now();
     let path = archive.join(&segment.file);
     // The same cheap open as the player's (no frame-rate probing).
-    let mut input = crate::playback::source::open_input(&path)?;
+    let mut input = vigil_playback::source::open_input(&path)?;
     let stream = input
         .streams()
         .best(ff::media::Type::Video)

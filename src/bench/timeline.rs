@@ -11,9 +11,9 @@ use std::time::Instant;
 use anyhow::Context as _;
 use serde::Serialize;
 
-use crate::store::{INDEX_FILE, Store};
-use crate::timeline::{TimeRange, WallNanos};
-use crate::ui::timeline_data::tracks;
+use vigil_core::timeline_data::tracks;
+use vigil_store::{INDEX_FILE, Store};
+use vigil_timeline::{TimeRange, WallNanos};
 
 /// Width of the timeline in points the merge granularity is taken from (a wide window).
 const WIDTH_PX: f64 = 1600.0;

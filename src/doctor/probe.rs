@@ -16,8 +16,8 @@ use super::{
     HwCodec, HwDevice, HwFacts, Library, PathFacts, SiteState, StorageFacts, StoreState, sys,
     version_string,
 };
-use crate::config::{self, AppPaths, ConfigError, CredentialStore};
-use crate::redact::redact;
+use vigil_config::redact::redact;
+use vigil_config::{self as config, AppPaths, ConfigError, CredentialStore};
 
 /// How long the GPU and hardware-decoder probes may take before they are reported as hung.
 const PROBE_LIMIT: Duration = Duration::from_secs(20);
@@ -175,7 +175,7 @@ fn hw_facts() -> HwFacts {
         .map(|&(id, codec, _)| {
             // What the media engine itself would open for this codec (the device is
             // closed again at once).
-            let vigil = crate::media::hwaccel::open_for(id).map(|(device, _)| device.name());
+            let vigil = vigil_media::hwaccel::open_for(id).map(|(device, _)| device.name());
             HwCodec {
                 codec: codec.to_string(),
                 device_types: ffmpeg_next::decoder::find(id)
@@ -192,7 +192,7 @@ fn hw_facts() -> HwFacts {
         })
         .collect();
     HwFacts {
-        enabled: crate::media::hwaccel::allowed(),
+        enabled: vigil_media::hwaccel::allowed(),
         devices,
         codecs,
         error: None,

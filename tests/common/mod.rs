@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use vigil::media::{StreamShared, StreamState};
+use vigil_media::{StreamShared, StreamState};
 
 /// A GStreamer RTSP server on loopback, killed on drop.
 pub struct RtspServer {
@@ -265,7 +265,7 @@ impl Drop for SilentServer {
 }
 
 /// A notifier that does nothing (headless tests).
-pub fn no_notify() -> vigil::media::Notify {
+pub fn no_notify() -> vigil_media::Notify {
     Arc::new(|| {})
 }
 
@@ -285,9 +285,9 @@ pub fn fd_count() -> usize {
 
 /// Steps an app harness until `done` holds (true) or `timeout` passes (false).
 pub fn run_until(
-    harness: &mut egui_kittest::Harness<'_, vigil::ui::VigilApp>,
+    harness: &mut egui_kittest::Harness<'_, vigil_app::VigilApp>,
     timeout: Duration,
-    done: impl Fn(&vigil::ui::VigilApp) -> bool,
+    done: impl Fn(&vigil_app::VigilApp) -> bool,
 ) -> bool {
     let deadline = Instant::now() + timeout;
     while Instant::now() < deadline {
@@ -316,8 +316,8 @@ pub fn stddev(img: &image::RgbaImage, rect: egui::Rect) -> f64 {
 
 /// The app's options as the kittest tests use them: snapshots under `dir`, no site
 /// file, a fixed clock on the tiles (reproducible pictures), nothing recorded.
-pub fn app_options(dir: &std::path::Path, kiosk: bool) -> vigil::ui::AppOptions {
-    vigil::ui::AppOptions {
+pub fn app_options(dir: &std::path::Path, kiosk: bool) -> vigil_app::AppOptions {
+    vigil_app::AppOptions {
         kiosk,
         snapshot_dir: dir.join("snapshots"),
         site_path: None,

@@ -8,9 +8,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 use ffmpeg_next as ff;
-use vigil::media::VideoFrame;
-use vigil::record::writer::{SegmentStart, SegmentWriter};
-use vigil::store::{SegmentTrigger, Store};
+use vigil_media::VideoFrame;
+use vigil_record::writer::{SegmentStart, SegmentWriter};
+use vigil_store::{SegmentTrigger, Store};
 
 pub const WIDTH: u32 = 320;
 pub const HEIGHT: u32 = 240;

@@ -1,0 +1,12 @@
+//! The eframe user interface: toolbar, camera list, the video wall and its overlays,
+//! and the timeline panel for reviewing recordings.
+//!
+//! Owns: drawing and turning gestures into commands. Must not: run threads of its own
+//! beyond UI helpers, or block on I/O or decoding (`vigil_core` does that work).
+
+pub mod app;
+pub mod timeline;
+pub mod timeline_panel;
+pub mod wall;
+
+pub use app::{AppOptions, VigilApp};

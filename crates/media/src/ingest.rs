@@ -1,0 +1,550 @@
+//! One named thread per camera stream connection: open, demux, keep the packets since the
+//! last keyframe, and hand every video packet to the decoders that subscribe.
+//!
+//! Owns: the connect → live → stalled/failed → reconnect cycle, the stall watchdog,
+//! real-time pacing of file sources, the keyframe cache and ingest counters. Must not:
+//! decode, touch egui or wgpu, or log a URL with credentials.
+
+use std::net::{TcpStream, ToSocketAddrs as _};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use ffmpeg_next as ff;
+use ffmpeg_next::media::Type as MediaType;
+
+use super::backoff::Backoff;
+use super::queue::{PacketQueue, QueuedPacket};
+use super::source::StreamSpec;
+use super::state::{Failure, StreamState};
+use vigil_config::redact::SourceSpec;
+
+/// Called after a frame or state change is published (the UI's `request_repaint`).
+pub type Notify = Arc<dyn Fn() + Send + Sync>;
+
+/// Most bytes the keyframe cache holds; a longer GOP is not cached.
+const GOP_CACHE_BYTES: usize = 8 << 20;
+
+/// What a connected stream is, as probed on connect.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct StreamInfo {
+    /// FFmpeg's codec name ("h264", "hevc", …).
+    pub codec: String,
+    pub width: u32,
+    pub height: u32,
+    /// Nominal frames per second (0 when the stream does not say).
+    pub fps: f64,
+    /// The stream's time base as (numerator, denominator).
+    pub time_base: (i32, i32),
+}
+
+/// Counters an ingest keeps.
+#[derive(Debug, Default)]
+pub struct IngestStats {
+    pub bytes_received: AtomicU64,
+    pub packets_received: AtomicU64,
+    pub connects: AtomicU64,
+}
+
+struct Connected {
+    info: StreamInfo,
+    parameters: ff::codec::Parameters,
+    generation: u64,
+}
+
+#[derive(Default)]
+struct Fanout {
+    subscribers: Vec<Arc<PacketQueue>>,
+    gop: Vec<QueuedPacket>,
+    gop_bytes: usize,
+    gop_valid: bool,
+}
+
+/// When the first connection reached each step (for time-to-first-frame figures).
+#[derive(Clone, Copy, Debug)]
+pub struct IngestTimes {
+    pub started: Instant,
+    /// The stream was opened (RTSP setup done, parameters known).
+    pub opened: Option<Instant>,
+    /// The first keyframe arrived.
+    pub first_keyframe: Option<Instant>,
+}
+
+/// What an ingest shares with decoders, the engine and the UI.
+pub struct IngestShared {
+    pub stats: IngestStats,
+    times: Mutex<IngestTimes>,
+    state: Mutex<StreamState>,
+    stop: AtomicBool,
+    connected: Mutex<Option<Connected>>,
+    fanout: Mutex<Fanout>,
+    notify: Notify,
+}
+
+impl IngestShared {
+    pub fn new(notify: Notify) -> Self {
+        Self {
+            stats: IngestStats::default(),
+            times: Mutex::new(IngestTimes {
+                started: Instant::now(),
+                opened: None,
+                first_keyframe: None,
+            }),
+            state: Mutex::new(StreamState::Idle),
+            stop: AtomicBool::new(false),
+            connected: Mutex::new(None),
+            fanout: Mutex::new(Fanout::default()),
+            notify,
+        }
+    }
+
+    pub fn state(&self) -> StreamState {
+        self.state.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// What the current (or last) connection carries.
+    pub fn info(&self) -> Option<StreamInfo> {
+        self.lock_connected().as_ref().map(|c| c.info.clone())
+    }
+
+    /// Codec parameters and connection number, for a decoder to open.
+    pub fn parameters(&self) -> Option<(ff::codec::Parameters, StreamInfo, u64)> {
+        self.lock_connected()
+            .as_ref()
+            .map(|c| (c.parameters.clone(), c.info.clone(), c.generation))
+    }
+
+    /// When the first connection was opened and its first keyframe arrived.
+    pub fn times(&self) -> IngestTimes {
+        *self.times.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn mark_time(&self, keyframe: bool) {
+        let mut times = self.times.lock().unwrap_or_else(|e| e.into_inner());
+        let now = Instant::now();
+        if keyframe {
+            times.first_keyframe.get_or_insert(now);
+        } else {
+            times.opened.get_or_insert(now);
+        }
+    }
+
+    /// Asks the thread to stop; blocking FFmpeg calls return promptly.
+    pub fn request_stop(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+        for queue in &self.lock_fanout().subscribers {
+            queue.close();
+        }
+    }
+
+    pub fn stop_requested(&self) -> bool {
+        self.stop.load(Ordering::SeqCst)
+    }
+
+    /// A queue that receives every video packet from now on, starting with the packets
+    /// since the last keyframe (so a new decoder shows a picture at once).
+    pub fn subscribe(&self, max_bytes: usize, max_age: Duration) -> Arc<PacketQueue> {
+        let queue = Arc::new(PacketQueue::new(max_bytes, max_age));
+        let mut fanout = self.lock_fanout();
+        if fanout.gop_valid {
+            for packet in &fanout.gop {
+                queue.push(QueuedPacket {
+                    from_cache: true,
+                    ..packet.clone()
+                });
+            }
+        }
+        fanout.subscribers.push(Arc::clone(&queue));
+        queue
+    }
+
+    /// Stops sending to `queue`.
+    pub fn unsubscribe(&self, queue: &Arc<PacketQueue>) {
+        queue.close();
+        self.lock_fanout()
+            .subscribers
+            .retain(|q| !Arc::ptr_eq(q, queue));
+    }
+
+    /// True when a keyframe and what follows it are cached.
+    pub fn has_cached_keyframe(&self) -> bool {
+        self.lock_fanout().gop_valid
+    }
+
+    fn set_state(&self, state: StreamState) {
+        let mut guard = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if *guard != state {
+            match &state {
+                StreamState::Reconnecting { reason, .. } => {
+                    tracing::warn!(state = state.label(), %reason, "stream state");
+                }
+                StreamState::Offline { reason } => tracing::error!(%reason, "stream offline"),
+                _ => tracing::info!(state = state.label(), "stream state"),
+            }
+            *guard = state;
+            drop(guard);
+            (self.notify)();
+        }
+    }
+
+    fn distribute(&self, item: QueuedPacket) {
+        let mut fanout = self.lock_fanout();
+        if item.is_key() {
+            fanout.gop.clear();
+            fanout.gop_bytes = 0;
+            fanout.gop_valid = true;
+        }
+        if fanout.gop_valid {
+            fanout.gop_bytes += item.size();
+            if fanout.gop_bytes > GOP_CACHE_BYTES {
+                // A GOP this long is not worth caching; wait for the next keyframe.
+                fanout.gop.clear();
+                fanout.gop_bytes = 0;
+                fanout.gop_valid = false;
+            } else {
+                fanout.gop.push(item.clone());
+            }
+        }
+        for queue in &fanout.subscribers {
+            queue.push(item.clone());
+        }
+    }
+
+    fn clear_cache(&self) {
+        let mut fanout = self.lock_fanout();
+        fanout.gop.clear();
+        fanout.gop_bytes = 0;
+        fanout.gop_valid = false;
+    }
+
+    fn lock_connected(&self) -> std::sync::MutexGuard<'_, Option<Connected>> {
+        self.connected.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn lock_fanout(&self) -> std::sync::MutexGuard<'_, Fanout> {
+        self.fanout.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Interrupts a blocking FFmpeg call when the stream is stopped or when the call has
+/// waited longer than its limit (connect timeout, or stall while live).
+struct Watchdog {
+    epoch: Instant,
+    started_ms: AtomicU64,
+    limit_ms: AtomicU64,
+    tripped: AtomicBool,
+}
+
+impl Watchdog {
+    fn new(limit: Duration) -> Self {
+        let w = Self {
+            epoch: Instant::now(),
+            started_ms: AtomicU64::new(0),
+            limit_ms: AtomicU64::new(0),
+            tripped: AtomicBool::new(false),
+        };
+        w.arm(limit);
+        w
+    }
+
+    fn now_ms(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Starts a new wait of at most `limit`.
+    fn arm(&self, limit: Duration) {
+        self.limit_ms.store(
+            u64::try_from(limit.as_millis()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+        self.started_ms.store(self.now_ms(), Ordering::Relaxed);
+    }
+
+    /// Restarts the current wait (called before each blocking call).
+    fn feed(&self) {
+        self.started_ms.store(self.now_ms(), Ordering::Relaxed);
+    }
+
+    fn expired(&self) -> bool {
+        let waited = self
+            .now_ms()
+            .saturating_sub(self.started_ms.load(Ordering::Relaxed));
+        if waited > self.limit_ms.load(Ordering::Relaxed) {
+            self.tripped.store(true, Ordering::Relaxed);
+            true
+        } else {
+            false
+        }
+    }
+
+    fn tripped(&self) -> bool {
+        self.tripped.load(Ordering::Relaxed)
+    }
+}
+
+/// Runs the ingest until `shared.request_stop()`; meant as a thread's body.
+pub fn run(spec: &StreamSpec, shared: &Arc<IngestShared>) {
+    let span = tracing::info_span!("camera", camera = %spec.camera_name, stream = %spec.stream);
+    let _enter = span.enter();
+    tracing::info!(source = %vigil_config::redact::redact(&spec.display_source()), "ingest started");
+    let mut backoff = Backoff::default();
+    let mut generation = 0u64;
+    while !shared.stop_requested() {
+        shared.set_state(StreamState::Connecting);
+        generation += 1;
+        let failure = match session(spec, shared, &mut backoff, generation) {
+            Ok(()) => break,
+            Err(failure) => failure,
+        };
+        shared.clear_cache();
+        if shared.stop_requested() {
+            break;
+        }
+        let permanent = match spec.source {
+            SourceSpec::File(_) => failure.is_permanent_for_files() || !spec.loop_file,
+            SourceSpec::Network(_) => matches!(failure, Failure::BadSource(_) | Failure::NoVideo),
+        };
+        if permanent {
+            shared.set_state(StreamState::Offline { reason: failure });
+            while !shared.stop_requested() {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            break;
+        }
+        if failure == Failure::Stalled {
+            shared.set_state(StreamState::Stalled);
+        }
+        let delay = backoff.next_delay();
+        let probe = failure.is_transport().then(|| probe_target(spec)).flatten();
+        shared.set_state(StreamState::Reconnecting {
+            reason: failure,
+            next_try: Instant::now() + delay,
+        });
+        wait_before_retry(shared, delay, probe.as_deref());
+    }
+    shared.set_state(StreamState::Idle);
+    tracing::info!("ingest stopped");
+}
+
+/// host:port to probe with a plain TCP connect while waiting to reconnect.
+fn probe_target(spec: &StreamSpec) -> Option<String> {
+    match &spec.source {
+        SourceSpec::Network(url) => {
+            let default_port = if url.scheme == vigil_config::redact::Scheme::Rtsps {
+                322
+            } else {
+                554
+            };
+            let port = url.port.unwrap_or(default_port);
+            Some(if url.host.contains(':') {
+                format!("[{}]:{port}", url.host)
+            } else {
+                format!("{}:{port}", url.host)
+            })
+        }
+        SourceSpec::File(_) => None,
+    }
+}
+
+/// Sleeps `delay`, waking early on stop, or — when the camera's port was unreachable —
+/// as soon as a TCP connect to it succeeds, so a returning camera is back within a
+/// fraction of a second instead of a whole backoff step.
+fn wait_before_retry(shared: &IngestShared, delay: Duration, probe: Option<&str>) {
+    let until = Instant::now() + delay;
+    let mut next_probe = Instant::now() + Duration::from_millis(250);
+    while Instant::now() < until && !shared.stop_requested() {
+        std::thread::sleep(Duration::from_millis(25));
+        if let Some(target) = probe
+            && Instant::now() >= next_probe
+        {
+            next_probe = Instant::now() + Duration::from_millis(250);
+            if port_accepts(target) {
+                return;
+            }
+        }
+    }
+}
+
+fn port_accepts(target: &str) -> bool {
+    let Ok(mut addrs) = target.to_socket_addrs() else {
+        return false;
+    };
+    addrs
+        .next()
+        .is_some_and(|addr| TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok())
+}
+
+/// Keeps file playback at real time.
+struct Pacer {
+    base: Option<(Instant, i64)>,
+}
+
+impl Pacer {
+    /// When the packet with `pts_nanos` is due.
+    fn due(&mut self, pts_nanos: i64) -> Instant {
+        let now = Instant::now();
+        let (base_at, base_pts) = *self.base.get_or_insert((now, pts_nanos));
+        let offset = pts_nanos.saturating_sub(base_pts);
+        let due = if offset >= 0 {
+            base_at + Duration::from_nanos(offset.unsigned_abs())
+        } else {
+            now
+        };
+        // Far behind (slow machine) or a jump: start the clock again from here.
+        if offset < 0 || now.saturating_duration_since(due) > Duration::from_secs(1) {
+            self.base = Some((now, pts_nanos));
+            return now;
+        }
+        due
+    }
+}
+
+/// Sleeps until `deadline` in short steps so a stop request is seen quickly.
+fn sleep_until(shared: &IngestShared, deadline: Instant) {
+    loop {
+        let now = Instant::now();
+        if now >= deadline || shared.stop_requested() {
+            return;
+        }
+        std::thread::sleep((deadline - now).min(Duration::from_millis(20)));
+    }
+}
+
+/// One connection's life: returns Ok on stop, or the failure that ended it.
+fn session(
+    spec: &StreamSpec,
+    shared: &Arc<IngestShared>,
+    backoff: &mut Backoff,
+    generation: u64,
+) -> Result<(), Failure> {
+    if let SourceSpec::File(path) = &spec.source {
+        let meta = std::fs::metadata(path).map_err(|_| Failure::FileNotFound)?;
+        if meta.len() == 0 {
+            return Err(Failure::NotVideo);
+        }
+    }
+    let watchdog = Arc::new(Watchdog::new(spec.timeouts.open));
+    let interrupt = {
+        let watchdog = Arc::clone(&watchdog);
+        let shared = Arc::clone(shared);
+        move || shared.stop_requested() || watchdog.expired()
+    };
+    shared.stats.connects.fetch_add(1, Ordering::Relaxed);
+    let mut input = ff::format::input_with_interrupt_and_dictionary(
+        &spec.ffmpeg_url(),
+        interrupt,
+        spec.ffmpeg_options(),
+    )
+    .map_err(|e| Failure::from_ffmpeg(&e, watchdog.tripped(), false))?;
+    if shared.stop_requested() {
+        return Ok(());
+    }
+    let (video_index, time_base, parameters, rate) = {
+        let stream = input
+            .streams()
+            .best(MediaType::Video)
+            .ok_or(Failure::NoVideo)?;
+        (
+            stream.index(),
+            stream.time_base(),
+            stream.parameters(),
+            stream.avg_frame_rate(),
+        )
+    };
+    let codec = parameters.id();
+    if ff::decoder::find(codec).is_none() {
+        return Err(Failure::UnsupportedCodec(codec.name().to_owned()));
+    }
+    let (width, height) = ff::codec::context::Context::from_parameters(parameters.clone())
+        .and_then(|c| c.decoder().video())
+        .map(|d| (d.width(), d.height()))
+        .unwrap_or((0, 0));
+    let info = StreamInfo {
+        codec: codec.name().to_owned(),
+        width,
+        height,
+        fps: if rate.denominator() > 0 {
+            f64::from(rate)
+        } else {
+            0.0
+        },
+        time_base: (time_base.numerator(), time_base.denominator()),
+    };
+    tracing::info!(codec = %info.codec, width, height, fps = info.fps, "stream opened");
+    shared.mark_time(false);
+    *shared.lock_connected() = Some(Connected {
+        info,
+        parameters,
+        generation,
+    });
+
+    let pace = matches!(spec.source, SourceSpec::File(_)) && spec.loop_file;
+    let mut pacer = Pacer { base: None };
+    let nanos_per_tick =
+        f64::from(time_base.numerator()) * 1e9 / f64::from(time_base.denominator().max(1));
+    let mut live = false;
+    // Until the first packet, the open timeout applies; then the stall timeout.
+    watchdog.arm(spec.timeouts.open);
+    loop {
+        if shared.stop_requested() {
+            return Ok(());
+        }
+        let mut packet = ff::Packet::empty();
+        watchdog.feed();
+        match packet.read(&mut input) {
+            Ok(()) => {}
+            Err(ff::Error::Eof) if pace => {
+                input
+                    .seek(0, ..)
+                    .map_err(|e| Failure::Other(format!("cannot loop the file: {e}")))?;
+                pacer.base = None;
+                continue;
+            }
+            Err(ff::Error::Other { errno }) if errno == libc::EAGAIN => {
+                std::thread::sleep(Duration::from_millis(5));
+                continue;
+            }
+            Err(e) => {
+                if shared.stop_requested() {
+                    return Ok(());
+                }
+                return Err(Failure::from_ffmpeg(&e, watchdog.tripped(), live));
+            }
+        }
+        if packet.stream() != video_index || packet.size() == 0 {
+            continue;
+        }
+        if pace {
+            let ticks = packet.pts().or(packet.dts()).unwrap_or(0);
+            #[allow(clippy::cast_possible_truncation)]
+            let due = pacer.due((ticks as f64 * nanos_per_tick) as i64);
+            sleep_until(shared, due);
+            if shared.stop_requested() {
+                return Ok(());
+            }
+        }
+        shared
+            .stats
+            .bytes_received
+            .fetch_add(packet.size() as u64, Ordering::Relaxed);
+        shared
+            .stats
+            .packets_received
+            .fetch_add(1, Ordering::Relaxed);
+        if packet.is_key() {
+            shared.mark_time(true);
+        }
+        shared.distribute(QueuedPacket {
+            packet: Arc::new(packet),
+            received_at: Instant::now(),
+            generation,
+            from_cache: false,
+        });
+        if !live {
+            live = true;
+            backoff.reset();
+            watchdog.arm(spec.timeouts.stall);
+            shared.set_state(StreamState::Live);
+        }
+    }
+}
