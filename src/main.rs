@@ -346,6 +346,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         // the first run into the demo's own storage folder.
         demo_history_hours: matches!(resolved.source, config::SiteSource::Demo)
             .then_some(DEMO_HISTORY_HOURS),
+        clock: vigil_time::real_clock(),
     };
 
     let (w, h) = cli.window_size.unwrap_or((1280.0, 800.0));

@@ -13,6 +13,7 @@ use egui_kittest::Harness;
 use vigil_app::VigilApp;
 use vigil_config::redact::parse_source;
 use vigil_config::{CameraConfig, CredentialStore, Site, SubstreamConfig};
+use vigil_core::Command;
 use vigil_media::{Engine, StreamSpec, Timeouts};
 
 fn camera(server: &RtspServer) -> CameraConfig {
@@ -56,7 +57,7 @@ fn small_tile_uses_sub_stream_and_maximising_switches_seamlessly() {
     let mut site = Site::empty();
     site.cameras.push(camera(&server));
     site.wall.layout = "4x4".into();
-    site.wall.assignment = vec!["cam".into()];
+    site.wall.assignment = vec![Some("cam".into())];
     let options = common::app_options(dir.path(), true);
     let credentials = CredentialStore::new(&dir.path().join("credentials.toml"));
     let mut harness = Harness::builder()
@@ -69,32 +70,35 @@ fn small_tile_uses_sub_stream_and_maximising_switches_seamlessly() {
     loop {
         harness.step();
         let app = harness.state();
-        if app.camera_streams("cam").0.as_deref() == Some("sub")
-            && app.shown_size("cam") == Some((320, 180))
+        if app.core().camera_streams("cam").0.as_deref() == Some("sub")
+            && app.core().shown_size("cam") == Some((320, 180))
         {
             break;
         }
         assert!(
             Instant::now() < deadline,
             "never showed the sub-stream: {:?}",
-            app.camera_streams("cam")
+            app.core().camera_streams("cam")
         );
         std::thread::sleep(Duration::from_millis(20));
     }
 
-    harness.state_mut().maximise(Some(0));
+    harness
+        .state_mut()
+        .core_mut()
+        .apply(Command::Maximise(Some(0)));
     let mut saw_pending = false;
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         harness.step();
         let app = harness.state();
-        let (active, pending) = app.camera_streams("cam");
+        let (active, pending) = app.core().camera_streams("cam");
         assert!(
-            app.shown_size("cam").is_some(),
+            app.core().shown_size("cam").is_some(),
             "the tile lost its picture during the switch"
         );
         saw_pending |= active.as_deref() == Some("sub") && pending.as_deref() == Some("main");
-        if active.as_deref() == Some("main") && app.shown_size("cam") == Some((640, 360)) {
+        if active.as_deref() == Some("main") && app.core().shown_size("cam") == Some((640, 360)) {
             break;
         }
         assert!(
@@ -133,14 +137,14 @@ fn hidden_streams_stop_decoding_and_cached_keyframe_shows_at_once() {
     };
     let s = engine.ensure(&spec);
     assert!(wait_live(&s, 10, Duration::from_secs(20)));
-    assert_eq!(threads_named("vigil-dec-"), 1);
-    assert_eq!(threads_named("vigil-in-"), 1);
+    assert_eq!(threads_named("vigil-dec-hidd"), 1);
+    assert_eq!(threads_named("vigil-in-hidd"), 1);
 
     // Off the wall: the decoder thread ends at once, the connection stays for the grace period.
     let decoded = s.stats.frames_decoded.load(Ordering::Relaxed);
     engine.retain(&Default::default(), &Default::default());
     wait_for(Duration::from_secs(2), || {
-        (threads_named("vigil-dec-") == 0).then_some(())
+        (threads_named("vigil-dec-hidd") == 0).then_some(())
     })
     .expect("decoder thread exited");
     std::thread::sleep(Duration::from_millis(300));
@@ -169,7 +173,7 @@ fn hidden_streams_stop_decoding_and_cached_keyframe_shows_at_once() {
     engine.retain(&Default::default(), &Default::default());
     let closed = wait_for(Duration::from_secs(6), || {
         engine.retain(&Default::default(), &Default::default());
-        (threads_named("vigil-in-") == 0).then_some(())
+        (threads_named("vigil-in-hidd") == 0).then_some(())
     });
     assert!(
         closed.is_some(),

@@ -66,7 +66,7 @@ fn overload_degrades_small_tiles_first_and_ui_stays_responsive() {
         ));
     }
     site.wall.layout = "1+12".into();
-    site.wall.assignment = site.cameras.iter().map(|c| c.id.clone()).collect();
+    site.wall.assignment = site.cameras.iter().map(|c| Some(c.id.clone())).collect();
     let options = common::app_options(dir.path(), true);
     let credentials = CredentialStore::new(&dir.path().join("credentials.toml"));
     let mut harness = Harness::builder()
@@ -97,7 +97,7 @@ fn overload_degrades_small_tiles_first_and_ui_stays_responsive() {
         let app = harness.state();
         let degraded: Vec<String> = (0..CAMERAS)
             .map(|i| format!("c{i:02}"))
-            .filter(|id| app.keyframe_only(id))
+            .filter(|id| app.core().hud(id).is_some_and(|h| h.keyframe_only))
             .collect();
         if first_degraded.is_none() {
             first_degraded = degraded.first().cloned();

@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use vigil_app::timeline::{TimeView, TimelineLayout, WallNanos};
-use vigil_app::timeline_panel::ReviewAction;
 use vigil_app::{AppOptions, VigilApp};
 use vigil_config::{CredentialStore, demo_site};
+use vigil_core::Command;
+use vigil_playback::SeekMode;
 
 use common::{run_until, stddev};
 
@@ -102,15 +103,16 @@ fn seeking_steps_and_live_on_the_wall() {
     let Fixture { mut harness, _dir } = app_with_history("2x2");
     assert!(
         run_until(&mut harness, Duration::from_secs(30), |app| app
+            .core()
             .live_pictures()
             == 4),
         "demo cameras not live"
     );
     // Ten minutes ago: inside the seeded half hour.
     let target = WallNanos::now().saturating_add_nanos(-600 * SECOND);
-    harness.state_mut().review_action(ReviewAction::Seek {
+    harness.state_mut().core_mut().apply(Command::Seek {
         time: target,
-        exact: true,
+        mode: SeekMode::Exact,
     });
     let ids: Vec<String> = harness
         .state()
@@ -118,21 +120,21 @@ fn seeking_steps_and_live_on_the_wall() {
         .wall
         .assignment
         .iter()
-        .filter(|c| !c.is_empty())
-        .cloned()
+        .flatten()
+        .map(ToString::to_string)
         .collect();
     assert!(
         run_until(&mut harness, Duration::from_secs(20), |app| {
-            ids.iter().all(|id| app.review_shown(id).is_some())
+            ids.iter().all(|id| app.core().review_shown(id).is_some())
         }),
         "not every tile showed the recording: {:?}",
         ids.iter()
-            .map(|id| harness.state().review_shown(id))
+            .map(|id| harness.state().core().review_shown(id))
             .collect::<Vec<_>>()
     );
-    assert!(harness.state().is_reviewing());
+    assert!(harness.state().core().is_reviewing());
     for id in &ids {
-        let shown = harness.state().review_shown(id).expect("shown");
+        let shown = harness.state().core().review_shown(id).expect("shown");
         // The exact frame: at or just before the target, within one frame (25 fps).
         let d = target.nanos_since(shown);
         assert!(
@@ -152,35 +154,36 @@ fn seeking_steps_and_live_on_the_wall() {
 
     // One frame forward on the first camera moves its picture by one frame.
     let leader = ids[0].clone();
-    let before = harness.state().review_shown(&leader).expect("shown");
-    harness.state_mut().review_action(ReviewAction::Step(1));
+    let before = harness.state().core().review_shown(&leader).expect("shown");
+    harness.state_mut().core_mut().apply(Command::Step(1));
     assert!(
         run_until(&mut harness, Duration::from_secs(10), |app| {
-            app.review_shown(&leader).is_some_and(|t| t > before)
+            app.core().review_shown(&leader).is_some_and(|t| t > before)
         }),
         "step did not move"
     );
-    let after = harness.state().review_shown(&leader).expect("shown");
+    let after = harness.state().core().review_shown(&leader).expect("shown");
     let d = after.nanos_since(before);
     assert!(
         d > 0 && d <= SECOND / 10,
         "one step moved {d} ns, not one frame"
     );
     // And back again.
-    harness.state_mut().review_action(ReviewAction::Step(-1));
+    harness.state_mut().core_mut().apply(Command::Step(-1));
     assert!(
         run_until(&mut harness, Duration::from_secs(10), |app| {
-            app.review_shown(&leader) == Some(before)
+            app.core().review_shown(&leader) == Some(before)
         }),
         "step back did not return to the frame: {:?} vs {before:?}",
-        harness.state().review_shown(&leader)
+        harness.state().core().review_shown(&leader)
     );
 
     // Live again: every tile is live, nothing plays back.
-    harness.state_mut().review_action(ReviewAction::Live);
-    assert!(!harness.state().is_reviewing());
+    harness.state_mut().core_mut().apply(Command::Live);
+    assert!(!harness.state().core().is_reviewing());
     assert!(
         run_until(&mut harness, Duration::from_secs(20), |app| app
+            .core()
             .live_pictures()
             == 4),
         "tiles did not return to live"
@@ -192,6 +195,7 @@ fn instant_replay_plays_one_tile_and_leaves_the_others_live() {
     let Fixture { mut harness, _dir } = app_with_history("2x2");
     assert!(
         run_until(&mut harness, Duration::from_secs(30), |app| app
+            .core()
             .live_pictures()
             == 4),
         "demo cameras not live"
@@ -202,25 +206,27 @@ fn instant_replay_plays_one_tile_and_leaves_the_others_live() {
         .wall
         .assignment
         .iter()
-        .filter(|c| !c.is_empty())
-        .cloned()
+        .flatten()
+        .map(ToString::to_string)
         .collect();
     let started = WallNanos::now();
-    harness
-        .state_mut()
-        .apply_wall_action(vigil_app::wall::WallAction::Replay {
-            tile: 1,
-            seconds: 30,
-        });
+    harness.state_mut().core_mut().apply(Command::Replay {
+        tile: Some(1),
+        seconds: 30,
+    });
     let replayed = ids[1].clone();
     assert!(
         run_until(&mut harness, Duration::from_secs(20), |app| {
-            app.review_shown(&replayed).is_some()
+            app.core().review_shown(&replayed).is_some()
         }),
         "the replayed tile shows nothing"
     );
     // It plays: the picture moves forward, about 30 s behind the wall clock.
-    let first = harness.state().review_shown(&replayed).expect("shown");
+    let first = harness
+        .state()
+        .core()
+        .review_shown(&replayed)
+        .expect("shown");
     let behind = started.nanos_since(first);
     assert!(
         (25 * SECOND..=35 * SECOND).contains(&behind),
@@ -229,33 +235,38 @@ fn instant_replay_plays_one_tile_and_leaves_the_others_live() {
     );
     assert!(
         run_until(&mut harness, Duration::from_secs(10), |app| {
-            app.review_shown(&replayed)
+            app.core()
+                .review_shown(&replayed)
                 .is_some_and(|t| t.nanos_since(first) > SECOND / 2)
         }),
         "the replay does not play"
     );
     // The other three tiles stayed live.
     for id in ids.iter().filter(|id| **id != replayed) {
-        assert!(harness.state().review_shown(id).is_none(), "{id} left live");
+        assert!(
+            harness.state().core().review_shown(id).is_none(),
+            "{id} left live"
+        );
     }
-    assert_eq!(harness.state().live_pictures(), 3);
+    assert_eq!(harness.state().core().live_pictures(), 3);
 
     // A seek on the timeline during a replay moves the whole layout there.
     let target = WallNanos::now().saturating_add_nanos(-600 * SECOND);
-    harness.state_mut().review_action(ReviewAction::Seek {
+    harness.state_mut().core_mut().apply(Command::Seek {
         time: target,
-        exact: true,
+        mode: SeekMode::Exact,
     });
     assert!(
         run_until(&mut harness, Duration::from_secs(20), |app| {
             ids.iter().all(|id| {
-                app.review_shown(id)
+                app.core()
+                    .review_shown(id)
                     .is_some_and(|t| (0..=SECOND / 20).contains(&target.nanos_since(t)))
             })
         }),
         "not every tile went to the timeline's time: {:?}",
         ids.iter()
-            .map(|id| harness.state().review_shown(id))
+            .map(|id| harness.state().core().review_shown(id))
             .collect::<Vec<_>>()
     );
 }
@@ -279,7 +290,10 @@ fn hovering_a_recorded_range_shows_a_thumbnail_of_that_moment() {
     let x = layout.time_rect.left() + view.x_from_time(target) as f32;
     let y = layout.row_rect(0).center().y;
     harness.hover_at(egui::pos2(x, y));
-    let first = harness.state().site().wall.assignment[0].clone();
+    let first = harness.state().site().wall.assignment[0]
+        .as_ref()
+        .expect("a camera in tile 0")
+        .to_string();
     assert!(
         run_until(&mut harness, Duration::from_secs(15), |app| {
             app.timeline()
@@ -300,14 +314,19 @@ fn hovering_a_recorded_range_shows_a_thumbnail_of_that_moment() {
 
 #[test]
 fn bookmarks_are_added_listed_found_and_shown_on_the_timeline() {
-    use vigil_core::timeline_data::{Request, Response, TimelineData};
+    use vigil_core::timeline_data::{Request, Response, Row, TimelineData};
     use vigil_timeline::{MarkerKind, TimeRange};
 
     let dir = tempfile::tempdir().expect("tempdir");
     let storage = dir.path().join("recordings");
     let site = demo_site(&vigil::assets::demo_dir());
     vigil_record::seed::ensure_demo_history(&storage, &site, 0.5).expect("seed");
-    let data = TimelineData::start(&storage, std::sync::Arc::new(|| {})).expect("workers");
+    let data = TimelineData::start(
+        &storage,
+        std::sync::Arc::new(|| {}),
+        vigil_time::real_clock(),
+    )
+    .expect("workers");
     let ask = |request: Request| -> Response {
         assert!(data.send(request));
         let deadline = Instant::now() + Duration::from_secs(10);
@@ -343,7 +362,10 @@ fn bookmarks_are_added_listed_found_and_shown_on_the_timeline() {
     assert_eq!(ours.range, range);
     // Shown on the lobby's track as a bookmark marker.
     let Response::Tracks { tracks, .. } = ask(Request::Tracks {
-        cameras: vec![("lobby".into(), "Lobby".into())],
+        cameras: vec![Row {
+            camera: "lobby".into(),
+            name: "Lobby".into(),
+        }],
         range: TimeRange::new(now.saturating_add_nanos(-3600 * SECOND), now),
         merge_nanos: 2 * SECOND,
     }) else {
@@ -417,16 +439,22 @@ fn a_storage_folder_another_writer_holds_turns_recording_off_visibly() {
         .build_eframe(move |cc| VigilApp::new(cc, site, credentials, options));
     assert!(
         run_until(&mut harness, Duration::from_secs(20), |app| {
-            app.recording_error().is_some()
+            app.core().recording_error().is_some()
         }),
         "no recording error shown"
     );
-    let err = harness.state().recording_error().expect("error").to_owned();
+    let err = harness
+        .state()
+        .core()
+        .recording_error()
+        .expect("error")
+        .to_owned();
     assert!(err.contains("another Vigil"), "{err}");
     assert!(err.contains(&storage.display().to_string()), "{err}");
     // Live view is unaffected.
     assert!(
         run_until(&mut harness, Duration::from_secs(30), |app| app
+            .core()
             .live_pictures()
             == 4),
         "demo cameras not live"
@@ -437,16 +465,19 @@ fn a_storage_folder_another_writer_holds_turns_recording_off_visibly() {
 #[test]
 fn dragging_the_playhead_previews_keyframes_and_shows_the_exact_frame_when_it_rests() {
     let Fixture { mut harness, _dir } = app_with_history("2x2");
-    let first = harness.state().site().wall.assignment[0].clone();
+    let first = harness.state().site().wall.assignment[0]
+        .as_ref()
+        .expect("a camera in tile 0")
+        .to_string();
     // Start reviewing 20 minutes ago, so there is a playhead to grab.
     let start = WallNanos::now().saturating_add_nanos(-1200 * SECOND);
-    harness.state_mut().review_action(ReviewAction::Seek {
+    harness.state_mut().core_mut().apply(Command::Seek {
         time: start,
-        exact: true,
+        mode: SeekMode::Exact,
     });
     assert!(
         run_until(&mut harness, Duration::from_secs(20), |app| {
-            app.review_shown(&first).is_some()
+            app.core().review_shown(&first).is_some()
                 && app
                     .timeline()
                     .tracks()
@@ -483,12 +514,12 @@ fn dragging_the_playhead_previews_keyframes_and_shows_the_exact_frame_when_it_re
     // all while the button is still down.
     assert!(
         run_until(&mut harness, Duration::from_secs(10), |app| {
-            app.review_shown(&first).is_some_and(|t| {
+            app.core().review_shown(&first).is_some_and(|t| {
                 playhead.nanos_since(t) >= 0 && playhead.nanos_since(t) <= SECOND / 20
             })
         }),
         "no exact frame while the drag rests: shown {:?}, playhead {playhead:?}",
-        harness.state().review_shown(&first)
+        harness.state().core().review_shown(&first)
     );
     assert!(
         harness.state().timeline().state.is_scrubbing(),

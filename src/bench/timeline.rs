@@ -11,7 +11,8 @@ use std::time::Instant;
 use anyhow::Context as _;
 use serde::Serialize;
 
-use vigil_core::timeline_data::tracks;
+use vigil_config::CameraId;
+use vigil_core::timeline_data::{Row, tracks};
 use vigil_store::{INDEX_FILE, Store};
 use vigil_timeline::{TimeRange, WallNanos};
 
@@ -54,21 +55,26 @@ pub fn run(archive: &Path) -> anyhow::Result<TimelineReport> {
         "{} holds no recordings",
         archive.display()
     );
-    let from = extents.iter().map(|e| e.1).min().unwrap_or(0);
-    let to = extents.iter().map(|e| e.2).max().unwrap_or(0);
-    let rows: Vec<(String, String)> = extents
+    let from = extents.iter().map(|e| e.start_ns).min().unwrap_or(0);
+    let to = extents.iter().map(|e| e.end_ns).max().unwrap_or(0);
+    let rows: Vec<Row> = extents
         .iter()
-        .map(|(id, _, _)| (id.clone(), id.clone()))
+        .map(|e| Row {
+            camera: CameraId::from(e.camera.as_str()),
+            name: e.camera.clone(),
+        })
         .collect();
+    // Open gaps end at the newest footage: the figures do not depend on today's date.
+    let now = WallNanos(to);
     let range = TimeRange::new(WallNanos(from), WallNanos(to));
     #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
     let merge = ((range.duration_nanos() as f64 / WIDTH_PX) * 2.0) as i64;
-    let first = tracks(&store, &rows, range, merge.max(2_000_000_000))?;
+    let first = tracks(&store, &rows, range, merge.max(2_000_000_000), now)?;
     let open_ms = ms(started);
     let mut refresh = Vec::with_capacity(REFRESHES);
     for _ in 0..REFRESHES {
         let t = Instant::now();
-        let again = tracks(&store, &rows, range, merge.max(2_000_000_000))?;
+        let again = tracks(&store, &rows, range, merge.max(2_000_000_000), now)?;
         refresh.push(ms(t));
         anyhow::ensure!(again.len() == first.len(), "tracks changed while measuring");
     }

@@ -325,5 +325,6 @@ pub fn app_options(dir: &std::path::Path, kiosk: bool) -> vigil_app::AppOptions 
         fixed_clock: Some("12:00:00".to_owned()),
         storage: None,
         demo_history_hours: None,
+        clock: vigil_time::real_clock(),
     }
 }

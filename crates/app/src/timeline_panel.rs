@@ -4,8 +4,8 @@
 //!
 //! Owns: the timeline's view state, the tracks last read for it and when to read them
 //! again, the thumbnail texture, and the panel's text fields. Must not: seek players or
-//! touch the index itself — it returns [`ReviewAction`]s for the app and asks
-//! [`TimelineData`] for reads.
+//! write the index — it returns [`Command`]s for the core (seeks, bookmarks) and asks
+//! the core's [`TimelineData`] reader for reads.
 
 use std::time::{Duration, Instant};
 
@@ -16,7 +16,10 @@ use crate::timeline::ticks;
 use crate::timeline::{
     TimeRange, TimeView, TimelineCommand, TimelineState, Track, WallNanos, timeline_ui,
 };
+use vigil_config::CameraId;
+use vigil_core::Command;
 use vigil_core::timeline_data::{BookmarkRow, Request, Response, Row, TimelineData};
+use vigil_playback::SeekMode;
 use vigil_time::{NANOS_PER_HOUR, NANOS_PER_SEC};
 
 /// Playback speeds offered, in each direction.
@@ -34,27 +37,6 @@ const REFRESH: Duration = Duration::from_secs(2);
 /// as the last read took, so the reader never keeps a core busy.
 const REFRESH_COST_FACTOR: u32 = 20;
 
-/// What the panel asks the app to do.
-#[derive(Clone, Debug, PartialEq)]
-pub enum ReviewAction {
-    /// Show the recordings at `time` (entering review when live). `exact` is false
-    /// while a drag is in progress: the nearest keyframe will do.
-    Seek {
-        time: WallNanos,
-        exact: bool,
-    },
-    /// Back to live.
-    Live,
-    Play,
-    Pause,
-    /// Signed speed: negative plays backwards.
-    SetSpeed(f64),
-    Step(i32),
-    /// Instant replay of the selected tile (or the layout): jump back this many seconds.
-    Replay(i64),
-    Say(String),
-}
-
 /// What the panel needs from the app this frame.
 pub struct PanelInput<'a> {
     /// The layout's cameras, in tile order: the timeline's rows.
@@ -65,13 +47,17 @@ pub struct PanelInput<'a> {
     /// The playback speed (signed: negative plays backwards), reviewing or not.
     pub speed: f64,
     /// The selected tile's camera: bookmarks and replay act on it.
-    pub selected_camera: Option<&'a str>,
+    pub selected_camera: Option<&'a CameraId>,
+    /// The recording index's reader (none: no storage folder, the timeline stays
+    /// empty).
+    pub data: Option<&'a TimelineData>,
+    /// The core's wall-clock time.
+    pub now: WallNanos,
 }
 
 /// The timeline panel's state.
 pub struct TimelinePanel {
     pub state: TimelineState,
-    data: Option<TimelineData>,
     tracks: Vec<Track>,
     loaded: Option<(Vec<Row>, TimeRange, Instant)>,
     /// When the read in flight was asked for; how long the last one took.
@@ -93,9 +79,8 @@ pub struct TimelinePanel {
 }
 
 impl TimelinePanel {
-    /// A panel reading `data` (none: no storage folder, the timeline stays empty).
-    pub fn new(data: Option<TimelineData>) -> Self {
-        let now = WallNanos::now();
+    /// A panel whose view ends just after `now`.
+    pub fn new(now: WallNanos) -> Self {
         let view = TimeView::from_range(
             now.saturating_add_nanos(-3 * NANOS_PER_HOUR),
             now.saturating_add_nanos(NANOS_PER_HOUR / 10),
@@ -103,7 +88,6 @@ impl TimelinePanel {
         );
         Self {
             state: TimelineState::new_local(view),
-            data,
             tracks: Vec::new(),
             loaded: None,
             waiting_since: None,
@@ -125,11 +109,6 @@ impl TimelinePanel {
         &self.tracks
     }
 
-    /// Whether a read of the index is in flight.
-    pub fn is_loading(&self) -> bool {
-        self.waiting_since.is_some()
-    }
-
     /// The hover thumbnail last made: its camera, time and size in pixels.
     pub fn thumbnail(&self) -> Option<(&str, WallNanos, [usize; 2])> {
         self.thumb
@@ -138,18 +117,18 @@ impl TimelinePanel {
     }
 
     /// Draws the panel; returns what the user asked for.
-    pub fn ui(&mut self, ui: &mut egui::Ui, input: &PanelInput<'_>) -> Vec<ReviewAction> {
+    pub fn ui(&mut self, ui: &mut egui::Ui, input: &PanelInput<'_>) -> Vec<Command> {
         let mut actions = Vec::new();
         self.top = ui.max_rect().top();
-        let now = WallNanos::now();
-        self.poll(&mut actions);
+        let now = input.now;
+        self.poll(input.data, &mut actions);
         if input.position.is_none() && !self.state.is_scrubbing() {
             self.state.playhead = None;
         } else if !self.state.is_scrubbing() {
             self.state.playhead = input.position;
         }
         self.follow(now, input.position);
-        self.request_tracks(&input.rows, now);
+        self.request_tracks(input.data, &input.rows, now);
 
         self.transport_ui(ui, input, now, &mut actions);
         ui.add_space(2.0);
@@ -160,9 +139,13 @@ impl TimelinePanel {
             match command {
                 TimelineCommand::Seek { time, dragging } => {
                     self.drag_preview = dragging.then(|| (time, Instant::now()));
-                    actions.push(ReviewAction::Seek {
+                    actions.push(Command::Seek {
                         time,
-                        exact: !dragging,
+                        mode: if dragging {
+                            SeekMode::Preview
+                        } else {
+                            SeekMode::Exact
+                        },
                     });
                 }
                 TimelineCommand::ZoomChanged { .. } => zoomed = true,
@@ -184,7 +167,7 @@ impl TimelinePanel {
 
     /// While the playhead is held still mid-drag, the keyframe preview gives way to
     /// the exact frame (once per rest).
-    fn rest_exact(&mut self, ctx: &egui::Context, actions: &mut Vec<ReviewAction>) {
+    fn rest_exact(&mut self, ctx: &egui::Context, actions: &mut Vec<Command>) {
         if !self.state.is_scrubbing() {
             self.drag_preview = None;
             return;
@@ -194,15 +177,18 @@ impl TimelinePanel {
         };
         let rested = at.elapsed();
         if rested >= DRAG_REST {
-            actions.push(ReviewAction::Seek { time, exact: true });
+            actions.push(Command::Seek {
+                time,
+                mode: SeekMode::Exact,
+            });
             self.drag_preview = None;
         } else {
             ctx.request_repaint_after(DRAG_REST - rested);
         }
     }
 
-    fn poll(&mut self, actions: &mut Vec<ReviewAction>) {
-        let Some(data) = &self.data else { return };
+    fn poll(&mut self, data: Option<&TimelineData>, actions: &mut Vec<Command>) {
+        let Some(data) = data else { return };
         while let Some(response) = data.poll() {
             match response {
                 Response::Tracks {
@@ -217,8 +203,11 @@ impl TimelinePanel {
                     }
                 }
                 Response::Marker { forward, time } => match time {
-                    Some(time) => actions.push(ReviewAction::Seek { time, exact: true }),
-                    None => actions.push(ReviewAction::Say(
+                    Some(time) => actions.push(Command::Seek {
+                        time,
+                        mode: SeekMode::Exact,
+                    }),
+                    None => actions.push(Command::Say(
                         if forward {
                             "No later event or bookmark"
                         } else {
@@ -229,12 +218,12 @@ impl TimelinePanel {
                 },
                 Response::Bookmarks(rows) => self.bookmarks = rows,
                 Response::Changed(text) => {
-                    actions.push(ReviewAction::Say(text));
+                    actions.push(Command::Say(text));
                     self.loaded = None;
                 }
                 Response::Error(text) => {
                     self.waiting_since = None;
-                    actions.push(ReviewAction::Say(format!("Recordings: {text}")));
+                    actions.push(Command::Say(format!("Recordings: {text}")));
                 }
             }
         }
@@ -261,10 +250,10 @@ impl TimelinePanel {
         }
     }
 
-    fn request_tracks(&mut self, rows: &[Row], now: WallNanos) {
-        let Some(data) = &self.data else {
+    fn request_tracks(&mut self, data: Option<&TimelineData>, rows: &[Row], now: WallNanos) {
+        let Some(data) = data else {
             if self.tracks.len() != rows.len() {
-                self.tracks = rows.iter().map(|(_, name)| Track::new(name)).collect();
+                self.tracks = rows.iter().map(|row| Track::new(&row.name)).collect();
             }
             return;
         };
@@ -310,8 +299,8 @@ impl TimelinePanel {
         time: WallNanos,
         camera: Option<usize>,
     ) {
-        let Some(data) = &self.data else { return };
-        let Some((id, _)) = camera.and_then(|row| input.rows.get(row)) else {
+        let Some(data) = input.data else { return };
+        let Some(Row { camera: id, .. }) = camera.and_then(|row| input.rows.get(row)) else {
             return;
         };
         let Some(track) = camera.and_then(|row| self.tracks.get(row)) else {
@@ -326,7 +315,7 @@ impl TimelinePanel {
         });
         if moved {
             data.want_thumbnail(id, time);
-            self.last_thumb_request = Some((id.clone(), time));
+            self.last_thumb_request = Some((id.to_string(), time));
         }
         while let Some((cam, thumb)) = data.poll_thumbnail() {
             let image = egui::ColorImage::from_rgba_unmultiplied(
@@ -368,7 +357,7 @@ impl TimelinePanel {
         ui: &mut egui::Ui,
         input: &PanelInput<'_>,
         now: WallNanos,
-        actions: &mut Vec<ReviewAction>,
+        actions: &mut Vec<Command>,
     ) {
         let reviewing = input.position.is_some();
         ui.horizontal_wrapped(|ui| {
@@ -378,7 +367,7 @@ impl TimelinePanel {
                     .on_hover_text("Back to live (L)")
                     .clicked()
                 {
-                    actions.push(ReviewAction::Live);
+                    actions.push(Command::Live);
                 }
             } else {
                 ui.label(
@@ -388,21 +377,21 @@ impl TimelinePanel {
                 );
             }
             ui.separator();
-            let cameras: Vec<String> = input.rows.iter().map(|(id, _)| id.clone()).collect();
+            let cameras: Vec<CameraId> = input.rows.iter().map(|r| r.camera.clone()).collect();
             let from = input.position.unwrap_or(now);
             if ui
                 .button("⏮")
                 .on_hover_text("Previous event or bookmark")
                 .clicked()
             {
-                self.find_marker(&cameras, from, false, actions);
+                find_marker(input.data, &cameras, from, false, actions);
             }
             if ui
                 .add_enabled(reviewing, egui::Button::new("⏴|"))
                 .on_hover_text("Previous frame (←)")
                 .clicked()
             {
-                actions.push(ReviewAction::Step(-1));
+                actions.push(Command::Step(-1));
             }
             let playing = reviewing && !input.paused;
             if ui
@@ -414,9 +403,9 @@ impl TimelinePanel {
                 .clicked()
             {
                 actions.push(if playing {
-                    ReviewAction::Pause
+                    Command::Pause
                 } else {
-                    ReviewAction::Play
+                    Command::Play
                 });
             }
             if ui
@@ -424,14 +413,14 @@ impl TimelinePanel {
                 .on_hover_text("Next frame (→)")
                 .clicked()
             {
-                actions.push(ReviewAction::Step(1));
+                actions.push(Command::Step(1));
             }
             if ui
                 .button("⏭")
                 .on_hover_text("Next event or bookmark")
                 .clicked()
             {
-                self.find_marker(&cameras, from, true, actions);
+                find_marker(input.data, &cameras, from, true, actions);
             }
             ui.separator();
             // The app owns the speed (signed); the controls edit a copy of it.
@@ -460,7 +449,7 @@ impl TimelinePanel {
                 speed_changed = true;
             }
             if speed_changed {
-                actions.push(ReviewAction::SetSpeed(if reverse {
+                actions.push(Command::SetSpeed(if reverse {
                     -magnitude
                 } else {
                     magnitude
@@ -491,8 +480,11 @@ impl TimelinePanel {
                 || entered
             {
                 match parse_goto(&self.goto_text, now) {
-                    Ok(time) => actions.push(ReviewAction::Seek { time, exact: true }),
-                    Err(err) => actions.push(ReviewAction::Say(err)),
+                    Ok(time) => actions.push(Command::Seek {
+                        time,
+                        mode: SeekMode::Exact,
+                    }),
+                    Err(err) => actions.push(Command::Say(err)),
                 }
             }
             ui.separator();
@@ -506,7 +498,10 @@ impl TimelinePanel {
                     })
                     .clicked()
                 {
-                    actions.push(ReviewAction::Replay(s));
+                    actions.push(Command::Replay {
+                        tile: None,
+                        seconds: s,
+                    });
                 }
             }
             ui.separator();
@@ -520,36 +515,17 @@ impl TimelinePanel {
         });
     }
 
-    fn find_marker(
-        &mut self,
-        cameras: &[String],
-        from: WallNanos,
-        forward: bool,
-        actions: &mut Vec<ReviewAction>,
-    ) {
-        let sent = self.data.as_ref().is_some_and(|d| {
-            d.send(Request::FindMarker {
-                cameras: cameras.to_vec(),
-                from,
-                forward,
-            })
-        });
-        if !sent {
-            actions.push(ReviewAction::Say("No recordings to search".to_owned()));
-        }
-    }
-
     fn bookmark_ui(
         &mut self,
         ui: &mut egui::Ui,
         input: &PanelInput<'_>,
         now: WallNanos,
-        cameras: &[String],
-        actions: &mut Vec<ReviewAction>,
+        cameras: &[CameraId],
+        actions: &mut Vec<Command>,
     ) {
-        let Some(data) = &self.data else { return };
-        let targets: Vec<String> = match input.selected_camera {
-            Some(c) => vec![c.to_owned()],
+        let Some(data) = input.data else { return };
+        let targets: Vec<CameraId> = match input.selected_camera {
+            Some(c) => vec![c.clone()],
             None => cameras.to_vec(),
         };
         ui.menu_button("Bookmark…", |ui| {
@@ -587,7 +563,7 @@ impl TimelinePanel {
                 ticks::format_clock(range.start, &Local, 1e9),
                 ticks::format_clock(range.end, &Local, 1e9),
                 match input.selected_camera {
-                    Some(c) => c.to_owned(),
+                    Some(c) => c.to_string(),
                     None => format!("{} cameras", targets.len()),
                 }
             ));
@@ -597,14 +573,11 @@ impl TimelinePanel {
                 .add_enabled(!targets.is_empty(), egui::Button::new("Add bookmark"))
                 .clicked()
             {
-                let note = std::mem::take(&mut self.bookmark_note);
-                if !data.send(Request::AddBookmark {
+                actions.push(Command::AddBookmark {
                     cameras: targets.clone(),
                     range,
-                    note,
-                }) {
-                    actions.push(ReviewAction::Say("Busy: try again".to_owned()));
-                }
+                    note: std::mem::take(&mut self.bookmark_note),
+                });
                 ui.close();
             }
         });
@@ -624,14 +597,14 @@ impl TimelinePanel {
                                 b.note
                             );
                             if ui.button(text).on_hover_text("Go there").clicked() {
-                                actions.push(ReviewAction::Seek {
+                                actions.push(Command::Seek {
                                     time: b.range.start,
-                                    exact: true,
+                                    mode: SeekMode::Exact,
                                 });
                                 ui.close();
                             }
                             if ui.small_button("✖").on_hover_text("Remove").clicked() {
-                                data.send(Request::RemoveBookmark { id: b.id });
+                                actions.push(Command::RemoveBookmark(b.id));
                             }
                         });
                     }
@@ -715,5 +688,25 @@ mod tests {
         assert_eq!(speed_label(0.125), "1/8×");
         assert_eq!(speed_label(0.5), "1/2×");
         assert_eq!(speed_label(16.0), "16×");
+    }
+}
+
+/// Asks the index for the nearest event or bookmark before (after) `from`.
+fn find_marker(
+    data: Option<&TimelineData>,
+    cameras: &[CameraId],
+    from: WallNanos,
+    forward: bool,
+    actions: &mut Vec<Command>,
+) {
+    let sent = data.is_some_and(|d| {
+        d.send(Request::FindMarker {
+            cameras: cameras.to_vec(),
+            from,
+            forward,
+        })
+    });
+    if !sent {
+        actions.push(Command::Say("No recordings to search".to_owned()));
     }
 }

@@ -1,147 +1,75 @@
 //! The video wall: tiles laid out on a grid, each drawing its camera's picture through
-//! the GPU paint callback with an overlay (name, clock, state, stats).
+//! the GPU paint callback with an overlay (name, clock, state, stats, badges).
 //!
-//! Owns: tile geometry, per-tile interaction (select, drag to swap, drop a camera,
-//! double-click to maximise) and overlay drawing. Must not: start or stop streams, or
-//! write the site file (it returns [`WallAction`]s that the app applies).
-
-use std::time::{Duration, Instant};
+//! Owns: per-tile interaction (select, drag to swap, drop a camera, double-click to
+//! maximise, the tile menu) and overlay drawing, from the core's
+//! [`WallView`]. Must not: start or stop streams, or change the site (it returns
+//! [`Command`]s that the core carries out).
 
 use eframe::egui_wgpu;
 use egui::{Align2, Color32, FontId, Rect, Sense, Stroke, StrokeKind, vec2};
 
-use vigil_config::Layout;
-use vigil_gpu::{VideoKey, VideoPaint, fit_picture};
+use vigil_config::CameraId;
+use vigil_core::wall::tile_rects;
+use vigil_core::{Command, LiveTile, ReviewTile, TILE_GAP_POINTS, TileContent, TileView, WallView};
+use vigil_gpu::{VideoPaint, fit_picture};
 use vigil_media::StreamState;
+use vigil_playback::PlayerState;
+use vigil_record::RecorderState;
+
+use crate::timeline_panel::speed_label;
 
 /// What is dragged on the wall.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DragPayload {
     /// A camera from the camera list.
-    Camera(String),
+    Camera(CameraId),
     /// A tile of the wall, by index.
     Tile(usize),
-}
-
-/// A change the wall asks the app to make.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum WallAction {
-    Assign {
-        tile: usize,
-        camera: String,
-    },
-    Swap(usize, usize),
-    Select(usize),
-    ToggleMaximise(usize),
-    ToggleFill(usize),
-    Clear(usize),
-    Snapshot(usize),
-    /// Instant replay: the tile plays its camera's recording from this many seconds ago.
-    Replay {
-        tile: usize,
-        seconds: i64,
-    },
 }
 
 /// What one pass of the wall produced.
 #[derive(Default)]
 pub struct WallOutput {
-    pub actions: Vec<WallAction>,
+    pub commands: Vec<Command>,
     /// Screen rectangles where pictures were drawn, in tile order.
     pub pictures: Vec<Rect>,
 }
 
-/// Everything the wall needs to draw one tile.
-pub struct TileView<'a> {
-    pub camera_id: Option<&'a str>,
-    pub camera_name: &'a str,
-    pub state: StreamState,
-    /// Texture key and picture size, when a picture was ever uploaded.
-    pub picture: Option<(VideoKey, u32, u32)>,
-    /// When the last new frame arrived.
-    pub last_frame_at: Option<Instant>,
-    pub fill: bool,
-    /// The stream decodes keyframes only (machine overloaded).
-    pub keyframe_only: bool,
-    /// The HUD's text when it is switched on.
-    pub hud: Option<String>,
-    /// Local time as shown in the corner.
-    pub clock: String,
-    /// Set while the tile shows a recording instead of live video.
-    pub review: Option<ReviewBadge>,
-    /// The camera's recorder, when it records: badge text and colour.
-    pub recording: Option<(String, Color32)>,
+/// What the wall draws.
+pub struct WallInput<'a> {
+    pub view: &'a WallView,
+    /// Local time as shown in the corner of live tiles.
+    pub clock: &'a str,
 }
 
-/// How a tile in review labels itself.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ReviewBadge {
-    /// e.g. `PLAYBACK 1×` or `PAUSED`.
-    pub label: String,
-    /// Said across the picture (no recording at this time, an error).
-    pub message: Option<String>,
-}
-
-impl TileView<'_> {
-    /// A tile with no camera.
-    pub fn empty(clock: String) -> Self {
-        Self {
-            camera_id: None,
-            camera_name: "",
-            state: StreamState::Idle,
-            picture: None,
-            last_frame_at: None,
-            fill: false,
-            keyframe_only: false,
-            hud: None,
-            clock,
-            review: None,
-            recording: None,
-        }
-    }
-}
-
-/// A picture older than this on a stream that claims to be live is shown as frozen.
-const FROZEN_AFTER: Duration = Duration::from_secs(3);
-
-/// Rectangles of the layout's tiles inside `area`, in tile order.
-pub fn tile_rects(layout: &Layout, area: Rect, gap: f32) -> Vec<Rect> {
-    let cols = layout.cols.max(1) as f32;
-    let rows = layout.rows.max(1) as f32;
-    let cell = vec2(area.width() / cols, area.height() / rows);
-    layout
-        .tiles
-        .iter()
-        .map(|t| {
-            let min = area.min + vec2(t.col as f32 * cell.x, t.row as f32 * cell.y);
-            let size = vec2(t.w as f32 * cell.x, t.h as f32 * cell.y);
-            Rect::from_min_size(min, size).shrink(gap / 2.0)
-        })
+/// Rectangles of the layout's tiles inside `area`, in tile order (the core's geometry,
+/// in egui's coordinates).
+pub fn egui_tile_rects(view: &WallView, area: Rect) -> Vec<Rect> {
+    let core_area =
+        vigil_core::wall::Rect::new(area.min.x, area.min.y, area.width(), area.height());
+    tile_rects(&view.layout, core_area, TILE_GAP_POINTS)
+        .into_iter()
+        .map(|r| Rect::from_min_size(egui::pos2(r.x, r.y), vec2(r.width, r.height)))
         .collect()
 }
 
-/// Draws the wall into `ui`'s remaining space and returns what the user asked for.
-/// `maximised` shows only that tile, over the whole area.
-pub fn wall_ui(
-    ui: &mut egui::Ui,
-    layout: &Layout,
-    tiles: &[TileView<'_>],
-    selected: Option<usize>,
-    maximised: Option<usize>,
-) -> WallOutput {
+/// Draws the wall into `ui`'s remaining space and returns what the user asked for. A
+/// maximised tile is shown alone, over the whole area.
+pub fn wall_ui(ui: &mut egui::Ui, input: &WallInput<'_>) -> WallOutput {
+    let view = input.view;
     let area = ui.available_rect_before_wrap();
     ui.painter().rect_filled(area, 0.0, Color32::from_gray(12));
-    let rects: Vec<(usize, Rect)> = match maximised {
-        Some(i) if i < tiles.len() => vec![(i, area)],
-        _ => tile_rects(layout, area, 2.0)
+    let rects: Vec<(usize, Rect)> = match view.maximised {
+        Some(i) if i < view.tiles.len() => vec![(i, area)],
+        _ => egui_tile_rects(view, area)
             .into_iter()
             .enumerate()
             .collect(),
     };
-    let now = Instant::now();
     let mut out = WallOutput::default();
     for (index, rect) in rects {
-        let Some(tile) = tiles.get(index) else {
+        let Some(tile) = view.tiles.get(index) else {
             continue;
         };
         tile_ui(
@@ -149,8 +77,8 @@ pub fn wall_ui(
             index,
             rect,
             tile,
-            selected == Some(index),
-            now,
+            view.selected == Some(index),
+            input,
             &mut out,
         );
     }
@@ -162,60 +90,67 @@ fn tile_ui(
     ui: &mut egui::Ui,
     index: usize,
     rect: Rect,
-    tile: &TileView<'_>,
+    tile: &TileView,
     selected: bool,
-    now: Instant,
+    input: &WallInput<'_>,
     out: &mut WallOutput,
 ) {
-    let actions = &mut out.actions;
+    let commands = &mut out.commands;
     let id = ui.make_persistent_id(("tile", index));
     let response = ui.interact(rect, id, Sense::click_and_drag());
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 0.0, Color32::from_gray(24));
 
-    let frozen = tile.state == StreamState::Live
-        && tile
-            .last_frame_at
-            .is_some_and(|t| now.saturating_duration_since(t) > FROZEN_AFTER);
-    let showing_live = tile.state == StreamState::Live && !frozen;
-    if let Some((key, width, height)) = &tile.picture {
-        let (picture_rect, uv_rect) = fit_picture(rect, *width, *height, tile.fill);
-        let brightness = match &tile.review {
-            Some(r) if r.message.is_some() => 0.35,
-            Some(_) => 1.0,
-            None if showing_live => 1.0,
-            None => 0.35,
+    if let Some(picture) = tile.content.picture() {
+        let (picture_rect, uv_rect) = fit_picture(rect, picture.width, picture.height, tile.fill);
+        let brightness = match &tile.content {
+            TileContent::Review(review) if review_label(review).1.is_some() => 0.35,
+            TileContent::Live(live) if !live.showing_live() => 0.35,
+            _ => 1.0,
         };
         out.pictures.push(picture_rect.intersect(rect));
         painter.add(egui_wgpu::Callback::new_paint_callback(
             picture_rect,
             VideoPaint {
-                key: key.clone(),
+                key: picture.key.clone(),
                 uv_rect,
                 brightness,
             },
         ));
     }
-    overlay_ui(&painter, rect, tile, frozen, now);
+    match &tile.content {
+        TileContent::Empty => {
+            painter.text(
+                rect.center(),
+                Align2::CENTER_CENTER,
+                "Drop a camera here",
+                FontId::proportional(14.0),
+                Color32::from_gray(110),
+            );
+        }
+        TileContent::Live(live) => live_overlay(&painter, rect, live, input.clock),
+        TileContent::Review(review) => review_overlay(&painter, rect, review),
+    }
 
     // Interaction: select, maximise, drag a tile onto another, drop a camera.
+    let has_camera = tile.content.camera().is_some();
     if response.clicked() {
-        actions.push(WallAction::Select(index));
+        commands.push(Command::Select(index));
     }
     if response.double_clicked() {
-        actions.push(WallAction::ToggleMaximise(index));
+        commands.push(Command::ToggleMaximise(index));
     }
-    if response.drag_started() && tile.camera_id.is_some() {
+    if response.drag_started() && has_camera {
         response.dnd_set_drag_payload(DragPayload::Tile(index));
     }
     if let Some(payload) = response.dnd_release_payload::<DragPayload>() {
         match payload.as_ref() {
-            DragPayload::Camera(camera) => actions.push(WallAction::Assign {
+            DragPayload::Camera(camera) => commands.push(Command::Assign {
                 tile: index,
                 camera: camera.clone(),
             }),
             DragPayload::Tile(from) if *from != index => {
-                actions.push(WallAction::Swap(*from, index))
+                commands.push(Command::Swap(*from, index));
             }
             DragPayload::Tile(_) => {}
         }
@@ -231,7 +166,7 @@ fn tile_ui(
     painter.rect_stroke(rect, 0.0, stroke, StrokeKind::Inside);
     response.context_menu(|ui| {
         if ui.button("Maximise / restore").clicked() {
-            actions.push(WallAction::ToggleMaximise(index));
+            commands.push(Command::ToggleMaximise(index));
             ui.close();
         }
         if ui
@@ -242,25 +177,25 @@ fn tile_ui(
             })
             .clicked()
         {
-            actions.push(WallAction::ToggleFill(index));
+            commands.push(Command::ToggleFill(index));
             ui.close();
         }
         if ui
             .add_enabled(
-                tile.picture.is_some(),
+                tile.content.picture().is_some(),
                 egui::Button::new("Save snapshot (PNG)"),
             )
             .clicked()
         {
-            actions.push(WallAction::Snapshot(index));
+            commands.push(Command::Snapshot(index));
             ui.close();
         }
-        if tile.camera_id.is_some() {
+        if has_camera {
             ui.menu_button("Instant replay", |ui| {
                 for seconds in [10, 30, 60] {
                     if ui.button(format!("Back {seconds} s")).clicked() {
-                        actions.push(WallAction::Replay {
-                            tile: index,
+                        commands.push(Command::Replay {
+                            tile: Some(index),
                             seconds,
                         });
                         ui.close();
@@ -269,78 +204,79 @@ fn tile_ui(
             });
         }
         if ui
-            .add_enabled(
-                tile.camera_id.is_some(),
-                egui::Button::new("Remove from tile"),
-            )
+            .add_enabled(has_camera, egui::Button::new("Remove from tile"))
             .clicked()
         {
-            actions.push(WallAction::Clear(index));
+            commands.push(Command::Clear(index));
             ui.close();
         }
     });
 }
 
-fn overlay_ui(
+/// A label on a dark box, anchored at `pos`.
+fn label(painter: &egui::Painter, pos: egui::Pos2, align: Align2, text: &str, colour: Color32) {
+    let galley = painter.layout_no_wrap(text.to_owned(), FontId::proportional(13.0), colour);
+    let text_rect = align.anchor_size(pos, galley.size()).expand(3.0);
+    painter.rect_filled(text_rect, 3.0, Color32::from_black_alpha(160));
+    painter.galley(text_rect.min + vec2(3.0, 3.0), galley, colour);
+}
+
+const PAD: f32 = 6.0;
+
+/// Name top left, clock (or the recording's time) top right, recording badge below it.
+fn header(
     painter: &egui::Painter,
     rect: Rect,
-    tile: &TileView<'_>,
-    frozen: bool,
-    now: Instant,
+    name: &str,
+    clock: &str,
+    recording: Option<&RecorderState>,
 ) {
-    let Some(_camera) = tile.camera_id else {
-        painter.text(
-            rect.center(),
-            Align2::CENTER_CENTER,
-            "Drop a camera here",
-            FontId::proportional(14.0),
-            Color32::from_gray(110),
-        );
-        return;
-    };
-    let small = FontId::proportional(13.0);
-    let shadow = Color32::from_black_alpha(160);
-    let pad = 6.0;
-    let label = |pos: egui::Pos2, align: Align2, text: &str, colour: Color32| {
-        let galley = painter.layout_no_wrap(text.to_owned(), small.clone(), colour);
-        let text_rect = align.anchor_size(pos, galley.size()).expand(3.0);
-        painter.rect_filled(text_rect, 3.0, shadow);
-        painter.galley(text_rect.min + vec2(3.0, 3.0), galley, colour);
-    };
     label(
-        rect.left_top() + vec2(pad, pad),
+        painter,
+        rect.left_top() + vec2(PAD, PAD),
         Align2::LEFT_TOP,
-        tile.camera_name,
+        name,
         Color32::WHITE,
     );
     label(
-        rect.right_top() + vec2(-pad, pad),
+        painter,
+        rect.right_top() + vec2(-PAD, PAD),
         Align2::RIGHT_TOP,
-        &tile.clock,
+        clock,
         Color32::from_gray(220),
     );
-    if let Some((text, colour)) = &tile.recording {
+    if let Some((text, colour)) = recording.and_then(recording_badge) {
         label(
-            rect.right_top() + vec2(-pad, pad + 22.0),
+            painter,
+            rect.right_top() + vec2(-PAD, PAD + 22.0),
             Align2::RIGHT_TOP,
-            text,
-            *colour,
+            &text,
+            colour,
         );
     }
-    if let Some(review) = &tile.review {
-        review_overlay(painter, rect, review);
-        return;
-    }
+}
+
+fn live_overlay(painter: &egui::Painter, rect: Rect, tile: &LiveTile, clock: &str) {
+    let now = std::time::Instant::now();
+    header(
+        painter,
+        rect,
+        &tile.camera.name,
+        clock,
+        tile.camera.recording.as_ref(),
+    );
     if tile.keyframe_only {
         label(
-            rect.right_top() + vec2(-pad, pad + 44.0),
+            painter,
+            rect.right_top() + vec2(-PAD, PAD + 44.0),
             Align2::RIGHT_TOP,
             "KEYFRAMES ONLY (load)",
             Color32::from_rgb(240, 170, 40),
         );
     }
-
-    let (badge, colour) = match (&tile.state, frozen) {
+    let small = FontId::proportional(13.0);
+    let shadow = Color32::from_black_alpha(160);
+    let (badge, colour) = match (&tile.state, tile.frozen) {
         (StreamState::Live, false) => ("LIVE".to_owned(), Color32::from_rgb(70, 200, 90)),
         (StreamState::Live, true) => ("NO NEW FRAMES".to_owned(), Color32::from_rgb(240, 170, 40)),
         (StreamState::Connecting, _) => {
@@ -356,8 +292,8 @@ fn overlay_ui(
         (StreamState::Idle, _) => ("idle".to_owned(), Color32::from_gray(150)),
     };
     // A coloured dot, then the state in words.
-    let badge_pos = rect.left_bottom() + vec2(pad, -pad);
-    let galley = painter.layout_no_wrap(badge, small.clone(), colour);
+    let badge_pos = rect.left_bottom() + vec2(PAD, -PAD);
+    let galley = painter.layout_no_wrap(badge, small, colour);
     let text_rect = Align2::LEFT_BOTTOM
         .anchor_size(badge_pos, galley.size() + vec2(14.0, 0.0))
         .expand(3.0);
@@ -370,12 +306,12 @@ fn overlay_ui(
     painter.galley(text_rect.min + vec2(17.0, 3.0), galley, colour);
     if let Some(hud) = &tile.hud {
         let galley = painter.layout_no_wrap(
-            hud.clone(),
+            hud_text(hud),
             FontId::monospace(11.0),
             Color32::from_gray(230),
         );
         let text_rect = Align2::RIGHT_BOTTOM
-            .anchor_size(rect.right_bottom() + vec2(-pad, -pad - 24.0), galley.size())
+            .anchor_size(rect.right_bottom() + vec2(-PAD, -PAD - 24.0), galley.size())
             .expand(3.0);
         painter.rect_filled(text_rect, 3.0, shadow);
         painter.galley(
@@ -385,7 +321,7 @@ fn overlay_ui(
         );
     }
     // A picture that is not live says so across its middle, so nobody mistakes it.
-    let not_live_reason = match (&tile.state, frozen) {
+    let not_live_reason = match (&tile.state, tile.frozen) {
         (StreamState::Live, false) | (StreamState::Connecting, _) | (StreamState::Idle, _) => None,
         (StreamState::Live, true) => Some("Picture frozen: no new frames".to_owned()),
         (state, _) => Some(match state.reason() {
@@ -406,14 +342,42 @@ fn overlay_ui(
     }
 }
 
-/// The badge and message of a tile showing a recording.
-fn review_overlay(painter: &egui::Painter, rect: Rect, review: &ReviewBadge) {
+/// The HUD's lines: stream, picture, rates, costs.
+fn hud_text(h: &vigil_core::streams::Hud) -> String {
+    format!(
+        "{} · {} {}×{} · {}\n{:.1} fps in · {:.1} shown · {} dropped\ndecode {:.1} ms · latency {:.0} ms · {:.0} kbit/s",
+        h.stream,
+        h.codec,
+        h.width,
+        h.height,
+        if h.hardware { "HW" } else { "SW" },
+        h.fps_received,
+        h.fps_shown,
+        h.dropped,
+        h.decode_ms,
+        h.latency_ms,
+        h.kbps,
+    )
+}
+
+/// The badge, frame and message of a tile showing a recording.
+fn review_overlay(painter: &egui::Painter, rect: Rect, tile: &ReviewTile) {
+    let shown = tile.shown_at.map_or_else(
+        || "--:--:--".to_owned(),
+        |t| t.to_local().format("%Y-%m-%d %H:%M:%S%.3f").to_string(),
+    );
+    header(
+        painter,
+        rect,
+        &tile.camera.name,
+        &shown,
+        tile.camera.recording.as_ref(),
+    );
+    let (text, message) = review_label(tile);
     let colour = Color32::from_rgb(120, 180, 255);
-    let small = FontId::proportional(13.0);
-    let pad = 6.0;
-    let galley = painter.layout_no_wrap(review.label.clone(), small, colour);
+    let galley = painter.layout_no_wrap(text, FontId::proportional(13.0), colour);
     let text_rect = Align2::LEFT_BOTTOM
-        .anchor_size(rect.left_bottom() + vec2(pad, -pad), galley.size())
+        .anchor_size(rect.left_bottom() + vec2(PAD, -PAD), galley.size())
         .expand(3.0);
     painter.rect_filled(text_rect, 3.0, Color32::from_black_alpha(160));
     painter.galley(text_rect.min + vec2(3.0, 3.0), galley, colour);
@@ -424,9 +388,42 @@ fn review_overlay(painter: &egui::Painter, rect: Rect, review: &ReviewBadge) {
         Stroke::new(2.0, colour.gamma_multiply(0.7)),
         StrokeKind::Inside,
     );
-    if let Some(text) = &review.message {
-        centre_message(painter, rect, text.clone(), Color32::WHITE);
+    if let Some(text) = message {
+        centre_message(painter, rect, text, Color32::WHITE);
     }
+}
+
+/// A tile's recording badge.
+pub(crate) fn recording_badge(state: &RecorderState) -> Option<(String, Color32)> {
+    let red = Color32::from_rgb(235, 80, 70);
+    match state {
+        RecorderState::Recording => Some(("⏺ REC".to_owned(), red)),
+        RecorderState::Armed => Some(("REC on events".to_owned(), Color32::from_gray(190))),
+        RecorderState::Waiting => Some(("REC waiting".to_owned(), Color32::from_gray(160))),
+        RecorderState::DiskFull => Some(("REC STOPPED: disk full".to_owned(), red)),
+        RecorderState::Failed(_) => Some((
+            "REC STOPPED: write error".to_owned(),
+            Color32::from_rgb(240, 170, 40),
+        )),
+        RecorderState::Stopped => None,
+    }
+}
+
+/// How a tile in review labels itself, and what it says across its picture.
+pub(crate) fn review_label(tile: &ReviewTile) -> (String, Option<String>) {
+    let label = if tile.paused {
+        "PLAYBACK · paused".to_owned()
+    } else if tile.speed < 0.0 {
+        format!("PLAYBACK · ◀ {}", speed_label(-tile.speed))
+    } else {
+        format!("PLAYBACK · ▶ {}", speed_label(tile.speed))
+    };
+    let message = match &tile.player {
+        PlayerState::NoFootage => Some("No recording at this time".to_owned()),
+        PlayerState::Error(err) => Some(format!("Cannot play the recording\n{err}")),
+        _ => None,
+    };
+    (label, message)
 }
 
 /// A message across the middle of a tile (why it is not live, no recording…), on a
@@ -443,32 +440,4 @@ fn centre_message(painter: &egui::Painter, rect: Rect, text: String, colour: Col
         .expand(8.0);
     painter.rect_filled(text_rect, 4.0, Color32::from_black_alpha(190));
     painter.galley(text_rect.min + vec2(8.0, 8.0), galley, Color32::WHITE);
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use vigil_config::builtin_layouts;
-
-    #[test]
-    fn tiles_fill_the_area_without_overlap() {
-        let area = Rect::from_min_size(egui::pos2(10.0, 20.0), vec2(1200.0, 900.0));
-        for layout in builtin_layouts() {
-            let rects = tile_rects(&layout, area, 0.0);
-            assert_eq!(rects.len(), layout.tiles.len());
-            let total: f32 = rects.iter().map(|r| r.area()).sum();
-            assert!(
-                (total - area.area()).abs() < 1.0,
-                "{}: {total} vs {}",
-                layout.name,
-                area.area()
-            );
-            for (i, a) in rects.iter().enumerate() {
-                assert!(area.expand(0.01).contains_rect(*a));
-                for b in &rects[i + 1..] {
-                    assert!(a.intersect(*b).area() < 0.01, "{} overlaps", layout.name);
-                }
-            }
-        }
-    }
 }

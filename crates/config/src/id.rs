@@ -87,20 +87,36 @@ impl PartialEq<String> for CameraId {
     }
 }
 
+impl PartialEq<CameraId> for String {
+    fn eq(&self, other: &CameraId) -> bool {
+        *self == other.0
+    }
+}
+
+impl PartialEq<CameraId> for str {
+    fn eq(&self, other: &CameraId) -> bool {
+        self == other.0
+    }
+}
+
 /// Serde for a tile's camera, where the site file writes an empty tile as `""` (TOML
 /// has no null): `""` reads as `None`, and `None` is written as `""`.
 pub mod empty_as_none {
     use super::{CameraId, Deserialize as _, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(tiles: &[Option<CameraId>], s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(tiles.iter().map(|t| t.as_ref().map_or("", CameraId::as_str)))
+        s.collect_seq(
+            tiles
+                .iter()
+                .map(|t| t.as_ref().map_or("", CameraId::as_str)),
+        )
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Option<CameraId>>, D::Error> {
         let ids = Vec::<String>::deserialize(d)?;
         Ok(ids
             .into_iter()
-            .map(|id| (!id.is_empty()).then(|| CameraId(id)))
+            .map(|id| (!id.is_empty()).then_some(CameraId(id)))
             .collect())
     }
 }

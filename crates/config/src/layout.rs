@@ -118,7 +118,6 @@ pub fn builtin_layout(name: &str) -> Option<Layout> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::site::{CustomLayout, CustomLayoutKind, TileConfig};
 
     /// Counts how many tiles cover each cell; panics on a tile outside the grid.
     fn coverage(layout: &Layout) -> Vec<Vec<u32>> {

@@ -8,6 +8,7 @@
 //! log, an error or the site file.
 
 mod error;
+mod id;
 mod layout;
 mod load;
 mod paths;
@@ -19,6 +20,7 @@ mod validate;
 mod write;
 
 pub use error::{ConfigError, LineCol, ValidationIssue};
+pub use id::CameraId;
 pub use layout::{
     BUILTIN_LAYOUT_NAMES, Layout, LayoutKind, TileRect, builtin_layout, builtin_layouts,
     is_builtin_layout_name,

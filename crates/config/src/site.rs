@@ -8,6 +8,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::id::{self, CameraId};
 use crate::layout::{Layout, LayoutKind, TileRect, builtin_layout};
 
 /// The newest site-file schema this build reads and writes.
@@ -132,7 +133,7 @@ fn default_post_roll_s() -> f64 {
 #[serde(deny_unknown_fields)]
 pub struct CameraConfig {
     /// Stable identifier, `[A-Za-z0-9_-]{1,64}`, unique within the site.
-    pub id: String,
+    pub id: CameraId,
     /// Display name, 1..=100 characters, no control characters.
     pub name: String,
     /// `rtsp://`, `rtsps://` or a file path; never with credentials.
@@ -170,7 +171,11 @@ pub struct CameraConfig {
 impl CameraConfig {
     /// A camera with the defaults the site file would give it: TCP, looping files,
     /// enabled, sizes unknown, no sub-streams, normal priority.
-    pub fn new(id: impl Into<String>, name: impl Into<String>, source: impl Into<String>) -> Self {
+    pub fn new(
+        id: impl Into<CameraId>,
+        name: impl Into<String>,
+        source: impl Into<String>,
+    ) -> Self {
         Self {
             id: id.into(),
             name: name.into(),
@@ -274,9 +279,13 @@ pub struct TileConfig {
     /// Height in cells.
     #[serde(default = "default_one", skip_serializing_if = "is_one")]
     pub h: u32,
-    /// Camera id shown in the tile; `None` or `""` is an empty tile.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub camera: Option<String>,
+    /// Camera id shown in the tile; `None` (or `""` in the file) is an empty tile.
+    #[serde(
+        default,
+        with = "id::optional",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub camera: Option<CameraId>,
 }
 
 /// What the live wall shows (`[wall]`).
@@ -286,9 +295,10 @@ pub struct WallConfig {
     /// Active layout: a built-in name (`"2x2"`, `"1+5"`, ...) or a custom layout's name.
     #[serde(default = "default_wall_layout")]
     pub layout: String,
-    /// Camera id per tile of the active layout, `""` for an empty tile.
-    #[serde(default)]
-    pub assignment: Vec<String>,
+    /// Camera per tile of the active layout, `None` for an empty tile (written `""` in
+    /// the file: TOML has no null).
+    #[serde(default, with = "id::empty_as_none")]
+    pub assignment: Vec<Option<CameraId>>,
     /// Overlay decoder statistics on tiles.
     #[serde(default)]
     pub show_stats: bool,
@@ -357,18 +367,17 @@ impl Site {
     ///
     /// A non-empty `wall.assignment` entry wins; otherwise a custom layout tile's own
     /// `camera` is used. Returns an empty list when the active layout is unknown.
-    pub fn wall_cameras(&self) -> Vec<Option<String>> {
+    pub fn wall_cameras(&self) -> Vec<Option<CameraId>> {
         let Some(layout) = layout_by_name(self, &self.wall.layout) else {
             return Vec::new();
         };
         let custom = self.custom_layout(&self.wall.layout);
         (0..layout.tiles.len())
             .map(|i| {
-                let assigned = self.wall.assignment.get(i).filter(|s| !s.is_empty());
+                let assigned = self.wall.assignment.get(i).and_then(Option::as_ref);
                 let from_layout = custom
                     .and_then(|l| l.tiles.get(i))
-                    .and_then(|t| t.camera.as_ref())
-                    .filter(|s| !s.is_empty());
+                    .and_then(|t| t.camera.as_ref());
                 assigned.or(from_layout).cloned()
             })
             .collect()
@@ -452,7 +461,7 @@ pub fn demo_site(demo_dir: &Path) -> Site {
             assignment: DEMO_CAMERAS
                 .iter()
                 .take(DEMO_ON_WALL)
-                .map(|(id, _)| (*id).to_string())
+                .map(|(id, _)| Some(CameraId::from(*id)))
                 .collect(),
             show_stats: false,
         },
@@ -512,7 +521,13 @@ mod tests {
         assert_eq!(site.cameras[0].source, "/opt/vigil/demo/lobby.mp4");
         assert!(site.cameras.iter().all(|c| c.loop_file && c.enabled));
         assert_eq!(site.wall.layout, "1+5");
-        assert_eq!(site.wall.assignment, ids[..6]);
+        assert_eq!(
+            site.wall.assignment,
+            ids[..6]
+                .iter()
+                .map(|id| Some(CameraId::from(*id)))
+                .collect::<Vec<_>>()
+        );
         let wall = site.wall_cameras();
         assert_eq!(wall.len(), 6);
         assert_eq!(wall[5].as_deref(), Some("hallway"));
@@ -544,11 +559,8 @@ mod tests {
             ],
         });
         site.wall.layout = "Entrance".into();
-        site.wall.assignment = vec![String::new(), "c".into()];
-        assert_eq!(
-            site.wall_cameras(),
-            [Some("a".to_string()), Some("c".to_string())]
-        );
+        site.wall.assignment = vec![None, Some("c".into())];
+        assert_eq!(site.wall_cameras(), [Some("a".into()), Some("c".into())]);
         site.wall.layout = "nope".into();
         assert!(site.wall_cameras().is_empty());
     }
@@ -560,7 +572,7 @@ mod tests {
         assert!(layout_by_name(&site, "Entrance").is_none());
         site.layouts.push(CustomLayout {
             name: "Entrance".into(),
-            kind: Customcrate::LayoutKind::Custom,
+            kind: CustomLayoutKind::Custom,
             cols: 3,
             rows: 3,
             tiles: vec![

@@ -323,7 +323,7 @@ pub fn validate_site(site: &Site) -> Vec<Issue> {
                     push(at, format!("{tile_who} overlaps tile {}", other + 1));
                 }
             }
-            if let Some(cam) = tile.camera.as_deref().filter(|c| !c.is_empty())
+            if let Some(cam) = tile.camera.as_deref()
                 && !camera_exists(cam)
             {
                 push(at, format!("{tile_who}: unknown camera {}", q(cam)));
@@ -360,7 +360,9 @@ pub fn validate_site(site: &Site) -> Vec<Issue> {
         Some(_) => {}
     }
     for (i, id) in site.wall.assignment.iter().enumerate() {
-        if !id.is_empty() && !camera_exists(id) {
+        if let Some(id) = id
+            && !camera_exists(id)
+        {
             push(
                 Locator::WallAssignment(i),
                 format!("wall: assignment {}: unknown camera {}", i + 1, q(id)),
@@ -373,6 +375,7 @@ pub fn validate_site(site: &Site) -> Vec<Issue> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::CameraId;
     use crate::site::{CameraConfig, CustomLayout, CustomLayoutKind, TileConfig, demo_site};
 
     fn cam(id: &str, source: &str) -> CameraConfig {
@@ -385,7 +388,7 @@ mod tests {
             row,
             w,
             h,
-            camera: camera.map(str::to_string),
+            camera: camera.map(CameraId::from),
         }
     }
 
@@ -413,7 +416,7 @@ mod tests {
         let site = site_with_layout(vec![
             tile(0, 0, 2, 2, Some("lobby")),
             tile(2, 0, 1, 1, Some("yard")),
-            tile(2, 2, 1, 1, Some("")),
+            tile(2, 2, 1, 1, None),
         ]);
         assert_eq!(messages(&site), Vec::<String>::new());
     }
@@ -547,15 +550,15 @@ mod tests {
     fn wall_rules() {
         let mut site = site_with_layout(vec![tile(0, 0, 1, 1, None), tile(1, 0, 1, 1, None)]);
         site.wall.layout = "Entrance".into();
-        site.wall.assignment = vec!["lobby".into(), "".into()];
+        site.wall.assignment = vec![Some("lobby".into()), None];
         assert!(validate_site(&site).is_empty());
-        site.wall.assignment.push("yard".into());
+        site.wall.assignment.push(Some("yard".into()));
         assert_eq!(
             messages(&site),
             ["wall: assignment lists 3 cameras but layout `Entrance` has 2 tiles"]
         );
         site.wall.layout = "6x6".into();
-        site.wall.assignment = vec!["ghost".into()];
+        site.wall.assignment = vec![Some("ghost".into())];
         let issues = validate_site(&site);
         assert_eq!(issues.len(), 2);
         assert!(

@@ -157,7 +157,7 @@ mod tests {
             ],
         });
         site.wall.layout = "Entrance".into();
-        site.wall.assignment = vec!["cam_7".into(), String::new()];
+        site.wall.assignment = vec![Some("cam_7".into()), None];
         site.wall.show_stats = true;
         site.cameras[1].recording = Some(RecordingConfig {
             max_age_days: Some(7.5),

@@ -11,6 +11,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use vigil_config::CameraId;
 use vigil_frame::VideoKey;
 use vigil_media::{Notify, VideoFrame};
 use vigil_playback::{PlaybackClock, Player, PlayerOptions, PlayerState, PlayerStatus, SeekMode};
@@ -30,17 +31,15 @@ pub enum Scope {
     /// Every tile of the layout, in sync.
     Layout,
     /// One camera (instant replay); the other tiles stay live.
-    Camera(String),
+    Camera(CameraId),
 }
 
-/// What a tile in review shows, for its overlay.
+/// What a camera's player shows, for its tile.
 #[derive(Clone, Debug)]
-pub struct ReviewTile {
+pub struct PlayerView {
     /// Wall time of the picture shown.
     pub shown: Option<WallNanos>,
     pub state: PlayerState,
-    /// The picture is the exact frame (not the keyframe preview of a drag).
-    pub exact: bool,
 }
 
 struct ReviewPlayer {
@@ -56,7 +55,6 @@ pub struct Review {
     clock: Arc<PlaybackClock>,
     scope: Scope,
     players: HashMap<String, ReviewPlayer>,
-    seq: u64,
     /// Cameras whose picture changed since the app last uploaded.
     fresh: HashSet<String>,
     /// Pictures no longer shown, whose textures the app frees.
@@ -64,17 +62,24 @@ pub struct Review {
 }
 
 impl Review {
-    /// Starts reviewing at `at`, paused; players start as their tiles are shown.
-    pub fn new(storage: &Path, notify: Notify, scope: Scope, at: WallNanos) -> Self {
+    /// Starts reviewing at `at`, paused, with a seek of kind `mode` (a drag that starts
+    /// review previews keyframes; a click or go-to asks for the exact frame). Players
+    /// start as their tiles are shown.
+    pub fn new(
+        storage: &Path,
+        notify: Notify,
+        scope: Scope,
+        at: WallNanos,
+        mode: SeekMode,
+    ) -> Self {
         let clock = PlaybackClock::new(at);
-        clock.seek(at, SeekMode::Exact);
+        clock.seek(at, mode);
         Self {
             storage: storage.to_path_buf(),
             notify,
             clock,
             scope,
             players: HashMap::new(),
-            seq: 0,
             fresh: HashSet::new(),
             gone: Vec::new(),
         }
@@ -156,13 +161,9 @@ impl Review {
     /// Takes each player's newest picture as the one its tile shows.
     pub fn take_new_frames(&mut self) {
         for (id, p) in &mut self.players {
-            let Some(mut frame) = p.player.slot().take_latest() else {
+            let Some(frame) = p.player.slot().take_latest() else {
                 continue;
             };
-            // Players restart their counters on every seek; the renderer skips a
-            // frame whose sequence number it has already uploaded.
-            self.seq += 1;
-            frame.seq = self.seq;
             if let Some(old) = p.shown.replace(frame) {
                 p.player.slot().recycle(old);
             }
@@ -189,23 +190,18 @@ impl Review {
         self.players.get(camera_id)?.shown.as_deref()
     }
 
-    /// What a camera's tile shows, for its overlay.
-    pub fn tile(&self, camera_id: &str) -> Option<ReviewTile> {
+    /// What a camera's player shows, for its tile.
+    pub fn tile(&self, camera_id: &str) -> Option<PlayerView> {
         let p = self.players.get(camera_id)?;
-        let PlayerStatus {
-            state,
-            shown,
-            exact,
-            ..
-        } = p.player.status();
-        Some(ReviewTile {
+        let PlayerStatus { state, shown, .. } = p.player.status();
+        Some(PlayerView {
             shown: shown.or_else(|| p.shown.as_ref().map(|f| WallNanos(f.pts_nanos))),
             state,
-            exact,
         })
     }
 
-    /// Where the review is: the clock, or when paused, the picture of the step leader.
+    /// Where the review is: the playback clock's time (after a step, the clock has
+    /// been re-seeked to the leader's new frame).
     pub fn position(&self) -> WallNanos {
         self.clock.now()
     }

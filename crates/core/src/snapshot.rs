@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use vigil_frame::colour::{convert_pixel, yuv_to_rgb};
 use vigil_media::VideoFrame;
+use vigil_time::WallNanos;
 
 /// Converts a decoded frame to an 8-bit RGB image at its full resolution.
 pub fn frame_to_rgb(frame: &VideoFrame) -> image::RgbImage {
@@ -21,9 +22,10 @@ pub fn save_png(frame: &VideoFrame, path: &Path) -> Result<(), image::ImageError
     frame_to_rgb(frame).save_with_format(path, image::ImageFormat::Png)
 }
 
-/// A file name for a snapshot of `camera_id` taken now, e.g. `lobby-20261126-142501.png`.
-pub fn snapshot_path(dir: &Path, camera_id: &str) -> PathBuf {
-    let stamp = chrono::Local::now().format("%Y%m%d-%H%M%S%.3f");
+/// A file name for a snapshot of `camera_id` taken at `now` (local time in the name),
+/// e.g. `lobby-20261126-142501.123.png`.
+pub fn snapshot_path(dir: &Path, camera_id: &str, now: WallNanos) -> PathBuf {
+    let stamp = now.to_local().format("%Y%m%d-%H%M%S%.3f");
     let safe: String = camera_id
         .chars()
         .map(|c| {
@@ -57,7 +59,11 @@ mod tests {
         frame.planes[1].fill_from(&[128u8; 8], 4, 4, 2);
         frame.planes[2].fill_from(&[128u8; 8], 4, 4, 2);
         let dir = tempfile::tempdir().expect("tempdir");
-        let path = snapshot_path(dir.path(), "lobby/../x");
+        let path = snapshot_path(
+            dir.path(),
+            "lobby/../x",
+            WallNanos::from_secs(1_780_000_000),
+        );
         assert!(
             path.file_name()
                 .is_some_and(|n| n.to_string_lossy().starts_with("lobby____x-"))

@@ -13,7 +13,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use vigil_config::redact::parse_source;
-use vigil_config::{CameraConfig, CredentialStore};
+use vigil_config::{CameraConfig, CameraId, CredentialStore};
 use vigil_frame::VideoKey;
 use vigil_media::budget::{BudgetInput, DecodeBudget};
 use vigil_media::choice::{StreamOption, TileNeed, choose_stream};
@@ -40,7 +40,7 @@ pub struct CameraNeed<'a> {
 /// A resolution learnt from a stream, to cache in the site file.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Probed {
-    pub camera_id: String,
+    pub camera_id: CameraId,
     pub stream: String,
     pub width: u32,
     pub height: u32,
@@ -64,34 +64,57 @@ pub struct Hud {
     pub latency_ms: f32,
 }
 
-/// Per-second rates from running counters.
+/// A stream's running counters at one moment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Counters {
+    packets: u64,
+    bytes: u64,
+    decoded: u64,
+    shown: u64,
+    decode_us: u64,
+}
+
+/// Per-second rates derived from two readings of [`Counters`].
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Rates {
+    packets_per_sec: f32,
+    kbit_per_sec: f32,
+    shown_per_sec: f32,
+    decode_ms_per_frame: f32,
+}
+
+impl Rates {
+    fn between(earlier: Counters, later: Counters, secs: f32) -> Self {
+        #[allow(clippy::cast_precision_loss)]
+        let delta = |f: fn(&Counters) -> u64| f(&later).saturating_sub(f(&earlier)) as f32;
+        let decoded = delta(|c| c.decoded);
+        Self {
+            packets_per_sec: delta(|c| c.packets) / secs,
+            kbit_per_sec: delta(|c| c.bytes) * 8.0 / 1000.0 / secs,
+            shown_per_sec: delta(|c| c.shown) / secs,
+            decode_ms_per_frame: if decoded > 0.0 {
+                delta(|c| c.decode_us) / 1000.0 / decoded
+            } else {
+                0.0
+            },
+        }
+    }
+}
+
+/// Rates over about a second, from running counters.
 #[derive(Default)]
 struct Meter {
-    last: Option<(Instant, [u64; 5])>,
-    /// packets/s, kbit/s, decoded/s, shown/s, decode ms per frame.
-    rates: [f32; 5],
+    last: Option<(Instant, Counters)>,
+    rates: Rates,
     shown: u64,
     latency_ms: f32,
 }
 
 impl Meter {
-    fn update(&mut self, now: Instant, counters: [u64; 5]) {
+    fn update(&mut self, now: Instant, counters: Counters) {
         match self.last {
             Some((t, prev)) if now.duration_since(t) >= Duration::from_secs(1) => {
-                let secs = now.duration_since(t).as_secs_f32();
-                #[allow(clippy::cast_precision_loss)]
-                let d = |i: usize| counters[i].saturating_sub(prev[i]) as f32;
-                self.rates = [
-                    d(0) / secs,
-                    d(1) * 8.0 / 1000.0 / secs,
-                    d(2) / secs,
-                    d(3) / secs,
-                    if d(2) > 0.0 {
-                        d(4) / 1000.0 / d(2)
-                    } else {
-                        0.0
-                    },
-                ];
+                self.rates = Rates::between(prev, counters, now.duration_since(t).as_secs_f32());
                 self.last = Some((now, counters));
             }
             Some(_) => {}
@@ -116,13 +139,13 @@ struct CameraStreams {
 /// The wall's streams, as the UI sees them.
 pub struct WallStreams {
     pub engine: Engine,
-    cameras: HashMap<String, CameraStreams>,
-    shown: HashMap<String, Shown>,
+    cameras: HashMap<CameraId, CameraStreams>,
+    shown: HashMap<CameraId, Shown>,
     budget: DecodeBudget,
     probed: Vec<Probed>,
     upload_cursor: usize,
     /// Cameras whose shown picture changed since the app last uploaded.
-    fresh: HashSet<String>,
+    fresh: HashSet<CameraId>,
     /// Pictures no tile shows any more, whose textures the app frees.
     gone: Vec<VideoKey>,
 }
@@ -201,7 +224,7 @@ impl WallStreams {
         }));
         for option in &mut options {
             let key = StreamKey {
-                camera_id: camera.id.clone(),
+                camera_id: camera.id.to_string(),
                 stream: option.name.clone(),
             };
             let Some(info) = self.engine.ingest(&key).and_then(|i| i.info()) else {
@@ -305,7 +328,7 @@ impl WallStreams {
         self.engine.retain(&wanted, pinned);
         let on_wall: HashSet<&str> = needs.iter().map(|n| n.camera.id.as_str()).collect();
         self.cameras.retain(|id, _| on_wall.contains(id.as_str()));
-        let gone: Vec<String> = self
+        let gone: Vec<CameraId> = self
             .shown
             .keys()
             .filter(|id| !on_wall.contains(id.as_str()))
@@ -314,7 +337,7 @@ impl WallStreams {
         for id in gone {
             self.shown.remove(&id);
             self.fresh.remove(&id);
-            self.gone.push(VideoKey::Live(id));
+            self.gone.push(VideoKey::Live(id.to_string()));
         }
     }
 
@@ -329,7 +352,7 @@ impl WallStreams {
     /// same call: no black flash.
     pub fn take_new_frames(&mut self, now: Instant) {
         // Start where the last frame's budget ran out, so every camera gets its turn.
-        let mut ids: Vec<String> = self.cameras.keys().cloned().collect();
+        let mut ids: Vec<CameraId> = self.cameras.keys().cloned().collect();
         ids.sort();
         let start = self.upload_cursor % ids.len().max(1);
         ids.rotate_left(start);
@@ -380,13 +403,13 @@ impl WallStreams {
                 let ingest = stream.ingest();
                 state.meter.update(
                     now,
-                    [
-                        ingest.stats.packets_received.load(Ordering::Relaxed),
-                        ingest.stats.bytes_received.load(Ordering::Relaxed),
-                        stream.stats.frames_decoded.load(Ordering::Relaxed),
-                        state.meter.shown,
-                        stream.stats.decode_us.load(Ordering::Relaxed),
-                    ],
+                    Counters {
+                        packets: ingest.stats.packets_received.load(Ordering::Relaxed),
+                        bytes: ingest.stats.bytes_received.load(Ordering::Relaxed),
+                        decoded: stream.stats.frames_decoded.load(Ordering::Relaxed),
+                        shown: state.meter.shown,
+                        decode_us: stream.stats.decode_us.load(Ordering::Relaxed),
+                    },
                 );
             }
         }
@@ -396,7 +419,7 @@ impl WallStreams {
     pub fn upload_fresh(&mut self, mut upload: impl FnMut(&VideoKey, &VideoFrame)) {
         for id in self.fresh.drain() {
             if let Some(shown) = self.shown.get(&id) {
-                upload(&VideoKey::Live(id), &shown.frame);
+                upload(&VideoKey::Live(id.to_string()), &shown.frame);
             }
         }
     }
@@ -448,11 +471,11 @@ impl WallStreams {
             codec: stream.codec(),
             width: s.width.load(Ordering::Relaxed),
             height: s.height.load(Ordering::Relaxed),
-            fps_received: m.rates[0],
-            kbps: m.rates[1],
-            fps_shown: m.rates[3],
+            fps_received: m.rates.packets_per_sec,
+            kbps: m.rates.kbit_per_sec,
+            fps_shown: m.rates.shown_per_sec,
             dropped: s.frames_dropped.load(Ordering::Relaxed) + stream.packets_skipped(),
-            decode_ms: m.rates[4],
+            decode_ms: m.rates.decode_ms_per_frame,
             hardware: stream.hardware(),
             keyframe_only: stream.keyframe_only(),
             latency_ms: m.latency_ms,

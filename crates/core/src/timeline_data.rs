@@ -10,13 +10,20 @@ use std::thread::JoinHandle;
 
 use crossbeam_channel::{Receiver, Sender, TryRecvError, bounded};
 
+use vigil_config::CameraId;
 use vigil_media::Notify;
 use vigil_playback::{Thumbnail, thumbnail};
 use vigil_store::Store;
+use vigil_time::SharedClock;
 use vigil_timeline::{Gap, GapReason, Marker, MarkerKind, TimeRange, Track, WallNanos};
 
-/// A camera row: its id and the name shown.
-pub type Row = (String, String);
+/// A camera's row on the timeline.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Row {
+    pub camera: CameraId,
+    /// The name the row shows.
+    pub name: String,
+}
 
 /// What the UI asks of the index.
 #[derive(Clone, Debug)]
@@ -29,16 +36,16 @@ pub enum Request {
     },
     /// The first event or bookmark of `cameras` after (or before) `from`.
     FindMarker {
-        cameras: Vec<String>,
+        cameras: Vec<CameraId>,
         from: WallNanos,
         forward: bool,
     },
     /// Bookmarks of `cameras`, newest first.
     Bookmarks {
-        cameras: Vec<String>,
+        cameras: Vec<CameraId>,
     },
     AddBookmark {
-        cameras: Vec<String>,
+        cameras: Vec<CameraId>,
         range: TimeRange,
         note: String,
     },
@@ -84,8 +91,9 @@ pub struct TimelineData {
 }
 
 impl TimelineData {
-    /// Starts both workers on the storage folder `storage`.
-    pub fn start(storage: &Path, notify: Notify) -> std::io::Result<Self> {
+    /// Starts both workers on the storage folder `storage`; `clock` says where an open
+    /// gap ends (now).
+    pub fn start(storage: &Path, notify: Notify, clock: SharedClock) -> std::io::Result<Self> {
         let (requests, request_rx) = bounded::<Request>(16);
         let (response_tx, responses) = bounded::<Response>(16);
         let (thumb_requests, thumb_rx) = bounded::<(String, WallNanos)>(4);
@@ -94,7 +102,7 @@ impl TimelineData {
         let n1 = notify.clone();
         let index = std::thread::Builder::new()
             .name("vigil-timeline".to_owned())
-            .spawn(move || index_worker(&dir, &request_rx, &response_tx, &n1))?;
+            .spawn(move || index_worker(&dir, &request_rx, &response_tx, &n1, &clock))?;
         let dir = storage.to_path_buf();
         let thumbs_thread = std::thread::Builder::new()
             .name("vigil-thumbs".to_owned())
@@ -147,6 +155,7 @@ fn index_worker(
     requests: &Receiver<Request>,
     responses: &Sender<Response>,
     notify: &Notify,
+    clock: &SharedClock,
 ) {
     let mut store: Option<Store> = None;
     while let Ok(request) = requests.recv() {
@@ -167,7 +176,7 @@ fn index_worker(
             }
         }
         let response = match &store {
-            Some(store) => answer(store, request),
+            Some(store) => answer(store, request, clock.wall()),
             None => empty_answer(request),
         };
         if responses.send(response).is_err() {
@@ -181,7 +190,7 @@ fn index_worker(
 fn empty_answer(request: Request) -> Response {
     match request {
         Request::Tracks { cameras, range, .. } => Response::Tracks {
-            tracks: cameras.iter().map(|(_, name)| Track::new(name)).collect(),
+            tracks: cameras.iter().map(|row| Track::new(&row.name)).collect(),
             cameras,
             range,
         },
@@ -196,13 +205,13 @@ fn empty_answer(request: Request) -> Response {
     }
 }
 
-fn answer(store: &Store, request: Request) -> Response {
+fn answer(store: &Store, request: Request, now: WallNanos) -> Response {
     let result = match request {
         Request::Tracks {
             cameras,
             range,
             merge_nanos,
-        } => tracks(store, &cameras, range, merge_nanos).map(|tracks| Response::Tracks {
+        } => tracks(store, &cameras, range, merge_nanos, now).map(|tracks| Response::Tracks {
             cameras,
             range,
             tracks,
@@ -248,18 +257,19 @@ fn gap_reason(reason: vigil_store::GapReason) -> GapReason {
     }
 }
 
-/// One track per camera over `range`.
+/// One track per camera over `range`; a gap still open ends at `now`.
 pub fn tracks(
     store: &Store,
     cameras: &[Row],
     range: TimeRange,
     merge_nanos: i64,
+    now: WallNanos,
 ) -> Result<Vec<Track>, vigil_store::StoreError> {
     let (from, to) = (range.start.nanos(), range.end.nanos());
-    let now = WallNanos::now().nanos();
+    let now = now.nanos();
     cameras
         .iter()
-        .map(|(id, name)| {
+        .map(|Row { camera: id, name }| {
             let mut track = Track::new(name);
             track.recorded = store
                 .recorded_ranges(id, from, to, merge_nanos)?
@@ -333,7 +343,7 @@ fn thin_events(events: Vec<vigil_store::Event>, bucket_nanos: i64) -> impl Itera
 /// The nearest event or bookmark start strictly after (before) `from`.
 fn find_marker(
     store: &Store,
-    cameras: &[String],
+    cameras: &[CameraId],
     from: WallNanos,
     forward: bool,
 ) -> Result<Option<WallNanos>, vigil_store::StoreError> {
@@ -370,7 +380,7 @@ fn find_marker(
 
 fn bookmarks(
     store: &Store,
-    cameras: &[String],
+    cameras: &[CameraId],
 ) -> Result<Vec<BookmarkRow>, vigil_store::StoreError> {
     let mut rows = Vec::new();
     for camera in cameras {

@@ -59,7 +59,7 @@ pub fn main_stream_spec(
     credentials: &CredentialStore,
 ) -> Result<StreamSpec, String> {
     Ok(StreamSpec {
-        camera_id: camera.id.clone(),
+        camera_id: camera.id.to_string(),
         camera_name: camera.name.clone(),
         stream: MAIN_STREAM.to_owned(),
         source: vigil_config::redact::parse_source(&camera.source).map_err(|e| e.to_string())?,
@@ -203,7 +203,7 @@ impl SiteRecording {
             self.wanted = site
                 .cameras
                 .iter()
-                .filter_map(|c| wanted_for(c, credentials).map(|w| (c.id.clone(), w)))
+                .filter_map(|c| wanted_for(c, credentials).map(|w| (c.id.to_string(), w)))
                 .collect();
             for (id, why) in self
                 .wanted
@@ -397,7 +397,7 @@ fn policy_for(site: &Site, options: &SiteRecordingOptions) -> RetentionPolicy {
         .filter_map(|c| {
             let days = c.recording.as_ref()?.max_age_days?;
             let age = Duration::try_from_secs_f64(days * 86_400.0).ok()?;
-            Some((c.id.clone(), age))
+            Some((c.id.to_string(), age))
         })
         .collect();
     RetentionPolicy {

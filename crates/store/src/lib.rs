@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension as _, params};
 
+pub use ranges::CameraExtent;
 pub use schema::SCHEMA_VERSION;
 
 /// Keyframe rows per INSERT statement in bulk inserts.

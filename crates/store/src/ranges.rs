@@ -18,10 +18,17 @@ use super::{Bookmark, Event, Gap, SEGMENT_COLUMNS, Segment, Store, StoreError};
 /// Longest segment the range queries look back for (the recorder cuts at most hourly).
 pub const MAX_SEGMENT_NS: i64 = 3_600_000_000_000;
 
+/// A camera's footage from its first segment's start to its last segment's end.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CameraExtent {
+    pub camera: String,
+    pub start_ns: i64,
+    pub end_ns: i64,
+}
+
 impl Store {
-    /// Each camera with footage, and the span from its first segment's start to its
-    /// last segment's end, by camera id.
-    pub fn camera_extents(&self) -> Result<Vec<(String, i64, i64)>, StoreError> {
+    /// Each camera with footage and its extent, by camera id.
+    pub fn camera_extents(&self) -> Result<Vec<CameraExtent>, StoreError> {
         // One index walk per camera (the loose index scan SQLite does for DISTINCT on
         // an index prefix), then two index lookups each.
         let cameras: Vec<String> = self
@@ -38,9 +45,13 @@ impl Store {
         cameras
             .into_iter()
             .map(|camera| {
-                let start: i64 = first.query_row(params![camera], |r| r.get(0))?;
-                let end: i64 = last.query_row(params![camera], |r| r.get(0))?;
-                Ok((camera, start, end))
+                let start_ns: i64 = first.query_row(params![camera], |r| r.get(0))?;
+                let end_ns: i64 = last.query_row(params![camera], |r| r.get(0))?;
+                Ok(CameraExtent {
+                    camera,
+                    start_ns,
+                    end_ns,
+                })
             })
             .collect()
     }

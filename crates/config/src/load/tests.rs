@@ -71,7 +71,7 @@ fn spec_example_loads() {
     assert_eq!(site.cameras[0].username.as_deref(), Some("admin"));
     assert_eq!(site.cameras[2].transport, Transport::Udp);
     assert_eq!(site.layouts[0].tiles[1].w, 1);
-    assert_eq!(site.wall.assignment[3], "gate");
+    assert_eq!(site.wall.assignment[3], Some("gate".into()));
 }
 
 #[test]

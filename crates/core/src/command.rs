@@ -1,0 +1,71 @@
+//! What the app (or any headless caller) asks the core to do. Widgets return these;
+//! [`crate::Core::apply`] carries them out.
+//!
+//! Must not: carry UI types: tiles are indices into the layout, cameras are ids, times
+//! are wall-clock nanoseconds.
+
+use vigil_config::CameraId;
+use vigil_playback::SeekMode;
+use vigil_time::WallNanos;
+use vigil_timeline::TimeRange;
+
+/// One request to the core.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// Show `camera` in `tile` (a camera dropped on a tile) and select the tile.
+    Assign {
+        tile: usize,
+        camera: CameraId,
+    },
+    /// Show `camera` in the selected tile, else the first empty one (a camera picked
+    /// from the list).
+    PutOnWall(CameraId),
+    /// Swap two tiles' cameras (a tile dragged onto another).
+    Swap(usize, usize),
+    /// Empty a tile.
+    Clear(usize),
+    Select(usize),
+    /// Maximise a tile, or restore the wall when it is the maximised one.
+    ToggleMaximise(usize),
+    /// Maximise a tile, or restore the wall with `None`.
+    Maximise(Option<usize>),
+    /// Letterbox ↔ crop to fill, for one tile.
+    ToggleFill(usize),
+    /// Show a built-in or saved layout by name.
+    SetLayout(String),
+    /// Save the wall as it is as a named custom layout.
+    SaveLayoutAs(String),
+    /// Show or hide every tile's HUD (saved in the site).
+    ShowStats(bool),
+    /// Save a tile's picture as a full-resolution PNG.
+    Snapshot(usize),
+    /// Review the layout's recordings at `time` (starting review when live); a
+    /// `Preview` seek shows the nearest keyframe (dragging), `Exact` the exact frame.
+    Seek {
+        time: WallNanos,
+        mode: SeekMode,
+    },
+    Play,
+    Pause,
+    /// Signed speed for playing (negative: reverse); applied at once while playing.
+    SetSpeed(f64),
+    /// Step frames on the selected tile's camera; the others follow.
+    Step(i32),
+    /// Instant replay: `tile`'s camera (the selected one when `None`) plays from this
+    /// many seconds ago while the other tiles stay live.
+    Replay {
+        tile: Option<usize>,
+        seconds: i64,
+    },
+    /// Back to live.
+    Live,
+    /// Bookmark `range` on `cameras`, with a note.
+    AddBookmark {
+        cameras: Vec<CameraId>,
+        range: TimeRange,
+        note: String,
+    },
+    RemoveBookmark(i64),
+    /// Show a message in the status bar.
+    Say(String),
+}

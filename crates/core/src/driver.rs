@@ -1,0 +1,720 @@
+//! [`Core`]: the engine behind a wall, stepped by its owner — eframe's `App::logic`
+//! (which runs even while the window is hidden) or a headless caller.
+//!
+//! Each [`Core::step`] chooses each wall camera's stream from its largest tile, starts
+//! and stops decoders, swaps a pending stream in on its first frame, runs the decode
+//! budget, supervises the recorders and the review players, takes the newest pictures,
+//! writes learnt stream sizes back into the site and saves the site when it changed.
+//! [`Core::apply`] carries out a [`Command`]; [`Core::view`] says what each tile shows.
+//!
+//! Owns: the site being shown, the wall model, the engine, recording, review, the site
+//! file's saves and the timeline's index reader. Must not: know egui or wgpu (the app
+//! uploads [`Core::upload_fresh`]'s pictures and draws [`Core::view`]), or block: every
+//! slow thing runs on a named thread.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender};
+
+use vigil_config::{CameraId, CredentialStore, Layout, Site};
+use vigil_frame::{VideoFrame, VideoKey};
+use vigil_media::choice::TileNeed;
+use vigil_media::{Engine, MAIN_STREAM, Notify, StreamState};
+use vigil_playback::SeekMode;
+use vigil_record::RecorderStatus;
+use vigil_time::{NANOS_PER_SEC, SharedClock, WallNanos};
+
+use crate::command::Command;
+use crate::recording::Recording;
+use crate::review::{Review, Scope};
+use crate::saver::{Saver, SaverReport};
+use crate::streams::{CameraNeed, Hud, WallStreams};
+use crate::timeline_data::{Request, TimelineData};
+use crate::view::{LiveTile, Picture, ReviewTile, TileCamera, TileContent, TileView, WallView};
+use crate::wall::{Rect, Wall, active_layout, tile_rects};
+
+/// Points between tiles on the wall.
+pub const TILE_GAP_POINTS: f32 = 2.0;
+/// A picture older than this on a stream that claims to be live is shown as frozen.
+pub const FROZEN_AFTER: Duration = Duration::from_secs(3);
+/// How long a status message stays.
+const STATUS_FOR: Duration = Duration::from_secs(8);
+
+/// How the core was started.
+pub struct CoreOptions {
+    /// Where snapshots are written.
+    pub snapshot_dir: PathBuf,
+    /// The site file to save changes to; `None` for the demo site or a broken file.
+    pub site_path: Option<PathBuf>,
+    /// The storage folder: recording cameras record there and the timeline reads it.
+    /// `None`: nothing is recorded and the timeline stays empty.
+    pub storage: Option<PathBuf>,
+    /// Hours of history to seed into an empty storage folder first (the demo site).
+    pub demo_history_hours: Option<f64>,
+    /// Where "now" comes from.
+    pub clock: SharedClock,
+}
+
+/// The wall's area on screen: the stream choice needs each tile's size in pixels.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Viewport {
+    pub width_points: f32,
+    pub height_points: f32,
+    pub pixels_per_point: f32,
+}
+
+/// The engine behind a wall (see the module docs).
+pub struct Core {
+    site: Site,
+    credentials: CredentialStore,
+    options: CoreOptions,
+    notify: Notify,
+    wall: Wall,
+    streams: WallStreams,
+    recording: Recording,
+    review: Option<Review>,
+    /// Speed the next "play" uses (signed: negative is reverse).
+    review_speed: f64,
+    saver: Option<Saver>,
+    timeline: Option<TimelineData>,
+    viewport: Option<Viewport>,
+    status: Option<(String, Instant)>,
+    /// The site changed since the last save.
+    unsaved: bool,
+    /// Snapshot threads report here.
+    snapshots: (Sender<String>, Receiver<String>),
+    /// Texture keys whose pictures went away with a review.
+    gone: Vec<VideoKey>,
+}
+
+impl Core {
+    /// Starts the engine for `site`: the recorders (on a thread; the demo's history is
+    /// seeded first), the site-file saver and the timeline's index reader. `notify` is
+    /// called from workers whenever something new is ready to show.
+    pub fn new(
+        mut site: Site,
+        credentials: CredentialStore,
+        options: CoreOptions,
+        notify: Notify,
+    ) -> Self {
+        let wall = Wall::new(&mut site);
+        let saver = options.site_path.clone().map(Saver::spawn);
+        let recording = match options.storage.clone() {
+            Some(dir) => Recording::start(&site, dir, options.demo_history_hours),
+            None => Recording::off(),
+        };
+        let timeline = options.storage.as_deref().and_then(|dir| {
+            TimelineData::start(dir, Arc::clone(&notify), Arc::clone(&options.clock))
+                .map_err(|err| tracing::error!(%err, "cannot start the timeline reader"))
+                .ok()
+        });
+        Self {
+            site,
+            credentials,
+            streams: WallStreams::new(Engine::new(Arc::clone(&notify))),
+            options,
+            notify,
+            wall,
+            recording,
+            review: None,
+            review_speed: 1.0,
+            saver,
+            timeline,
+            viewport: None,
+            status: None,
+            unsaved: false,
+            snapshots: crossbeam_channel::bounded(16),
+            gone: Vec::new(),
+        }
+    }
+
+    /// The site as edited.
+    pub fn site(&self) -> &Site {
+        &self.site
+    }
+
+    /// The wall clock's time now.
+    pub fn now(&self) -> WallNanos {
+        self.options.clock.wall()
+    }
+
+    /// The active layout.
+    pub fn layout(&self) -> Layout {
+        active_layout(&self.site)
+    }
+
+    /// Where the wall is on screen; the stream choice uses its size from the next step.
+    pub fn set_viewport(&mut self, viewport: Viewport) {
+        self.viewport = Some(viewport);
+    }
+
+    /// The site file is saved on changes (false for the demo site or a broken file).
+    pub fn saves_site(&self) -> bool {
+        self.saver.is_some()
+    }
+
+    /// The index reader behind the timeline panel (none without a storage folder).
+    pub fn timeline_data(&self) -> Option<&TimelineData> {
+        self.timeline.as_ref()
+    }
+
+    /// The newest status message, while it is recent.
+    pub fn status(&self) -> Option<&str> {
+        let (text, at) = self.status.as_ref()?;
+        (self
+            .options
+            .clock
+            .monotonic()
+            .saturating_duration_since(*at)
+            < STATUS_FOR)
+            .then_some(text.as_str())
+    }
+
+    /// A camera's recorder, when it records.
+    pub fn recorder_status(&self, camera_id: &str) -> Option<RecorderStatus> {
+        self.recording.status(camera_id)
+    }
+
+    /// Why recording is off, when the recorders could not start.
+    pub fn recording_error(&self) -> Option<&str> {
+        self.recording.error()
+    }
+
+    fn say(&mut self, text: String) {
+        tracing::info!(%text, "status");
+        self.status = Some((text, self.options.clock.monotonic()));
+        (self.notify)();
+    }
+
+    /// Carries out `command`.
+    pub fn apply(&mut self, command: Command) {
+        let site = &mut self.site;
+        let changed = match command {
+            Command::Assign { tile, camera } => self.wall.assign(site, tile, camera),
+            Command::PutOnWall(camera) => {
+                let tile = self.wall.tile_for_new_camera(site);
+                self.wall.assign(site, tile, camera)
+            }
+            Command::Swap(a, b) => self.wall.swap(site, a, b),
+            Command::Clear(tile) => self.wall.clear(site, tile),
+            Command::Select(tile) => {
+                self.wall.select(tile);
+                false
+            }
+            Command::ToggleMaximise(tile) => {
+                self.wall.toggle_maximise(tile);
+                false
+            }
+            Command::Maximise(tile) => {
+                self.wall.maximise(tile);
+                false
+            }
+            Command::ToggleFill(tile) => {
+                self.wall.toggle_fill(tile);
+                false
+            }
+            Command::SetLayout(name) => self.wall.set_layout(site, &name),
+            Command::SaveLayoutAs(name) => match self.wall.save_layout_as(site, &name) {
+                Ok(()) => {
+                    self.say(format!("Layout \"{}\" saved", name.trim()));
+                    true
+                }
+                Err(why) => {
+                    self.say(why);
+                    false
+                }
+            },
+            Command::ShowStats(on) => {
+                let changed = site.wall.show_stats != on;
+                site.wall.show_stats = on;
+                changed
+            }
+            Command::Snapshot(tile) => {
+                self.snapshot(tile);
+                false
+            }
+            Command::Seek { time, mode } => {
+                self.seek(time, mode);
+                false
+            }
+            Command::Play => {
+                if let Some(review) = &self.review {
+                    review.clock().play(self.review_speed);
+                }
+                false
+            }
+            Command::Pause => {
+                if let Some(review) = &self.review {
+                    review.clock().pause();
+                }
+                false
+            }
+            Command::SetSpeed(speed) => {
+                self.review_speed = speed;
+                if let Some(review) = &self.review
+                    && !review.clock().is_paused()
+                {
+                    review.clock().play(speed);
+                }
+                false
+            }
+            Command::Step(frames) => {
+                let leader = self.wall.selected_camera(&self.site).cloned();
+                if let Some(review) = &self.review {
+                    review.step(leader.as_ref().map(CameraId::as_str), frames);
+                }
+                false
+            }
+            Command::Replay { tile, seconds } => {
+                let tile = tile.or(self.wall.selected);
+                let camera = tile.and_then(|t| self.wall.camera(&self.site, t)).cloned();
+                self.replay(camera, seconds);
+                false
+            }
+            Command::Live => {
+                self.close_review();
+                false
+            }
+            Command::AddBookmark {
+                cameras,
+                range,
+                note,
+            } => {
+                self.ask_index(Request::AddBookmark {
+                    cameras,
+                    range,
+                    note,
+                });
+                false
+            }
+            Command::RemoveBookmark(id) => {
+                self.ask_index(Request::RemoveBookmark { id });
+                false
+            }
+            Command::Say(text) => {
+                self.say(text);
+                false
+            }
+        };
+        self.unsaved |= changed;
+    }
+
+    fn ask_index(&mut self, request: Request) {
+        let sent = self.timeline.as_ref().is_some_and(|t| t.send(request));
+        if !sent {
+            self.say("The recording index is busy or absent: try again".to_owned());
+        }
+    }
+
+    fn seek(&mut self, time: WallNanos, mode: SeekMode) {
+        match &self.review {
+            Some(review) if *review.scope() == Scope::Layout => review.clock().seek(time, mode),
+            // From live, or from one tile's instant replay: the timeline, go-to and
+            // events move the whole layout, with the seek's own kind (a drag that
+            // starts review shows keyframes, not exact frames).
+            _ => {
+                self.start_review(Scope::Layout, time, mode, false);
+            }
+        }
+    }
+
+    /// Instant replay: `camera`'s tile (or the whole layout) plays from `seconds` ago.
+    fn replay(&mut self, camera: Option<CameraId>, seconds: i64) {
+        let at = self
+            .now()
+            .saturating_add_nanos(-seconds.saturating_mul(NANOS_PER_SEC));
+        let scope = camera.map_or(Scope::Layout, Scope::Camera);
+        if self.start_review(scope, at, SeekMode::Exact, true) {
+            self.say(format!("Replaying the last {seconds} s"));
+        }
+    }
+
+    fn start_review(&mut self, scope: Scope, at: WallNanos, mode: SeekMode, play: bool) -> bool {
+        let Some(storage) = self.options.storage.clone() else {
+            self.say("Nothing is recorded: no storage folder".to_owned());
+            return false;
+        };
+        self.close_review();
+        let review = Review::new(&storage, Arc::clone(&self.notify), scope, at, mode);
+        if play {
+            self.review_speed = 1.0;
+            review.clock().play(1.0);
+        }
+        self.review = Some(review);
+        true
+    }
+
+    fn close_review(&mut self) {
+        if let Some(review) = self.review.take() {
+            self.gone.extend(review.close());
+        }
+    }
+
+    fn snapshot(&mut self, tile: usize) {
+        let Some(camera) = self.wall.camera(&self.site, tile).cloned() else {
+            return;
+        };
+        let reviewed = self
+            .review
+            .as_ref()
+            .filter(|r| r.includes(&camera))
+            .and_then(|r| r.shown(&camera));
+        let frame = match reviewed {
+            Some(frame) => Box::new(frame.clone()),
+            None => match self.streams.shown(&camera) {
+                Some(shown) => shown.frame.clone(),
+                None => {
+                    self.say("No picture to save yet".to_owned());
+                    return;
+                }
+            },
+        };
+        let dir = self.options.snapshot_dir.clone();
+        let path = crate::snapshot::snapshot_path(&dir, &camera, self.now());
+        let reports = self.snapshots.0.clone();
+        let notify = Arc::clone(&self.notify);
+        let spawned = std::thread::Builder::new()
+            .name("vigil-snapshot".to_owned())
+            .spawn(move || {
+                let said = match std::fs::create_dir_all(&dir)
+                    .map_err(|e| format!("cannot create {}: {e}", dir.display()))
+                    .and_then(|()| {
+                        crate::snapshot::save_png(&frame, &path).map_err(|e| e.to_string())
+                    }) {
+                    Ok(()) => {
+                        tracing::info!(path = %path.display(), "snapshot saved");
+                        format!("Snapshot of {camera} saved to {}", path.display())
+                    }
+                    Err(err) => {
+                        tracing::error!(path = %path.display(), %err, "snapshot failed");
+                        format!("Snapshot of {camera} failed: {err}")
+                    }
+                };
+                reports.try_send(said).ok();
+                notify();
+            });
+        if let Err(err) = spawned {
+            self.say(format!("Snapshot failed: {err}"));
+        }
+    }
+
+    /// The cameras whose tiles are on screen now, in tile order.
+    fn visible_cameras(&self) -> Vec<&str> {
+        let tiles = self.layout().tiles.len();
+        let shown: Vec<usize> = match self.wall.maximised {
+            Some(i) => vec![i],
+            None => (0..tiles).collect(),
+        };
+        shown
+            .into_iter()
+            .filter_map(|i| self.wall.camera(&self.site, i))
+            .map(CameraId::as_str)
+            .collect()
+    }
+
+    /// One step of the engine (see the module docs). Cheap when nothing changed.
+    pub fn step(&mut self) {
+        let now = self.options.clock.monotonic();
+        if let Some(saver) = &self.saver
+            && let Some(SaverReport::Failed(err)) = saver.poll()
+        {
+            self.say(format!("Could not save the site file: {err}"));
+        }
+        while let Ok(said) = self.snapshots.1.try_recv() {
+            self.say(said);
+        }
+        if let Some(viewport) = self.viewport {
+            let needs = camera_needs(&self.site, &self.wall, self.review.as_ref(), viewport);
+            let pinned =
+                self.recording
+                    .sync(&self.site, &self.credentials, &mut self.streams.engine);
+            self.streams.sync(&needs, &self.credentials, pinned);
+            self.streams.take_new_frames(now);
+            if self.review.is_some() {
+                let visible: Vec<String> = self
+                    .visible_cameras()
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect();
+                if let Some(review) = &mut self.review {
+                    let visible: Vec<&str> = visible.iter().map(String::as_str).collect();
+                    review.sync(&visible);
+                    review.take_new_frames();
+                }
+            }
+        } else {
+            // No wall yet (the app has not laid out its first frame): keep recording.
+            self.recording
+                .sync(&self.site, &self.credentials, &mut self.streams.engine);
+        }
+        self.learn_sizes();
+        if self.unsaved {
+            self.unsaved = false;
+            if let Some(saver) = &self.saver {
+                saver.save(&self.site);
+            }
+        }
+    }
+
+    /// Writes sizes learnt from live connections back into the site (saved with it).
+    fn learn_sizes(&mut self) {
+        for p in self.streams.take_probed() {
+            let Some(camera) = self.site.cameras.iter_mut().find(|c| c.id == p.camera_id) else {
+                continue;
+            };
+            let fps = (p.fps > 0).then_some(p.fps);
+            if p.stream == MAIN_STREAM {
+                (camera.width, camera.height, camera.fps) = (Some(p.width), Some(p.height), fps);
+            } else if let Some(sub) = camera.substreams.iter_mut().find(|s| s.name == p.stream) {
+                (sub.width, sub.height, sub.fps) = (Some(p.width), Some(p.height), fps);
+            }
+            self.unsaved = true;
+        }
+    }
+
+    /// Hands every picture that changed since the last call to `upload` (live and
+    /// review), once each.
+    pub fn upload_fresh(&mut self, mut upload: impl FnMut(&VideoKey, &VideoFrame)) {
+        self.streams.upload_fresh(&mut upload);
+        if let Some(review) = &mut self.review {
+            review.upload_fresh(&mut upload);
+        }
+    }
+
+    /// Pictures no tile shows any more: their textures can go.
+    pub fn take_gone(&mut self) -> Vec<VideoKey> {
+        let mut gone = std::mem::take(&mut self.gone);
+        gone.extend(self.streams.take_gone());
+        if let Some(review) = &mut self.review {
+            gone.extend(review.take_gone());
+        }
+        gone
+    }
+
+    /// What each tile shows now.
+    pub fn view(&self) -> WallView {
+        let now = self.options.clock.monotonic();
+        let show_stats = self.site.wall.show_stats;
+        let tiles = self
+            .site
+            .wall
+            .assignment
+            .iter()
+            .enumerate()
+            .map(|(i, id)| TileView {
+                fill: self.wall.fill.get(i).copied().unwrap_or(false),
+                content: id.as_ref().and_then(|id| self.site.camera(id)).map_or(
+                    TileContent::Empty,
+                    |camera| {
+                        let tile_camera = TileCamera {
+                            id: camera.id.clone(),
+                            name: camera.name.clone(),
+                            recording: self.recording.status(&camera.id).map(|s| s.state),
+                        };
+                        match self.review.as_ref().filter(|r| r.includes(&camera.id)) {
+                            Some(review) => {
+                                TileContent::Review(self.review_tile(review, tile_camera))
+                            }
+                            None => TileContent::Live(self.live_tile(tile_camera, show_stats, now)),
+                        }
+                    },
+                ),
+            })
+            .collect();
+        WallView {
+            layout: self.layout(),
+            tiles,
+            selected: self.wall.selected,
+            maximised: self.wall.maximised,
+            show_stats,
+        }
+    }
+
+    fn live_tile(&self, camera: TileCamera, show_stats: bool, now: Instant) -> LiveTile {
+        let shown = self.streams.shown(&camera.id);
+        let hud: Option<Hud> = self.streams.hud(&camera.id);
+        let state = self.streams.state(&camera.id);
+        let last_frame_at = shown.map(|s| s.at);
+        LiveTile {
+            frozen: state == StreamState::Live
+                && last_frame_at.is_some_and(|t| now.saturating_duration_since(t) > FROZEN_AFTER),
+            state,
+            picture: shown.map(|s| Picture {
+                key: VideoKey::Live(camera.id.to_string()),
+                width: s.frame.width,
+                height: s.frame.height,
+            }),
+            last_frame_at,
+            keyframe_only: hud.as_ref().is_some_and(|h| h.keyframe_only),
+            hud: hud.filter(|_| show_stats),
+            camera,
+        }
+    }
+
+    fn review_tile(&self, review: &Review, camera: TileCamera) -> ReviewTile {
+        let tile = review.tile(&camera.id);
+        let clock = review.clock();
+        ReviewTile {
+            picture: review.shown(&camera.id).map(|f| Picture {
+                key: VideoKey::Review(camera.id.to_string()),
+                width: f.width,
+                height: f.height,
+            }),
+            shown_at: tile.as_ref().and_then(|t| t.shown),
+            player: tile.map_or(vigil_playback::PlayerState::Idle, |t| t.state),
+            paused: clock.is_paused(),
+            speed: clock.speed(),
+            camera,
+        }
+    }
+
+    /// The state to show for a camera in the camera list (idle when it is not on the
+    /// wall).
+    pub fn camera_state(&self, camera_id: &str) -> StreamState {
+        if self
+            .site
+            .wall
+            .assignment
+            .iter()
+            .flatten()
+            .any(|c| c == camera_id)
+        {
+            self.streams.state(camera_id)
+        } else {
+            StreamState::Idle
+        }
+    }
+
+    /// The stream a camera shows ("main", "sub", …) and the one it is switching to.
+    pub fn camera_streams(&self, camera_id: &str) -> (Option<String>, Option<String>) {
+        self.streams.streams_of(camera_id)
+    }
+
+    /// Cameras on the wall whose stream is live and whose picture is on screen.
+    pub fn live_pictures(&self) -> usize {
+        self.site
+            .wall
+            .assignment
+            .iter()
+            .flatten()
+            .filter(|id| {
+                self.streams.state(id) == StreamState::Live && self.streams.shown(id).is_some()
+            })
+            .count()
+    }
+
+    /// Size of the live picture a camera shows now.
+    pub fn shown_size(&self, camera_id: &str) -> Option<(u32, u32)> {
+        self.streams
+            .shown(camera_id)
+            .map(|s| (s.frame.width, s.frame.height))
+    }
+
+    /// Figures for a camera's HUD (computed whether or not stats are on).
+    pub fn hud(&self, camera_id: &str) -> Option<Hud> {
+        self.streams.hud(camera_id)
+    }
+
+    /// Whether the wall (or one tile) shows recordings rather than live video.
+    pub fn is_reviewing(&self) -> bool {
+        self.review.is_some()
+    }
+
+    /// What is reviewed: the whole layout, or one camera (instant replay).
+    pub fn review_scope(&self) -> Option<&Scope> {
+        self.review.as_ref().map(Review::scope)
+    }
+
+    /// The review position, while reviewing.
+    pub fn review_position(&self) -> Option<WallNanos> {
+        self.review.as_ref().map(Review::position)
+    }
+
+    /// The review is paused (or there is none).
+    pub fn review_paused(&self) -> bool {
+        self.review.as_ref().is_none_or(|r| r.clock().is_paused())
+    }
+
+    /// The speed "play" uses (signed: negative is reverse).
+    pub fn review_speed(&self) -> f64 {
+        self.review_speed
+    }
+
+    /// What a camera's tile shows in review: the wall time of its picture.
+    pub fn review_shown(&self, camera_id: &str) -> Option<WallNanos> {
+        self.review.as_ref()?.tile(camera_id)?.shown
+    }
+
+    /// Stops review players, closes each segment being recorded, stops every stream
+    /// (waiting up to `timeout`) and writes the last site-file save.
+    pub fn shutdown(&mut self, timeout: Duration) {
+        tracing::info!("shutting down");
+        self.close_review();
+        // Closes each segment cleanly before the streams go away.
+        self.recording.stop();
+        self.streams.engine.shutdown(timeout);
+        if self.unsaved
+            && let Some(saver) = &self.saver
+        {
+            saver.save(&self.site);
+        }
+        if let Some(saver) = self.saver.take() {
+            saver.finish();
+        }
+    }
+}
+
+/// What each camera on the wall needs this step: the largest of its tiles in pixels
+/// (tiles in review rest: their cameras are left out).
+fn camera_needs<'s>(
+    site: &'s Site,
+    wall: &Wall,
+    review: Option<&Review>,
+    viewport: Viewport,
+) -> Vec<CameraNeed<'s>> {
+    let layout = active_layout(site);
+    let area = Rect::new(0.0, 0.0, viewport.width_points, viewport.height_points);
+    let rects: Vec<(usize, Rect)> = match wall.maximised {
+        Some(i) => vec![(i, area)],
+        None => tile_rects(&layout, area, TILE_GAP_POINTS)
+            .into_iter()
+            .enumerate()
+            .collect(),
+    };
+    let single = layout.tiles.len() == 1;
+    let mut needs: Vec<CameraNeed<'s>> = Vec::new();
+    for (index, rect) in rects {
+        let Some(camera) = wall.camera(site, index).and_then(|id| site.camera(id)) else {
+            continue;
+        };
+        if review.is_some_and(|r| r.includes(&camera.id)) {
+            continue;
+        }
+        let maximised = wall.maximised == Some(index);
+        let need = TileNeed {
+            width_points: rect.width,
+            height_points: rect.height,
+            pixels_per_point: viewport.pixels_per_point,
+            force_main: single || maximised,
+        };
+        match needs.iter_mut().find(|n| n.camera.id == camera.id) {
+            Some(existing) => {
+                if need.width_points * need.height_points
+                    > existing.need.width_points * existing.need.height_points
+                    || need.force_main
+                {
+                    existing.need = need;
+                }
+                existing.protected |= maximised;
+            }
+            None => needs.push(CameraNeed {
+                camera,
+                need,
+                protected: maximised,
+            }),
+        }
+    }
+    needs
+}

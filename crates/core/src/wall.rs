@@ -1,0 +1,416 @@
+//! The wall as a model: which layout is shown, which camera each tile shows, which tile
+//! is selected, maximised or filled, and the tiles' rectangles on the screen.
+//!
+//! Owns: assignment changes (put a camera in a tile, swap, remove, layout changes that
+//! carry cameras over or bring a custom layout's own), keeping the assignment as long as
+//! the layout, saving the wall as a custom layout, and tile geometry. Must not: start or
+//! stop streams, save the site file (callers do when a change says so), or draw.
+
+use vigil_config::{
+    CameraId, CustomLayout, CustomLayoutKind, Layout, Site, TileConfig, builtin_layout,
+    builtin_layouts, is_builtin_layout_name, layout_by_name,
+};
+
+/// A rectangle in screen points (the app's coordinates), independent of any UI toolkit.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Rect {
+    pub x: f32,
+    pub y: f32,
+    pub width: f32,
+    pub height: f32,
+}
+
+impl Rect {
+    pub fn new(x: f32, y: f32, width: f32, height: f32) -> Self {
+        Self {
+            x,
+            y,
+            width,
+            height,
+        }
+    }
+
+    pub fn area(&self) -> f32 {
+        self.width.max(0.0) * self.height.max(0.0)
+    }
+}
+
+/// Rectangles of `layout`'s tiles inside `area`, in tile order, `gap` points apart.
+pub fn tile_rects(layout: &Layout, area: Rect, gap: f32) -> Vec<Rect> {
+    #[allow(clippy::cast_precision_loss)]
+    let (cols, rows) = (layout.cols.max(1) as f32, layout.rows.max(1) as f32);
+    let (cell_w, cell_h) = (area.width / cols, area.height / rows);
+    layout
+        .tiles
+        .iter()
+        .map(|t| {
+            #[allow(clippy::cast_precision_loss)]
+            let (col, row, w, h) = (t.col as f32, t.row as f32, t.w as f32, t.h as f32);
+            Rect::new(
+                area.x + col * cell_w + gap / 2.0,
+                area.y + row * cell_h + gap / 2.0,
+                (w * cell_w - gap).max(0.0),
+                (h * cell_h - gap).max(0.0),
+            )
+        })
+        .collect()
+}
+
+/// The wall's state beside what the site file keeps (layout name and assignment live
+/// in `site.wall`): selection, the maximised tile, fill per tile.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Wall {
+    pub selected: Option<usize>,
+    pub maximised: Option<usize>,
+    /// Per tile: crop to fill the tile instead of letterboxing.
+    pub fill: Vec<bool>,
+}
+
+/// The active layout of `site` (2×2 when the site names an unknown one).
+pub fn active_layout(site: &Site) -> Layout {
+    layout_by_name(site, &site.wall.layout)
+        .or_else(|| builtin_layout("2x2"))
+        .unwrap_or_else(|| builtin_layouts().swap_remove(0))
+}
+
+/// Puts cameras that are not on the wall yet into its empty tiles, in site order.
+fn fill_empty_tiles(assignment: &mut [Option<CameraId>], site: &Site) {
+    let mut unused = site
+        .cameras
+        .iter()
+        .map(|c| &c.id)
+        .filter(|id| !assignment.iter().flatten().any(|a| a == *id))
+        .cloned()
+        .collect::<Vec<_>>()
+        .into_iter();
+    for slot in assignment.iter_mut().filter(|s| s.is_none()) {
+        match unused.next() {
+            Some(id) => *slot = Some(id),
+            None => break,
+        }
+    }
+}
+
+impl Wall {
+    /// A wall for `site`, its assignment made as long as its layout.
+    pub fn new(site: &mut Site) -> Self {
+        let mut wall = Self::default();
+        wall.normalise(site);
+        wall
+    }
+
+    /// Makes the assignment as long as the layout (filling a wall that had none with
+    /// the site's cameras), and forgets a selection or maximised tile that no longer
+    /// exists.
+    pub fn normalise(&mut self, site: &mut Site) {
+        let layout = active_layout(site);
+        site.wall.layout.clone_from(&layout.name);
+        let mut assignment = site.wall_cameras();
+        assignment.resize(layout.tiles.len(), None);
+        if site.wall.assignment.is_empty() {
+            fill_empty_tiles(&mut assignment, site);
+        }
+        site.wall.assignment = assignment;
+        self.fill.resize(layout.tiles.len(), false);
+        if self.maximised.is_some_and(|i| i >= layout.tiles.len()) {
+            self.maximised = None;
+        }
+        if self.selected.is_some_and(|i| i >= layout.tiles.len()) {
+            self.selected = None;
+        }
+    }
+
+    /// The camera a tile shows.
+    pub fn camera<'s>(&self, site: &'s Site, tile: usize) -> Option<&'s CameraId> {
+        site.wall.assignment.get(tile)?.as_ref()
+    }
+
+    /// The selected tile's camera.
+    pub fn selected_camera<'s>(&self, site: &'s Site) -> Option<&'s CameraId> {
+        self.camera(site, self.selected?)
+    }
+
+    /// Puts `camera` in `tile` and selects it. True when the site changed.
+    pub fn assign(&mut self, site: &mut Site, tile: usize, camera: CameraId) -> bool {
+        let Some(slot) = site.wall.assignment.get_mut(tile) else {
+            return false;
+        };
+        self.selected = Some(tile);
+        if slot.as_ref() == Some(&camera) {
+            return false;
+        }
+        *slot = Some(camera);
+        true
+    }
+
+    /// Where a camera picked from the list goes: the selected tile, else the first
+    /// empty one, else the first.
+    pub fn tile_for_new_camera(&self, site: &Site) -> usize {
+        self.selected
+            .or_else(|| site.wall.assignment.iter().position(Option::is_none))
+            .unwrap_or(0)
+    }
+
+    /// Swaps two tiles' cameras (and their fill) and selects `b`. True when the site
+    /// changed.
+    pub fn swap(&mut self, site: &mut Site, a: usize, b: usize) -> bool {
+        let len = site.wall.assignment.len();
+        if a >= len || b >= len || a == b {
+            return false;
+        }
+        site.wall.assignment.swap(a, b);
+        if a < self.fill.len() && b < self.fill.len() {
+            self.fill.swap(a, b);
+        }
+        self.selected = Some(b);
+        true
+    }
+
+    /// Empties a tile. True when the site changed.
+    pub fn clear(&mut self, site: &mut Site, tile: usize) -> bool {
+        site.wall
+            .assignment
+            .get_mut(tile)
+            .and_then(Option::take)
+            .is_some()
+    }
+
+    pub fn select(&mut self, tile: usize) {
+        self.selected = Some(tile);
+    }
+
+    /// Maximises a tile, or restores the wall when it is the maximised one.
+    pub fn toggle_maximise(&mut self, tile: usize) {
+        self.selected = Some(tile);
+        self.maximised = if self.maximised == Some(tile) {
+            None
+        } else {
+            Some(tile)
+        };
+    }
+
+    /// Maximises `tile`, or restores the wall with `None`.
+    pub fn maximise(&mut self, tile: Option<usize>) {
+        self.maximised = tile;
+        if tile.is_some() {
+            self.selected = tile;
+        }
+    }
+
+    pub fn toggle_fill(&mut self, tile: usize) {
+        if let Some(f) = self.fill.get_mut(tile) {
+            *f = !*f;
+        }
+    }
+
+    /// Shows layout `name`. A custom layout brings its own cameras; a built-in one keeps
+    /// the wall's cameras in order, and empty tiles get cameras not yet shown. True
+    /// when the site changed; an unknown name changes nothing.
+    pub fn set_layout(&mut self, site: &mut Site, name: &str) -> bool {
+        if site.wall.layout == name {
+            return false;
+        }
+        let Some(layout) = layout_by_name(site, name) else {
+            return false;
+        };
+        let old = std::mem::take(&mut site.wall.assignment);
+        let mut assignment: Vec<Option<CameraId>> = match site.custom_layout(name) {
+            Some(custom) => custom.tiles.iter().map(|t| t.camera.clone()).collect(),
+            None => old.into_iter().filter(Option::is_some).collect(),
+        };
+        assignment.truncate(layout.tiles.len());
+        assignment.resize(layout.tiles.len(), None);
+        fill_empty_tiles(&mut assignment, site);
+        site.wall.layout = name.to_owned();
+        site.wall.assignment = assignment;
+        self.maximised = None;
+        self.normalise(site);
+        true
+    }
+
+    /// Saves the wall as it is as custom layout `name` (replacing one of that name) and
+    /// shows it. Built-in names and blank names are refused, with the reason.
+    pub fn save_layout_as(&mut self, site: &mut Site, name: &str) -> Result<(), String> {
+        let name = name.trim();
+        if name.is_empty() || is_builtin_layout_name(name) {
+            return Err(format!("\"{name}\" cannot be used as a layout name"));
+        }
+        let layout = active_layout(site);
+        let tiles = layout
+            .tiles
+            .iter()
+            .zip(&site.wall.assignment)
+            .map(|(t, camera)| TileConfig {
+                col: t.col,
+                row: t.row,
+                w: t.w,
+                h: t.h,
+                camera: camera.clone(),
+            })
+            .collect();
+        site.layouts.retain(|l| l.name != name);
+        site.layouts.push(CustomLayout {
+            name: name.to_owned(),
+            kind: CustomLayoutKind::default(),
+            cols: layout.cols,
+            rows: layout.rows,
+            tiles,
+        });
+        site.wall.layout = name.to_owned();
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vigil_config::CameraConfig;
+
+    fn site(cameras: &[&str]) -> Site {
+        let mut site = Site::empty();
+        site.cameras = cameras
+            .iter()
+            .map(|id| CameraConfig::new(*id, id.to_uppercase(), format!("/clips/{id}.mp4")))
+            .collect();
+        site
+    }
+
+    fn ids(site: &Site) -> Vec<Option<&str>> {
+        site.wall
+            .assignment
+            .iter()
+            .map(|c| c.as_ref().map(CameraId::as_str))
+            .collect()
+    }
+
+    #[test]
+    fn a_new_wall_is_filled_in_site_order_and_as_long_as_its_layout() {
+        let mut s = site(&["a", "b", "c"]);
+        let wall = Wall::new(&mut s);
+        assert_eq!(s.wall.layout, "2x2");
+        assert_eq!(ids(&s), [Some("a"), Some("b"), Some("c"), None]);
+        assert_eq!(wall.fill, [false; 4]);
+    }
+
+    #[test]
+    fn an_unknown_layout_falls_back_to_2x2() {
+        let mut s = site(&["a"]);
+        s.wall.layout = "nope".into();
+        Wall::new(&mut s);
+        assert_eq!(s.wall.layout, "2x2");
+        assert_eq!(s.wall.assignment.len(), 4);
+    }
+
+    #[test]
+    fn assign_swap_and_clear() {
+        let mut s = site(&["a", "b", "c", "d", "e"]);
+        let mut wall = Wall::new(&mut s);
+        wall.fill[0] = true;
+        assert!(wall.assign(&mut s, 3, "e".into()));
+        assert_eq!(wall.selected, Some(3));
+        assert!(
+            !wall.assign(&mut s, 3, "e".into()),
+            "same camera: no change"
+        );
+        assert!(!wall.assign(&mut s, 9, "a".into()), "no such tile");
+        assert!(wall.swap(&mut s, 0, 3));
+        assert_eq!(ids(&s), [Some("e"), Some("b"), Some("c"), Some("a")]);
+        assert_eq!(
+            wall.fill,
+            [false, false, false, true],
+            "fill moves with the camera"
+        );
+        assert_eq!(wall.selected, Some(3));
+        assert!(!wall.swap(&mut s, 0, 0) && !wall.swap(&mut s, 0, 4));
+        assert!(wall.clear(&mut s, 1));
+        assert!(!wall.clear(&mut s, 1), "already empty");
+        assert_eq!(ids(&s), [Some("e"), None, Some("c"), Some("a")]);
+        wall.selected = None;
+        assert_eq!(wall.tile_for_new_camera(&s), 1, "first empty tile");
+        wall.select(2);
+        assert_eq!(wall.tile_for_new_camera(&s), 2, "the selected tile");
+        assert_eq!(wall.selected_camera(&s).map(CameraId::as_str), Some("c"));
+    }
+
+    #[test]
+    fn layout_changes_carry_cameras_over_and_fill_new_tiles() {
+        let mut s = site(&["a", "b", "c", "d", "e", "f"]);
+        let mut wall = Wall::new(&mut s);
+        wall.clear(&mut s, 0);
+        wall.maximise(Some(2));
+        assert!(wall.set_layout(&mut s, "3x3"));
+        assert_eq!(wall.maximised, None, "a layout change restores the wall");
+        // The three left on the wall keep their order; then unused cameras.
+        assert_eq!(
+            ids(&s),
+            [
+                Some("b"),
+                Some("c"),
+                Some("d"),
+                Some("a"),
+                Some("e"),
+                Some("f"),
+                None,
+                None,
+                None
+            ]
+        );
+        assert_eq!(wall.fill.len(), 9);
+        wall.select(8);
+        assert!(wall.set_layout(&mut s, "1x1"));
+        assert_eq!(ids(&s), [Some("b")]);
+        assert_eq!(wall.selected, None, "tile 8 no longer exists");
+        assert!(!wall.set_layout(&mut s, "1x1"), "same layout");
+        assert!(!wall.set_layout(&mut s, "no such layout"));
+        assert_eq!(s.wall.layout, "1x1");
+    }
+
+    #[test]
+    fn a_saved_layout_brings_its_own_cameras_back() {
+        let mut s = site(&["a", "b", "c", "d", "e"]);
+        let mut wall = Wall::new(&mut s);
+        wall.swap(&mut s, 0, 1);
+        wall.clear(&mut s, 3);
+        wall.save_layout_as(&mut s, "  Night  ").expect("saved");
+        assert_eq!(s.wall.layout, "Night");
+        assert_eq!(s.layouts.len(), 1);
+        assert_eq!(s.layouts[0].tiles[3].camera, None);
+        assert!(wall.set_layout(&mut s, "1+5"));
+        assert_eq!(ids(&s).len(), 6);
+        assert!(wall.set_layout(&mut s, "Night"));
+        // The saved tiles come back; its empty tile takes the first camera it does
+        // not show.
+        assert_eq!(ids(&s), [Some("b"), Some("a"), Some("c"), Some("d")]);
+        assert!(wall.save_layout_as(&mut s, "2x2").is_err());
+        assert!(wall.save_layout_as(&mut s, "   ").is_err());
+        wall.save_layout_as(&mut s, "Night").expect("replaced");
+        assert_eq!(s.layouts.len(), 1);
+    }
+
+    #[test]
+    fn tile_rects_fill_the_area_without_overlap() {
+        let area = Rect::new(10.0, 20.0, 1200.0, 900.0);
+        for layout in builtin_layouts() {
+            let rects = tile_rects(&layout, area, 0.0);
+            assert_eq!(rects.len(), layout.tiles.len());
+            let total: f32 = rects.iter().map(Rect::area).sum();
+            assert!((total - area.area()).abs() < 1.0, "{}", layout.name);
+            for (i, a) in rects.iter().enumerate() {
+                assert!(a.x >= area.x - 0.01 && a.y >= area.y - 0.01);
+                assert!(a.x + a.width <= area.x + area.width + 0.01);
+                assert!(a.y + a.height <= area.y + area.height + 0.01);
+                for b in &rects[i + 1..] {
+                    let overlap_w = (a.x + a.width).min(b.x + b.width) - a.x.max(b.x);
+                    let overlap_h = (a.y + a.height).min(b.y + b.height) - a.y.max(b.y);
+                    assert!(
+                        overlap_w <= 0.01 || overlap_h <= 0.01,
+                        "{} overlaps",
+                        layout.name
+                    );
+                }
+            }
+        }
+        let gapped = tile_rects(&builtin_layouts()[1], area, 2.0);
+        assert!((gapped[0].width - 598.0).abs() < 0.01 && (gapped[0].x - 11.0).abs() < 0.01);
+    }
+}
