@@ -33,9 +33,13 @@ pub fn numbered_clip(frames: usize, width: u32, height: u32, gop: usize) -> Path
     if path.exists() {
         return path;
     }
+    // Tests of one process may make the same clip at once: each writes its own file
+    // (the last rename wins, with the same bytes).
+    static MADE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let tmp = dir.join(format!(
-        "tmp-{}-{frames}-{width}x{height}-g{gop}.mp4",
-        std::process::id()
+        "tmp-{}-{}-{frames}-{width}x{height}-g{gop}.mp4",
+        std::process::id(),
+        MADE.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
     ));
     let mut child = Command::new("ffmpeg")
         .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "rawvideo"])

@@ -1,12 +1,13 @@
-//! Archive playback: one player thread per camera reads that camera's recorded
-//! segments (docs/recording.md), decodes them and publishes frames into a latest-frame
-//! slot, the same GPU upload path as live video, following a clock that every player of
-//! a layout shares.
+//! Archive playback: one player per camera reads that camera's recorded segments
+//! (docs/recording.md), decodes them and publishes frames into a latest-frame slot, the
+//! same GPU upload path as live video, following a clock that every player of a layout
+//! shares.
 //!
 //! ```text
-//! PlaybackClock (Arc, shared) ──now/seek/play──► Player thread `vigil-play-<camera>`
-//!   index.sqlite3 ──segments, keyframes──► SegmentReader (FFmpeg demux + decode, GOP by GOP)
-//!                                          └─► GopCache (decoded GOPs, LRU, bytes) ──► FrameSlot ──► UI
+//! PlaybackClock (Arc, shared): time (injected Clock), seeks and steps in order
+//!   └─requests, now──► Player thread `vigil-play-<camera>` = PlayerLogic + a wait on the clock
+//!                        ├─ Footage (trait) ◄── Recorded: index.sqlite3 + SegmentReader (FFmpeg)
+//!                        └─ GopCache (decoded GOPs, LRU, bytes) ──► FrameSlot ──► UI
 //! ```
 //!
 //! Owns: seeking (keyframe preview, exact frame), paced forward and reverse play,
@@ -16,6 +17,7 @@
 
 pub mod cache;
 pub mod clock;
+pub mod footage;
 mod open;
 mod player;
 pub mod source;

@@ -19,6 +19,7 @@ use ffmpeg_next as ff;
 
 use super::PlaybackError;
 use super::cache::SLOP_NANOS;
+use super::footage::Progress;
 use vigil_store::{Segment, Store};
 
 /// The index view holds the segments within this of the play position (30 min: a few
@@ -261,18 +262,6 @@ impl Index {
         }
         Ok(self.store.segment(id)?)
     }
-}
-
-/// What one call to [`SegmentReader::decode_step`] did.
-#[derive(Debug, PartialEq, Eq)]
-pub enum Progress {
-    /// Decoded a packet of the current GOP (zero or more frames came out).
-    More,
-    /// The next packet is the next GOP's keyframe (its wall time, by dts); the decoder
-    /// was drained, every frame of this GOP is out.
-    GopEnd(i64),
-    /// End of the file (as long as it was when opened); the decoder was drained.
-    End,
 }
 
 /// Longest `moov` box read to compare stream configurations.

@@ -11,7 +11,8 @@ use ff::software::scaling;
 use ffmpeg_next as ff;
 
 use super::PlaybackError;
-use super::source::{AvFrame, Decoder, Index, Progress, SegmentReader};
+use super::footage::Progress;
+use super::source::{AvFrame, Decoder, Index, SegmentReader};
 use vigil_time::WallNanos;
 
 /// A small RGBA picture of one moment.
