@@ -99,13 +99,15 @@ fn decode_first_frame(path: &Path) -> Box<VideoFrame> {
     frame
 }
 
-/// One tile of the test window: the window is split into equal columns, one per tile,
-/// each drawn by its own `VideoPaint` over the same uploaded frame.
+/// One tile of the test window: the window is split into a grid of equal tiles, at most
+/// `GRID_COLUMNS` a row, each drawn by its own `VideoPaint` over the same uploaded frame.
 #[derive(Clone, Copy)]
 struct Tile {
     fill: bool,
     brightness: f32,
 }
+
+const GRID_COLUMNS: usize = 4;
 
 /// Uploads one frame once under one key and draws it in every tile.
 struct VideoTiles {
@@ -129,12 +131,12 @@ impl eframe::App for VideoTiles {
             );
         egui::CentralPanel::no_frame().show(ui, |ui| {
             let area = ui.max_rect();
-            let width = area.width() / self.tiles.len() as f32;
+            let columns = self.tiles.len().min(GRID_COLUMNS);
+            let rows = self.tiles.len().div_ceil(columns);
+            let size = egui::vec2(area.width() / columns as f32, area.height() / rows as f32);
             for (i, tile) in self.tiles.iter().enumerate() {
-                let rect = egui::Rect::from_min_size(
-                    area.min + egui::vec2(width * i as f32, 0.0),
-                    egui::vec2(width, area.height()),
-                );
+                let cell = egui::vec2((i % columns) as f32, (i / columns) as f32);
+                let rect = egui::Rect::from_min_size(area.min + cell * size, size);
                 let (picture, uv_rect) =
                     fit_picture(rect, self.frame.width, self.frame.height, tile.fill);
                 ui.painter().add(egui_wgpu::Callback::new_paint_callback(
@@ -303,5 +305,32 @@ fn same_picture_in_two_tiles_keeps_each_crop() {
                 j + 2
             );
         }
+    }
+}
+
+/// More tiles of one picture than the renderer's first uniform buffer holds (16): the
+/// buffer grows and every tile still keeps its own brightness.
+#[test]
+fn twenty_tiles_of_one_picture_each_keep_their_brightness() {
+    let dir = tempfile::tempdir().unwrap();
+    let frame = decode_first_frame(&encode_bars(dir.path(), "bt601", "tv"));
+    let brightness = |i: u32| if i.is_multiple_of(2) { 1.0 } else { 0.35 };
+    let tiles: Vec<Tile> = (0..20)
+        .map(|i| Tile {
+            fill: true,
+            brightness: brightness(i),
+        })
+        .collect();
+    let image = render_tiles(frame, &tiles);
+    // A 4×5 grid of 80×48 tiles, each filled with the 320×240 picture cropped to its
+    // middle 80 % of rows: eight bars 10 px wide. Bar 0 is 75 % white.
+    for i in 0..20 {
+        let (x, y) = (80 * (i % 4) + 5, 48 * (i / 4) + 24);
+        let expected = BARS[0].map(|c| (f32::from(c) * brightness(i)).round() as u8);
+        let got = image.get_pixel(x, y).0;
+        assert!(
+            colour_diff(got, expected) <= 12,
+            "tile {i} at ({x},{y}): got {got:?}, expected about {expected:?}"
+        );
     }
 }
