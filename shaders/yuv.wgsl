@@ -1,6 +1,8 @@
 // Draws one decoded YUV picture into the tile rectangle egui gives the paint callback.
-// The conversion matrix comes from the CPU (src/gpu/colour.rs); this shader only
+// The conversion matrix comes from the CPU (vigil_frame::colour); this shader only
 // applies it. Output is gamma-encoded R'G'B' for egui's non-sRGB framebuffer.
+// Group 0 is the picture's textures (one bind group per texture set); group 1 is this
+// draw's uniforms, at a dynamic offset chosen per paint callback (crates/gpu/src/video.rs).
 
 struct Uniforms {
     // rgb[i] = dot(rows[i].xyz, yuv) + rows[i].w
@@ -12,11 +14,11 @@ struct Uniforms {
     params: vec4<f32>,
 };
 
-@group(0) @binding(0) var<uniform> u: Uniforms;
-@group(0) @binding(1) var tex_y: texture_2d<f32>;
-@group(0) @binding(2) var tex_u: texture_2d<f32>;
-@group(0) @binding(3) var tex_v: texture_2d<f32>;
-@group(0) @binding(4) var samp: sampler;
+@group(0) @binding(0) var tex_y: texture_2d<f32>;
+@group(0) @binding(1) var tex_u: texture_2d<f32>;
+@group(0) @binding(2) var tex_v: texture_2d<f32>;
+@group(0) @binding(3) var samp: sampler;
+@group(1) @binding(0) var<uniform> u: Uniforms;
 
 struct VertexOut {
     @builtin(position) position: vec4<f32>,

@@ -1,9 +1,19 @@
 //! GPU side of a wall tile: YUV plane textures, the conversion pipeline and the egui
 //! paint callback that draws them.
 //!
-//! Owns: textures reused while size and layout stay the same, one uniform buffer and
-//! bind group per tile, and the render pipeline built once for egui's target format.
-//! Must not: convert colours on the CPU, or hold frames after uploading them.
+//! Owns: textures reused while size and layout stay the same, with one bind group of
+//! textures and sampler per texture set (group 0); the uniforms of each draw (crop
+//! rectangle, brightness, colour matrix) in one buffer shared by all draws, a slot per
+//! `VideoPaint` per frame bound at a dynamic offset (group 1). So several tiles can draw
+//! the same texture set in one frame, each with its own crop and brightness:
+//! egui runs every `prepare` of a frame before any `paint`, so uniforms held per
+//! texture set would be overwritten by the last tile prepared. Slots are handed out in
+//! `prepare`, written to the GPU in one write in `finish_prepare` (growing the buffer
+//! when a frame draws more tiles than it holds), and reused from the next frame's first
+//! `prepare`; the staging memory is kept, so a steady wall allocates nothing per frame.
+//! The render pipeline is built once for egui's target format.
+//! Must not: convert colours on the CPU, hold frames after uploading them, or put GPU
+//! objects in the paint callback (it carries a key and numbers).
 
 use std::collections::HashMap;
 
@@ -22,14 +32,140 @@ struct Uniforms {
     params: [f32; 4],
 }
 
+/// Uniform slots a fresh renderer holds before the first frame that needs more.
+const INITIAL_SLOTS: u64 = 16;
+
+/// The textures of one picture key and their bind group (group 0).
 struct TileTextures {
     layout: PlaneLayout,
     size: [u32; 2],
     textures: Vec<wgpu::Texture>,
-    uniform: wgpu::Buffer,
     bind_group: wgpu::BindGroup,
     colour: Colour,
     last_seq: u64,
+}
+
+/// The uniforms of every draw of a frame: one buffer, a `stride_bytes`-aligned slot per
+/// prepared `VideoPaint`, bound at a dynamic offset (group 1).
+struct DrawUniforms {
+    layout: wgpu::BindGroupLayout,
+    buffer: wgpu::Buffer,
+    bind_group: wgpu::BindGroup,
+    /// Bytes between slots: `Uniforms` rounded up to the device's offset alignment.
+    stride_bytes: u64,
+    /// This frame's slots as they will be written, `stride_bytes` each.
+    staged: Vec<u8>,
+    /// Dynamic offset of each callback prepared this frame, by the callback's address
+    /// (unique among the callbacks of one frame, which egui keeps alive until painted).
+    offsets: HashMap<usize, u32>,
+    /// Slots were handed out and not yet written: the frame is still preparing.
+    preparing: bool,
+}
+
+impl DrawUniforms {
+    fn new(device: &wgpu::Device) -> Self {
+        let size_bytes = std::mem::size_of::<Uniforms>() as u64;
+        let alignment = u64::from(device.limits().min_uniform_buffer_offset_alignment).max(1);
+        let stride_bytes = size_bytes.div_ceil(alignment) * alignment;
+        let layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
+            label: Some("vigil_yuv_uniforms_layout"),
+            entries: &[wgpu::BindGroupLayoutEntry {
+                binding: 0,
+                visibility: wgpu::ShaderStages::VERTEX | wgpu::ShaderStages::FRAGMENT,
+                ty: wgpu::BindingType::Buffer {
+                    ty: wgpu::BufferBindingType::Uniform,
+                    has_dynamic_offset: true,
+                    min_binding_size: wgpu::BufferSize::new(size_bytes),
+                },
+                count: None,
+            }],
+        });
+        let (buffer, bind_group) =
+            Self::create_buffer(device, &layout, stride_bytes * INITIAL_SLOTS);
+        Self {
+            layout,
+            buffer,
+            bind_group,
+            stride_bytes,
+            staged: Vec::new(),
+            offsets: HashMap::new(),
+            preparing: false,
+        }
+    }
+
+    fn create_buffer(
+        device: &wgpu::Device,
+        layout: &wgpu::BindGroupLayout,
+        size_bytes: u64,
+    ) -> (wgpu::Buffer, wgpu::BindGroup) {
+        let buffer = device.create_buffer(&wgpu::BufferDescriptor {
+            label: Some("vigil_yuv_uniforms"),
+            size: size_bytes,
+            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
+            mapped_at_creation: false,
+        });
+        let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
+            label: Some("vigil_yuv_uniforms_bind_group"),
+            layout,
+            entries: &[wgpu::BindGroupEntry {
+                binding: 0,
+                resource: wgpu::BindingResource::Buffer(wgpu::BufferBinding {
+                    buffer: &buffer,
+                    offset: 0,
+                    size: wgpu::BufferSize::new(std::mem::size_of::<Uniforms>() as u64),
+                }),
+            }],
+        });
+        (buffer, bind_group)
+    }
+
+    /// Gives the callback at `callback` a slot holding `uniforms`. The first call of a
+    /// frame takes back the previous frame's slots.
+    fn push(&mut self, callback: usize, uniforms: &Uniforms) {
+        if !self.preparing {
+            self.staged.clear();
+            self.offsets.clear();
+            self.preparing = true;
+        }
+        let start = self.staged.len();
+        let (Ok(offset), Ok(stride)) = (u32::try_from(start), usize::try_from(self.stride_bytes))
+        else {
+            return;
+        };
+        self.staged.resize(start + stride, 0);
+        let bytes = bytemuck::bytes_of(uniforms);
+        self.staged[start..start + bytes.len()].copy_from_slice(bytes);
+        self.offsets.insert(callback, offset);
+    }
+
+    /// Writes this frame's slots, growing the buffer first if they do not fit. Later
+    /// calls in the same frame find nothing to do.
+    fn flush(&mut self, device: &wgpu::Device, queue: &wgpu::Queue) {
+        if !self.preparing {
+            return;
+        }
+        self.preparing = false;
+        let needed_bytes = self.staged.len() as u64;
+        if needed_bytes > self.buffer.size() {
+            let slots = needed_bytes.div_ceil(self.stride_bytes).next_power_of_two();
+            let (buffer, bind_group) =
+                Self::create_buffer(device, &self.layout, slots * self.stride_bytes);
+            self.buffer = buffer;
+            self.bind_group = bind_group;
+        }
+        if !self.staged.is_empty() {
+            queue.write_buffer(&self.buffer, 0, &self.staged);
+        }
+    }
+
+    /// Dynamic offset of the slot written for the callback at `callback` this frame.
+    fn offset(&self, callback: usize) -> Option<u32> {
+        if self.preparing {
+            return None;
+        }
+        let offset = *self.offsets.get(&callback)?;
+        (u64::from(offset) + self.stride_bytes <= self.buffer.size()).then_some(offset)
+    }
 }
 
 /// Lives in egui-wgpu's `callback_resources`; one per renderer.
@@ -39,6 +175,7 @@ pub struct VideoRenderer {
     sampler: wgpu::Sampler,
     srgb_target: bool,
     tiles: HashMap<VideoKey, TileTextures>,
+    uniforms: DrawUniforms,
 }
 
 impl VideoRenderer {
@@ -79,34 +216,23 @@ impl VideoRenderer {
             count: None,
         };
         let bind_group_layout = device.create_bind_group_layout(&wgpu::BindGroupLayoutDescriptor {
-            label: Some("vigil_yuv_layout"),
+            label: Some("vigil_yuv_textures_layout"),
             entries: &[
-                wgpu::BindGroupLayoutEntry {
-                    binding: 0,
-                    visibility: wgpu::ShaderStages::VERTEX | wgpu::ShaderStages::FRAGMENT,
-                    ty: wgpu::BindingType::Buffer {
-                        ty: wgpu::BufferBindingType::Uniform,
-                        has_dynamic_offset: false,
-                        min_binding_size: std::num::NonZeroU64::new(
-                            std::mem::size_of::<Uniforms>() as u64,
-                        ),
-                    },
-                    count: None,
-                },
+                texture_entry(0),
                 texture_entry(1),
                 texture_entry(2),
-                texture_entry(3),
                 wgpu::BindGroupLayoutEntry {
-                    binding: 4,
+                    binding: 3,
                     visibility: wgpu::ShaderStages::FRAGMENT,
                     ty: wgpu::BindingType::Sampler(wgpu::SamplerBindingType::Filtering),
                     count: None,
                 },
             ],
         });
+        let uniforms = DrawUniforms::new(device);
         let pipeline_layout = device.create_pipeline_layout(&wgpu::PipelineLayoutDescriptor {
             label: Some("vigil_yuv_pipeline_layout"),
-            bind_group_layouts: &[Some(&bind_group_layout)],
+            bind_group_layouts: &[Some(&bind_group_layout), Some(&uniforms.layout)],
             immediate_size: 0,
         });
         let pipeline = device.create_render_pipeline(&wgpu::RenderPipelineDescriptor {
@@ -155,6 +281,7 @@ impl VideoRenderer {
             sampler,
             srgb_target: target_format.is_srgb(),
             tiles: HashMap::new(),
+            uniforms,
         }
     }
 
@@ -260,38 +387,28 @@ impl VideoRenderer {
                 ]
             }
         };
-        let uniform = device.create_buffer(&wgpu::BufferDescriptor {
-            label: Some("vigil_yuv_uniforms"),
-            size: std::mem::size_of::<Uniforms>() as u64,
-            usage: wgpu::BufferUsages::UNIFORM | wgpu::BufferUsages::COPY_DST,
-            mapped_at_creation: false,
-        });
         let views: Vec<wgpu::TextureView> = textures
             .iter()
             .map(|t| t.create_view(&wgpu::TextureViewDescriptor::default()))
             .collect();
         let bind_group = device.create_bind_group(&wgpu::BindGroupDescriptor {
-            label: Some("vigil_yuv_bind_group"),
+            label: Some("vigil_yuv_textures_bind_group"),
             layout: &self.bind_group_layout,
             entries: &[
                 wgpu::BindGroupEntry {
                     binding: 0,
-                    resource: uniform.as_entire_binding(),
-                },
-                wgpu::BindGroupEntry {
-                    binding: 1,
                     resource: wgpu::BindingResource::TextureView(&views[0]),
                 },
                 wgpu::BindGroupEntry {
-                    binding: 2,
+                    binding: 1,
                     resource: wgpu::BindingResource::TextureView(&views[1]),
                 },
                 wgpu::BindGroupEntry {
-                    binding: 3,
+                    binding: 2,
                     resource: wgpu::BindingResource::TextureView(&views[2]),
                 },
                 wgpu::BindGroupEntry {
-                    binding: 4,
+                    binding: 3,
                     resource: wgpu::BindingResource::Sampler(&self.sampler),
                 },
             ],
@@ -300,7 +417,6 @@ impl VideoRenderer {
             layout: frame.layout,
             size: [frame.width, frame.height],
             textures,
-            uniform,
             bind_group,
             colour: frame.colour,
             last_seq: u64::MAX,
@@ -322,16 +438,24 @@ pub struct VideoPaint {
     pub brightness: f32,
 }
 
+impl VideoPaint {
+    /// This callback's identity within a frame: its address, stable from `prepare` to
+    /// `paint` because egui holds every callback of a frame in an `Arc` until painted.
+    fn draw_id(&self) -> usize {
+        std::ptr::from_ref(self).addr()
+    }
+}
+
 impl egui_wgpu::CallbackTrait for VideoPaint {
     fn prepare(
         &self,
         _device: &wgpu::Device,
-        queue: &wgpu::Queue,
+        _queue: &wgpu::Queue,
         _screen: &egui_wgpu::ScreenDescriptor,
         _encoder: &mut wgpu::CommandEncoder,
         resources: &mut egui_wgpu::CallbackResources,
     ) -> Vec<wgpu::CommandBuffer> {
-        let Some(renderer) = resources.get::<VideoRenderer>() else {
+        let Some(renderer) = resources.get_mut::<VideoRenderer>() else {
             return Vec::new();
         };
         if let Some(tile) = renderer.tiles.get(&self.key) {
@@ -349,7 +473,20 @@ impl egui_wgpu::CallbackTrait for VideoPaint {
                     0.0,
                 ],
             };
-            queue.write_buffer(&tile.uniform, 0, bytemuck::bytes_of(&uniforms));
+            renderer.uniforms.push(self.draw_id(), &uniforms);
+        }
+        Vec::new()
+    }
+
+    fn finish_prepare(
+        &self,
+        device: &wgpu::Device,
+        queue: &wgpu::Queue,
+        _encoder: &mut wgpu::CommandEncoder,
+        resources: &mut egui_wgpu::CallbackResources,
+    ) -> Vec<wgpu::CommandBuffer> {
+        if let Some(renderer) = resources.get_mut::<VideoRenderer>() {
+            renderer.uniforms.flush(device, queue);
         }
         Vec::new()
     }
@@ -366,8 +503,12 @@ impl egui_wgpu::CallbackTrait for VideoPaint {
         let Some(tile) = renderer.tiles.get(&self.key) else {
             return;
         };
+        let Some(offset) = renderer.uniforms.offset(self.draw_id()) else {
+            return;
+        };
         render_pass.set_pipeline(&renderer.pipeline);
         render_pass.set_bind_group(0, &tile.bind_group, &[]);
+        render_pass.set_bind_group(1, &renderer.uniforms.bind_group, &[offset]);
         render_pass.draw(0..4, 0..1);
     }
 }
