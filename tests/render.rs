@@ -141,11 +141,7 @@ impl eframe::App for VideoTiles {
                     fit_picture(rect, self.frame.width, self.frame.height, tile.fill);
                 ui.painter().add(egui_wgpu::Callback::new_paint_callback(
                     picture,
-                    VideoPaint {
-                        key: VideoKey::Live("bars".into()),
-                        uv_rect,
-                        brightness: tile.brightness,
-                    },
+                    VideoPaint::new(VideoKey::Live("bars".into()), uv_rect, tile.brightness),
                 ));
             }
         });

@@ -111,11 +111,7 @@ fn tile_ui(
         out.pictures.push(picture_rect.intersect(rect));
         painter.add(egui_wgpu::Callback::new_paint_callback(
             picture_rect,
-            VideoPaint {
-                key: picture.key.clone(),
-                uv_rect,
-                brightness,
-            },
+            VideoPaint::new(picture.key.clone(), uv_rect, brightness),
         ));
     }
     match &tile.content {

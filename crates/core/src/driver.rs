@@ -337,7 +337,14 @@ impl Core {
             return false;
         };
         self.close_review();
-        let review = Review::new(&storage, Arc::clone(&self.notify), scope, at, mode);
+        let review = Review::new(
+            &storage,
+            Arc::clone(&self.notify),
+            scope,
+            at,
+            mode,
+            Arc::clone(&self.options.clock),
+        );
         if play {
             self.review_speed = 1.0;
             review.clock().play(1.0);
@@ -563,6 +570,7 @@ impl Core {
                 height: f.height,
             }),
             shown_at: tile.as_ref().and_then(|t| t.shown),
+            exact: tile.as_ref().is_some_and(|t| t.exact),
             player: tile.map_or(vigil_playback::PlayerState::Idle, |t| t.state),
             paused: clock.is_paused(),
             speed: clock.speed(),

@@ -15,6 +15,7 @@ use vigil_config::CameraId;
 use vigil_frame::VideoKey;
 use vigil_media::{Notify, VideoFrame};
 use vigil_playback::{PlaybackClock, Player, PlayerOptions, PlayerState, PlayerStatus, SeekMode};
+use vigil_time::SharedClock;
 use vigil_time::WallNanos;
 
 /// Memory for decoded GOPs across all players of a review (each gets its share).
@@ -40,6 +41,8 @@ pub struct PlayerView {
     /// Wall time of the picture shown.
     pub shown: Option<WallNanos>,
     pub state: PlayerState,
+    /// The picture is the exact frame for the clock, not a keyframe preview.
+    pub exact: bool,
 }
 
 struct ReviewPlayer {
@@ -71,8 +74,9 @@ impl Review {
         scope: Scope,
         at: WallNanos,
         mode: SeekMode,
+        time: SharedClock,
     ) -> Self {
-        let clock = PlaybackClock::new(at);
+        let clock = PlaybackClock::with_clock(at, time);
         clock.seek(at, mode);
         Self {
             storage: storage.to_path_buf(),
@@ -193,10 +197,16 @@ impl Review {
     /// What a camera's player shows, for its tile.
     pub fn tile(&self, camera_id: &str) -> Option<PlayerView> {
         let p = self.players.get(camera_id)?;
-        let PlayerStatus { state, shown, .. } = p.player.status();
+        let PlayerStatus {
+            state,
+            shown,
+            exact,
+            ..
+        } = p.player.status();
         Some(PlayerView {
             shown: shown.or_else(|| p.shown.as_ref().map(|f| WallNanos(f.pts_nanos))),
             state,
+            exact,
         })
     }
 

@@ -120,6 +120,9 @@ pub struct ReviewTile {
     pub picture: Option<Picture>,
     /// Wall time of the picture shown.
     pub shown_at: Option<WallNanos>,
+    /// The picture is the exact frame at the review position, not the keyframe
+    /// preview a drag shows.
+    pub exact: bool,
     /// What the camera's player is doing (no footage here, an error…).
     pub player: PlayerState,
     pub paused: bool,

@@ -27,7 +27,15 @@ const FPS: u32 = 25;
 fn clip(dir: &Path, name: &str, width: u32, height: u32) -> PathBuf {
     let path = dir.join(format!("{name}.mp4"));
     let status = Process::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i"])
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+        ])
         .arg(format!(
             "testsrc2=size={width}x{height}:rate={FPS}:duration=10"
         ))

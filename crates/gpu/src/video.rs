@@ -4,7 +4,8 @@
 //! Owns: textures reused while size and layout stay the same, with one bind group of
 //! textures and sampler per texture set (group 0); the uniforms of each draw (crop
 //! rectangle, brightness, colour matrix) in one buffer shared by all draws, a slot per
-//! `VideoPaint` per frame bound at a dynamic offset (group 1). So several tiles can draw
+//! `VideoPaint` per frame bound at a dynamic offset (group 1), the offset kept in the
+//! callback from `prepare` to `paint`. So several tiles can draw
 //! the same texture set in one frame, each with its own crop and brightness:
 //! egui runs every `prepare` of a frame before any `paint`, so uniforms held per
 //! texture set would be overwritten by the last tile prepared. Slots are handed out in
@@ -16,6 +17,7 @@
 //! objects in the paint callback (it carries a key and numbers).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use eframe::egui_wgpu::{self, wgpu};
 
@@ -53,11 +55,9 @@ struct DrawUniforms {
     bind_group: wgpu::BindGroup,
     /// Bytes between slots: `Uniforms` rounded up to the device's offset alignment.
     stride_bytes: u64,
-    /// This frame's slots as they will be written, `stride_bytes` each.
+    /// This frame's slots as they will be written, `stride_bytes` each; each callback
+    /// keeps the offset of its own slot ([`VideoPaint::slot`]).
     staged: Vec<u8>,
-    /// Dynamic offset of each callback prepared this frame, by the callback's address
-    /// (unique among the callbacks of one frame, which egui keeps alive until painted).
-    offsets: HashMap<usize, u32>,
     /// Slots were handed out and not yet written: the frame is still preparing.
     preparing: bool,
 }
@@ -88,7 +88,6 @@ impl DrawUniforms {
             bind_group,
             stride_bytes,
             staged: Vec::new(),
-            offsets: HashMap::new(),
             preparing: false,
         }
     }
@@ -121,21 +120,21 @@ impl DrawUniforms {
 
     /// Gives the callback at `callback` a slot holding `uniforms`. The first call of a
     /// frame takes back the previous frame's slots.
-    fn push(&mut self, callback: usize, uniforms: &Uniforms) {
+    /// Stages `uniforms` in the next slot and returns its dynamic offset.
+    fn push(&mut self, uniforms: &Uniforms) -> Option<u32> {
         if !self.preparing {
             self.staged.clear();
-            self.offsets.clear();
             self.preparing = true;
         }
         let start = self.staged.len();
         let (Ok(offset), Ok(stride)) = (u32::try_from(start), usize::try_from(self.stride_bytes))
         else {
-            return;
+            return None;
         };
         self.staged.resize(start + stride, 0);
         let bytes = bytemuck::bytes_of(uniforms);
         self.staged[start..start + bytes.len()].copy_from_slice(bytes);
-        self.offsets.insert(callback, offset);
+        Some(offset)
     }
 
     /// Writes this frame's slots, growing the buffer first if they do not fit. Later
@@ -159,11 +158,11 @@ impl DrawUniforms {
     }
 
     /// Dynamic offset of the slot written for the callback at `callback` this frame.
-    fn offset(&self, callback: usize) -> Option<u32> {
-        if self.preparing {
+    /// `offset` when its slot was written into the buffer this frame.
+    fn written(&self, offset: u32) -> Option<u32> {
+        if self.preparing || offset == NO_SLOT {
             return None;
         }
-        let offset = *self.offsets.get(&callback)?;
         (u64::from(offset) + self.stride_bytes <= self.buffer.size()).then_some(offset)
     }
 }
@@ -429,6 +428,9 @@ impl VideoRenderer {
     }
 }
 
+/// A callback without a uniform slot this frame.
+const NO_SLOT: u32 = u32::MAX;
+
 /// The paint callback of one tile: which textures, which part of them, how bright.
 pub struct VideoPaint {
     pub key: VideoKey,
@@ -436,13 +438,18 @@ pub struct VideoPaint {
     pub uv_rect: [f32; 4],
     /// 1 for a live picture; less to dim a picture that is no longer live.
     pub brightness: f32,
+    /// Dynamic offset of this draw's uniform slot, set in `prepare`, read in `paint`.
+    slot: AtomicU32,
 }
 
 impl VideoPaint {
-    /// This callback's identity within a frame: its address, stable from `prepare` to
-    /// `paint` because egui holds every callback of a frame in an `Arc` until painted.
-    fn draw_id(&self) -> usize {
-        std::ptr::from_ref(self).addr()
+    pub fn new(key: VideoKey, uv_rect: [f32; 4], brightness: f32) -> Self {
+        Self {
+            key,
+            uv_rect,
+            brightness,
+            slot: AtomicU32::new(NO_SLOT),
+        }
     }
 }
 
@@ -473,7 +480,8 @@ impl egui_wgpu::CallbackTrait for VideoPaint {
                     0.0,
                 ],
             };
-            renderer.uniforms.push(self.draw_id(), &uniforms);
+            let slot = renderer.uniforms.push(&uniforms).unwrap_or(NO_SLOT);
+            self.slot.store(slot, Ordering::Relaxed);
         }
         Vec::new()
     }
@@ -503,7 +511,7 @@ impl egui_wgpu::CallbackTrait for VideoPaint {
         let Some(tile) = renderer.tiles.get(&self.key) else {
             return;
         };
-        let Some(offset) = renderer.uniforms.offset(self.draw_id()) else {
+        let Some(offset) = renderer.uniforms.written(self.slot.load(Ordering::Relaxed)) else {
             return;
         };
         render_pass.set_pipeline(&renderer.pipeline);
