@@ -200,13 +200,24 @@ mod tests {
         let file = format!("{camera}/{}.mp4", start_s * SEC);
         std::fs::create_dir_all(store.dir().join(camera)).expect("dir");
         std::fs::write(store.dir().join(&file), vec![0u8; 10]).expect("file");
-        vigil_store::test_support::add_closed(
-            store,
-            camera,
-            start_s * SEC,
-            (start_s + 60) * SEC,
-            bytes,
-        )
+        let id = store
+            .insert_segment(&vigil_store::NewSegment {
+                camera: camera.to_owned(),
+                file,
+                start_ns: start_s * SEC,
+                source_dts: 0,
+                time_base: (1, 90_000),
+                bytes,
+                codec: "h264".to_owned(),
+                width: 640,
+                height: 360,
+                trigger: vigil_store::SegmentTrigger::Continuous,
+            })
+            .expect("insert");
+        store
+            .segment_progress(id, (start_s + 60) * SEC, bytes, &[], true)
+            .expect("close");
+        id
     }
 
     #[test]
