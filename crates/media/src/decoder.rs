@@ -292,7 +292,8 @@ pub fn run(camera_name: &str, stream: &str, shared: &Arc<StreamShared>, notify: 
             let pts_nanos = (pts_ticks as f64 * o.nanos_per_tick) as i64;
             frame.pts_nanos = pts_nanos;
             frame.received_at = item.received_at;
-            frame.decoded_at = Instant::now();
+            // On the ingest's clock, as `received_at` is.
+            frame.decoded_at = ingest.clock().monotonic();
             shared.stats.width.store(frame.width, Ordering::Relaxed);
             shared.stats.height.store(frame.height, Ordering::Relaxed);
             let latency = frame.decoded_at.saturating_duration_since(item.received_at);

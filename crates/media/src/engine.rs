@@ -2,8 +2,9 @@
 //! displayed stream. Ingests nobody watches linger for a grace period so switching back
 //! is instant (their keyframe cache gives a picture at once), then close.
 //!
-//! Owns: worker threads and their handles, and joining them. Must not: block the caller
-//! on a worker (stopping only sets flags; joins happen later or at shutdown).
+//! Owns: worker threads and their handles, and joining them, and the clock the ingests
+//! read (the grace period is counted on it too). Must not: block the caller on a worker
+//! (stopping only sets flags; joins happen later or at shutdown).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use std::time::{Duration, Instant};
 use super::decoder::{self, StreamShared};
 use super::ingest::{self, IngestShared, Notify};
 use super::source::{StreamKey, StreamSpec};
+use vigil_time::{SharedClock, real_clock};
 
 /// How long an ingest without decoders stays connected.
 pub const DEFAULT_GRACE: Duration = Duration::from_secs(10);
@@ -36,11 +38,20 @@ pub struct Engine {
     stopping: Vec<JoinHandle<()>>,
     notify: Notify,
     grace: Duration,
+    clock: SharedClock,
 }
 
 impl Engine {
-    /// `notify` is called from workers whenever a new frame or state is ready.
+    /// `notify` is called from workers whenever a new frame or state is ready. Runs on
+    /// the operating system's clock.
     pub fn new(notify: Notify) -> Self {
+        Self::with_clock(notify, real_clock())
+    }
+
+    /// [`Self::new`] on `clock`: every ingest's timeouts, retries, file pacing and
+    /// packet times, and the grace period, follow it. A recorder of these streams must
+    /// be given the same clock.
+    pub fn with_clock(notify: Notify, clock: SharedClock) -> Self {
         ffmpeg_next::init().ok();
         // FFmpeg's own log goes straight to stderr and can quote URLs: keep it quiet
         // unless asked for; Vigil reports every failure itself.
@@ -56,7 +67,13 @@ impl Engine {
             stopping: Vec::new(),
             notify,
             grace: DEFAULT_GRACE,
+            clock,
         }
+    }
+
+    /// The clock the engine's streams follow.
+    pub fn clock(&self) -> &SharedClock {
+        &self.clock
     }
 
     /// Changes how long unwatched ingests stay connected.
@@ -75,7 +92,10 @@ impl Engine {
             return Arc::clone(&entry.shared);
         }
         self.stop_stream(&key);
-        let shared = Arc::new(IngestShared::new(Arc::clone(&self.notify)));
+        let shared = Arc::new(IngestShared::with_clock(
+            Arc::clone(&self.notify),
+            Arc::clone(&self.clock),
+        ));
         let thread = {
             let spec = spec.clone();
             let shared = Arc::clone(&shared);
@@ -91,7 +111,7 @@ impl Engine {
                         spec: spec.clone(),
                         shared: Arc::clone(&shared),
                         thread,
-                        unwatched_since: Some(Instant::now()),
+                        unwatched_since: Some(self.clock.monotonic()),
                     },
                 );
             }
@@ -158,7 +178,7 @@ impl Engine {
             entry.shared.request_stop();
             self.stopping.push(entry.thread);
             if let Some(ingest) = self.ingests.get_mut(key) {
-                ingest.unwatched_since = Some(Instant::now());
+                ingest.unwatched_since = Some(self.clock.monotonic());
             }
         }
     }
@@ -197,7 +217,7 @@ impl Engine {
         for key in unwanted {
             self.stop_decoder(&key);
         }
-        let now = Instant::now();
+        let now = self.clock.monotonic();
         let expired: Vec<StreamKey> = self
             .ingests
             .iter_mut()

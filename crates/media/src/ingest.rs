@@ -1,9 +1,12 @@
 //! One named thread per camera stream connection: open, demux, keep the packets since the
 //! last keyframe, and hand every video packet to the decoders that subscribe.
 //!
-//! Owns: the connect → live → stalled/failed → reconnect cycle, the stall watchdog,
-//! real-time pacing of file sources, the keyframe cache and ingest counters. Must not:
-//! decode, touch egui or wgpu, or log a URL with credentials.
+//! Owns: the connect → live → stalled/failed → reconnect cycle (timeouts decided by the
+//! [`watchdog`](super::watchdog), retries when the clock reaches the backoff's next try),
+//! real-time pacing of file sources, the keyframe cache and ingest counters. Every
+//! decision taken from the time reads the shared [`Clock`]; only the waits between
+//! looks (short sleeps) are real time. Must not: decode, touch egui or wgpu, or log a
+//! URL with credentials.
 
 use std::net::{TcpStream, ToSocketAddrs as _};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -17,7 +20,9 @@ use super::backoff::Backoff;
 use super::queue::{PacketQueue, QueuedPacket};
 use super::source::StreamSpec;
 use super::state::{Failure, StreamState};
+use super::watchdog::Watchdog;
 use vigil_config::redact::SourceSpec;
+use vigil_time::{SharedClock, real_clock};
 
 /// Called after a frame or state change is published (the UI's `request_repaint`).
 pub type Notify = Arc<dyn Fn() + Send + Sync>;
@@ -60,7 +65,8 @@ struct Fanout {
     gop_valid: bool,
 }
 
-/// When the first connection reached each step (for time-to-first-frame figures).
+/// When the first connection reached each step (for time-to-first-frame figures), on the
+/// ingest's clock.
 #[derive(Clone, Copy, Debug)]
 pub struct IngestTimes {
     pub started: Instant,
@@ -79,14 +85,21 @@ pub struct IngestShared {
     connected: Mutex<Option<Connected>>,
     fanout: Mutex<Fanout>,
     notify: Notify,
+    clock: SharedClock,
 }
 
 impl IngestShared {
+    /// An ingest on the operating system's clock.
     pub fn new(notify: Notify) -> Self {
+        Self::with_clock(notify, real_clock())
+    }
+
+    /// An ingest whose timeouts, retries and packet times follow `clock`.
+    pub fn with_clock(notify: Notify, clock: SharedClock) -> Self {
         Self {
             stats: IngestStats::default(),
             times: Mutex::new(IngestTimes {
-                started: Instant::now(),
+                started: clock.monotonic(),
                 opened: None,
                 first_keyframe: None,
             }),
@@ -95,7 +108,14 @@ impl IngestShared {
             connected: Mutex::new(None),
             fanout: Mutex::new(Fanout::default()),
             notify,
+            clock,
         }
+    }
+
+    /// The clock this ingest reads: [`QueuedPacket::received_at`] and the times in
+    /// [`StreamState::Reconnecting`] are its monotonic readings.
+    pub fn clock(&self) -> &SharedClock {
+        &self.clock
     }
 
     pub fn state(&self) -> StreamState {
@@ -121,7 +141,7 @@ impl IngestShared {
 
     fn mark_time(&self, keyframe: bool) {
         let mut times = self.times.lock().unwrap_or_else(|e| e.into_inner());
-        let now = Instant::now();
+        let now = self.clock.monotonic();
         if keyframe {
             times.first_keyframe.get_or_insert(now);
         } else {
@@ -226,62 +246,6 @@ impl IngestShared {
     }
 }
 
-/// Interrupts a blocking FFmpeg call when the stream is stopped or when the call has
-/// waited longer than its limit (connect timeout, or stall while live).
-struct Watchdog {
-    epoch: Instant,
-    started_ms: AtomicU64,
-    limit_ms: AtomicU64,
-    tripped: AtomicBool,
-}
-
-impl Watchdog {
-    fn new(limit: Duration) -> Self {
-        let w = Self {
-            epoch: Instant::now(),
-            started_ms: AtomicU64::new(0),
-            limit_ms: AtomicU64::new(0),
-            tripped: AtomicBool::new(false),
-        };
-        w.arm(limit);
-        w
-    }
-
-    fn now_ms(&self) -> u64 {
-        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
-    }
-
-    /// Starts a new wait of at most `limit`.
-    fn arm(&self, limit: Duration) {
-        self.limit_ms.store(
-            u64::try_from(limit.as_millis()).unwrap_or(u64::MAX),
-            Ordering::Relaxed,
-        );
-        self.started_ms.store(self.now_ms(), Ordering::Relaxed);
-    }
-
-    /// Restarts the current wait (called before each blocking call).
-    fn feed(&self) {
-        self.started_ms.store(self.now_ms(), Ordering::Relaxed);
-    }
-
-    fn expired(&self) -> bool {
-        let waited = self
-            .now_ms()
-            .saturating_sub(self.started_ms.load(Ordering::Relaxed));
-        if waited > self.limit_ms.load(Ordering::Relaxed) {
-            self.tripped.store(true, Ordering::Relaxed);
-            true
-        } else {
-            false
-        }
-    }
-
-    fn tripped(&self) -> bool {
-        self.tripped.load(Ordering::Relaxed)
-    }
-}
-
 /// Runs the ingest until `shared.request_stop()`; meant as a thread's body.
 pub fn run(spec: &StreamSpec, shared: &Arc<IngestShared>) {
     let span = tracing::info_span!("camera", camera = %spec.camera_name, stream = %spec.stream);
@@ -314,13 +278,13 @@ pub fn run(spec: &StreamSpec, shared: &Arc<IngestShared>) {
         if failure == Failure::Stalled {
             shared.set_state(StreamState::Stalled);
         }
-        let delay = backoff.next_delay();
+        let next_try = shared.clock.monotonic() + backoff.next_delay();
         let probe = failure.is_transport().then(|| probe_target(spec)).flatten();
         shared.set_state(StreamState::Reconnecting {
             reason: failure,
-            next_try: Instant::now() + delay,
+            next_try,
         });
-        wait_before_retry(shared, delay, probe.as_deref());
+        wait_before_retry(shared, next_try, probe.as_deref());
     }
     shared.set_state(StreamState::Idle);
     tracing::info!("ingest stopped");
@@ -346,13 +310,14 @@ fn probe_target(spec: &StreamSpec) -> Option<String> {
     }
 }
 
-/// Sleeps `delay`, waking early on stop, or — when the camera's port was unreachable —
-/// as soon as a TCP connect to it succeeds, so a returning camera is back within a
-/// fraction of a second instead of a whole backoff step.
-fn wait_before_retry(shared: &IngestShared, delay: Duration, probe: Option<&str>) {
-    let until = Instant::now() + delay;
+/// Waits until the clock reaches `next_try`, waking early on stop, or — when the
+/// camera's port was unreachable — as soon as a TCP connect to it succeeds, so a
+/// returning camera is back within a fraction of a second instead of a whole backoff
+/// step. The probes' pace is real time (they are network I/O); the retry follows the
+/// clock.
+fn wait_before_retry(shared: &IngestShared, next_try: Instant, probe: Option<&str>) {
     let mut next_probe = Instant::now() + Duration::from_millis(250);
-    while Instant::now() < until && !shared.stop_requested() {
+    while shared.clock.monotonic() < next_try && !shared.stop_requested() {
         std::thread::sleep(Duration::from_millis(25));
         if let Some(target) = probe
             && Instant::now() >= next_probe
@@ -374,15 +339,14 @@ fn port_accepts(target: &str) -> bool {
         .is_some_and(|addr| TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok())
 }
 
-/// Keeps file playback at real time.
+/// Keeps file playback at the pace of the clock (real time on the real clock).
 struct Pacer {
     base: Option<(Instant, i64)>,
 }
 
 impl Pacer {
-    /// When the packet with `pts_nanos` is due.
-    fn due(&mut self, pts_nanos: i64) -> Instant {
-        let now = Instant::now();
+    /// When the packet with `pts_nanos` is due, on the clock whose reading is `now`.
+    fn due(&mut self, pts_nanos: i64, now: Instant) -> Instant {
         let (base_at, base_pts) = *self.base.get_or_insert((now, pts_nanos));
         let offset = pts_nanos.saturating_sub(base_pts);
         let due = if offset >= 0 {
@@ -399,12 +363,13 @@ impl Pacer {
     }
 }
 
-/// Sleeps until `deadline` in short steps so a stop request is seen quickly.
-fn sleep_until(shared: &IngestShared, deadline: Instant) {
+/// Sleeps until the clock reaches `deadline`, in short steps so a stop request is seen
+/// quickly; returns the clock's reading then.
+fn sleep_until(shared: &IngestShared, deadline: Instant) -> Instant {
     loop {
-        let now = Instant::now();
+        let now = shared.clock.monotonic();
         if now >= deadline || shared.stop_requested() {
-            return;
+            return now;
         }
         std::thread::sleep((deadline - now).min(Duration::from_millis(20)));
     }
@@ -423,7 +388,7 @@ fn session(
             return Err(Failure::NotVideo);
         }
     }
-    let watchdog = Arc::new(Watchdog::new(spec.timeouts.open));
+    let watchdog = Arc::new(Watchdog::new(Arc::clone(&shared.clock), spec.timeouts.open));
     let interrupt = {
         let watchdog = Arc::clone(&watchdog);
         let shared = Arc::clone(shared);
@@ -514,15 +479,23 @@ fn session(
         if packet.stream() != video_index || packet.size() == 0 {
             continue;
         }
-        if pace {
+        // The packet's arrival, read before the counters move: a test that steps a
+        // simulated clock once each packet is counted sees each at its exact time.
+        let received_at = if pace {
             let ticks = packet.pts().or(packet.dts()).unwrap_or(0);
             #[allow(clippy::cast_possible_truncation)]
-            let due = pacer.due((ticks as f64 * nanos_per_tick) as i64);
-            sleep_until(shared, due);
+            let due = pacer.due(
+                (ticks as f64 * nanos_per_tick) as i64,
+                shared.clock.monotonic(),
+            );
+            let now = sleep_until(shared, due);
             if shared.stop_requested() {
                 return Ok(());
             }
-        }
+            now
+        } else {
+            shared.clock.monotonic()
+        };
         shared
             .stats
             .bytes_received
@@ -536,7 +509,7 @@ fn session(
         }
         shared.distribute(QueuedPacket {
             packet: Arc::new(packet),
-            received_at: Instant::now(),
+            received_at,
             generation,
             from_cache: false,
         });
@@ -548,3 +521,6 @@ fn session(
         }
     }
 }
+
+#[cfg(test)]
+mod tests;

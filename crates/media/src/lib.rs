@@ -5,6 +5,10 @@
 //! ingest (one per connected stream) ──packets──► queue ──► decoder (one per displayed stream) ──► FrameSlot
 //!        └── keyframe cache: a new decoder starts from the last keyframe
 //! ```
+//!
+//! Time: the [`Engine`] hands one [`vigil_time::Clock`] to its ingests; open and stall
+//! timeouts, reconnect times, file pacing and packet arrival times are read from it, so
+//! tests drive them with a `SimClock`.
 
 pub mod backoff;
 pub mod budget;
@@ -19,6 +23,7 @@ pub mod queue;
 pub mod source;
 pub mod state;
 pub mod track;
+mod watchdog;
 
 pub use decoder::{StreamShared, StreamStats};
 pub use engine::Engine;

@@ -142,7 +142,8 @@ pub enum StreamState {
     Live,
     /// Packets stopped; a reconnect follows at once.
     Stalled,
-    /// Waiting to try again.
+    /// Waiting to try again; `next_try` is a reading of the engine's clock (monotonic),
+    /// the next try starts when the clock reaches it.
     Reconnecting { reason: Failure, next_try: Instant },
     /// Given up until the configuration changes.
     Offline { reason: Failure },
@@ -169,7 +170,8 @@ impl StreamState {
         }
     }
 
-    /// One line for a person, e.g. "reconnecting in 3 s: connection refused".
+    /// One line for a person, e.g. "reconnecting in 3 s: connection refused"; `now` is
+    /// the engine clock's monotonic reading.
     pub fn describe(&self, now: Instant) -> String {
         match self {
             Self::Reconnecting { reason, next_try } => {

@@ -16,7 +16,7 @@ use super::{Recorder, RecorderConfig, RecorderState, RecordingMode};
 use vigil_media::{Engine, MAIN_STREAM, StreamSpec, Timeouts, Transport};
 
 use crate::reconcile;
-use crate::retention::{self, RetentionPolicy};
+use crate::retention::{Retention, RetentionPolicy};
 use vigil_store::Store;
 
 /// What `vigil archive record` was asked to do.
@@ -92,6 +92,7 @@ pub fn record(options: &RecordOptions, stop: &AtomicBool) -> anyhow::Result<()> 
         policy.max_age.insert(options.camera_id.clone(), age);
     }
     let store = Store::open(&options.storage)?;
+    let mut retention = Retention::new(Arc::clone(engine.clock()));
     let started = Instant::now();
     let mut last_retention: Option<Instant> = None;
     let mut last_state = None;
@@ -110,8 +111,7 @@ pub fn record(options: &RecordOptions, stop: &AtomicBool) -> anyhow::Result<()> 
             || status.state == RecorderState::DiskFull;
         if due && (policy.quota_bytes.is_some() || !policy.max_age.is_empty()) {
             last_retention = Some(Instant::now());
-            let now = vigil_time::WallNanos::now().0;
-            if let Err(err) = retention::apply(&store, &policy, now) {
+            if let Err(err) = retention.pass(&store, &policy) {
                 tracing::error!(%err, "retention failed");
             }
         }

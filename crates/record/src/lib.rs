@@ -8,8 +8,14 @@
 //! repair (`reconcile`, with MP4 box scanning in `mp4`), retention (`retention`, the only
 //! code that deletes footage) and the one-writer lock (`lock`). Must not: decode, or
 //! block the ingest (it reads a bounded queue).
+//!
+//! Time: a recorder reads one [`Clock`] — by default its ingest's, on which packet
+//! arrival times are measured. Segment start times are that clock's wall reading at the
+//! first packet's arrival; stalls, retries and event windows are counted on its
+//! monotonic reading. Only the waits between looks are real time.
 
 pub mod archive;
+mod clock;
 pub mod lock;
 pub mod mp4;
 pub mod reconcile;
@@ -22,6 +28,8 @@ pub use seed::ensure_demo_history;
 pub use site::{SiteRecording, SiteRecordingOptions};
 
 #[cfg(test)]
+mod clock_tests;
+#[cfg(test)]
 mod tests;
 
 use std::collections::VecDeque;
@@ -29,11 +37,13 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, Instant};
 
+use clock::{readings, wall_ns_of};
 use vigil_media::IngestShared;
 use vigil_media::queue::{PacketQueue, QueuedPacket};
 use vigil_store::{GapReason, SegmentTrigger, Store};
+use vigil_time::{Clock, SharedClock};
 use writer::{SegmentStart, SegmentWriter, WriteError};
 
 pub use vigil_config::RecordingMode;
@@ -53,8 +63,13 @@ pub struct RecorderConfig {
     pub resume_free_bytes: u64,
     /// How often a paused recorder looks again (disk full, I/O error).
     pub retry_interval: Duration,
-    /// A recording camera silent this long closes its segment (camera offline).
+    /// A recording camera silent this long (or longer) closes its segment (camera
+    /// offline).
     pub stall: Duration,
+    /// The clock the recorder reads. `None` (the default): its ingest's
+    /// ([`IngestShared::clock`]), on which the packets' arrival times are measured;
+    /// another clock must read the same monotonic time.
+    pub clock: Option<SharedClock>,
 }
 
 impl RecorderConfig {
@@ -69,6 +84,7 @@ impl RecorderConfig {
             resume_free_bytes: 256 << 20,
             retry_interval: Duration::from_secs(2),
             stall: Duration::from_secs(5),
+            clock: None,
         }
     }
 }
@@ -101,9 +117,10 @@ pub struct RecorderStatus {
 }
 
 struct Shared {
+    clock: SharedClock,
     status: Mutex<RecorderStatus>,
     stop: AtomicBool,
-    /// Events mode: record until this instant (post-roll comes on top).
+    /// Events mode: record until this reading of the clock (post-roll comes on top).
     event_until: Mutex<Option<Instant>>,
     /// Triggers not yet written to the index (the recorder thread writes them).
     events: Mutex<Vec<PendingEvent>>,
@@ -143,7 +160,7 @@ impl EventTrigger {
 
     /// [`Self::trigger`] with the event's kind and a note (alerts: `motion`, …).
     pub fn trigger_as(&self, kind: &str, note: &str, hold: Duration) {
-        let now = Instant::now();
+        let (wall, now) = readings(&*self.0.clock);
         let until = now + hold;
         {
             let mut guard = self.0.event_until.lock().unwrap_or_else(|e| e.into_inner());
@@ -151,7 +168,7 @@ impl EventTrigger {
                 *guard = Some(until);
             }
         }
-        let time_ns = wall_ns_of(now);
+        let time_ns = wall.0;
         let hold_ns = i64::try_from(hold.as_nanos()).unwrap_or(i64::MAX);
         let mut events = self.0.events.lock().unwrap_or_else(|e| e.into_inner());
         if events.len() >= MAX_PENDING_EVENTS {
@@ -192,6 +209,10 @@ impl Recorder {
     /// folder before the first recorder starts.
     pub fn start(config: RecorderConfig, ingest: Arc<IngestShared>) -> std::io::Result<Self> {
         let shared = Arc::new(Shared {
+            clock: config
+                .clock
+                .clone()
+                .unwrap_or_else(|| Arc::clone(ingest.clock())),
             status: Mutex::new(RecorderStatus {
                 state: RecorderState::Waiting,
                 segments: 0,
@@ -262,17 +283,9 @@ impl Drop for Recorder {
     }
 }
 
-/// Wall clock (UTC ns) at which `at` happened.
-fn wall_ns_of(at: Instant) -> i64 {
-    let since = SystemTime::now()
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default();
-    let now_ns = i64::try_from(since.as_nanos()).unwrap_or(i64::MAX);
-    now_ns - i64::try_from(at.elapsed().as_nanos()).unwrap_or(0)
-}
-
 struct Run<'a> {
     config: &'a RecorderConfig,
+    clock: &'a dyn Clock,
     ingest: &'a IngestShared,
     shared: &'a Shared,
     store: Store,
@@ -283,7 +296,9 @@ struct Run<'a> {
     open_gap: Option<i64>,
     /// Events mode: packets from a keyframe on, covering at least the pre-roll.
     preroll: VecDeque<QueuedPacket>,
+    /// Since when (monotonic) and why writing is paused.
     paused: Option<(Instant, GapReason)>,
+    /// When (monotonic) the last packet was taken from the queue.
     last_packet: Instant,
 }
 
@@ -308,8 +323,10 @@ fn run(config: &RecorderConfig, ingest: &Arc<IngestShared>, shared: &Arc<Shared>
     let max_age = config.pre_roll.max(Duration::from_secs(10)) + Duration::from_secs(10);
     let queue = ingest.subscribe(64 << 20, max_age);
     tracing::info!(mode = ?config.mode, "recorder started");
+    let clock = &*shared.clock;
     let mut run = Run {
         config,
+        clock,
         ingest,
         shared,
         store,
@@ -318,7 +335,7 @@ fn run(config: &RecorderConfig, ingest: &Arc<IngestShared>, shared: &Arc<Shared>
         open_gap: None,
         preroll: VecDeque::new(),
         paused: None,
-        last_packet: Instant::now(),
+        last_packet: clock.monotonic(),
     };
     if config.mode == RecordingMode::Events {
         shared.update(|s| s.state = RecorderState::Armed);
@@ -330,7 +347,7 @@ fn run(config: &RecorderConfig, ingest: &Arc<IngestShared>, shared: &Arc<Shared>
     run.index_events();
     run.finish_segment();
     if let Some(id) = run.open_gap.take()
-        && let Err(err) = run.store.close_gap(id, wall_ns_of(Instant::now()))
+        && let Err(err) = run.store.close_gap(id, clock.wall().0)
     {
         tracing::warn!(%err, "cannot close the open gap");
     }
@@ -357,17 +374,22 @@ impl Run<'_> {
         }
     }
 
+    /// Time since `at` on the clock's monotonic reading.
+    fn since(&self, at: Instant) -> Duration {
+        self.clock.monotonic().saturating_duration_since(at)
+    }
+
     fn step(&mut self, queue: &PacketQueue) {
         if let Some((since, reason)) = self.paused {
             // Keep the queue from filling; what arrives now is the gap.
             while queue.pop(Duration::ZERO).is_some() {}
-            if since.elapsed() < self.config.retry_interval {
+            if self.since(since) < self.config.retry_interval {
                 std::thread::sleep(Duration::from_millis(50));
                 return;
             }
             let free = retention::free_bytes(&self.config.storage).unwrap_or(0);
             if reason == GapReason::DiskFull && free < self.config.resume_free_bytes {
-                self.paused = Some((Instant::now(), reason));
+                self.paused = Some((self.clock.monotonic(), reason));
                 return;
             }
             tracing::info!(free, "recording resumes");
@@ -376,7 +398,7 @@ impl Run<'_> {
             return;
         }
         let Some(item) = queue.pop(Duration::from_millis(200)) else {
-            if self.writer.is_some() && self.last_packet.elapsed() > self.config.stall {
+            if self.writer.is_some() && self.since(self.last_packet) >= self.config.stall {
                 tracing::warn!("no packets: closing the segment");
                 self.finish_segment();
                 self.pending_gap = Some(GapReason::CameraOffline);
@@ -384,7 +406,7 @@ impl Run<'_> {
             }
             return;
         };
-        self.last_packet = Instant::now();
+        self.last_packet = self.clock.monotonic();
         if let Err(err) = self.handle(&item) {
             self.failed(&err);
         }
@@ -427,12 +449,13 @@ impl Run<'_> {
     }
 
     fn events(&mut self, item: &QueuedPacket) -> Result<(), WriteError> {
+        let now = self.clock.monotonic();
         let active = self
             .shared
             .event_until
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .is_some_and(|until| Instant::now() < until + self.config.post_roll);
+            .is_some_and(|until| now < until + self.config.post_roll);
         if !active {
             if self.writer.is_some() {
                 tracing::info!("event over");
@@ -450,7 +473,7 @@ impl Run<'_> {
             return Ok(()); // no keyframe yet
         };
         tracing::info!(
-            pre_roll_secs = first.received_at.elapsed().as_secs_f64(),
+            pre_roll_secs = self.since(first.received_at).as_secs_f64(),
             "event: recording"
         );
         self.start_segment(&first, SegmentTrigger::Event)?;
@@ -474,7 +497,7 @@ impl Run<'_> {
             let Some(i) = second_key else { break };
             // The slack covers the time between a trigger and the next packet.
             let keep = self.config.pre_roll + Duration::from_millis(250);
-            if self.preroll[i + 1].received_at.elapsed() >= keep {
+            if self.since(self.preroll[i + 1].received_at) >= keep {
                 self.preroll.drain(..=i);
             } else {
                 break;
@@ -493,7 +516,7 @@ impl Run<'_> {
         if generation != first.generation {
             return Ok(()); // a packet from before a reconnect
         }
-        let start_ns = wall_ns_of(first.received_at);
+        let start_ns = wall_ns_of(self.clock, first.received_at);
         // Before the new row exists: where the camera's footage ended.
         let previous_end = self.store.last_end(&self.config.camera_id);
         let writer = SegmentWriter::create(
@@ -577,7 +600,7 @@ impl Run<'_> {
             .as_ref()
             .map(|(w, _)| w.durable_end_ns())
             .or_else(|| self.store.last_end(&self.config.camera_id).ok().flatten())
-            .unwrap_or_else(|| wall_ns_of(Instant::now()));
+            .unwrap_or_else(|| self.clock.wall().0);
         if let Some((writer, _)) = self.writer.take() {
             writer.abandon(&mut self.store);
         }
@@ -600,7 +623,7 @@ impl Run<'_> {
             }
         }
         self.pending_gap = Some(reason);
-        self.paused = Some((Instant::now(), reason));
+        self.paused = Some((self.clock.monotonic(), reason));
         let message = if reason == GapReason::DiskFull {
             format!(
                 "disk full in {}: recording stopped until space returns ({err})",

@@ -2,14 +2,47 @@
 //! when the archive is over its size quota, or when the disk runs low.
 //!
 //! Owns: choosing what to delete (complete segments, oldest first, never one that
-//! overlaps a bookmark) and deleting it (row, then file). Must not: touch a segment
-//! that is still being written.
+//! overlaps a bookmark), deleting it (row, then file), and refusing to delete by age
+//! while the clock cannot be trusted. Must not: touch a segment that is still being
+//! written.
+//!
+//! # An implausible clock pauses age-based deletion
+//!
+//! Age is measured from the wall clock, which a person or NTP can move. A clock a year
+//! ahead would make the whole archive "too old". So deletion by age pauses (the pass's
+//! [`RetentionReport::age_paused`] says why, with both times, and a warning is logged)
+//! while either holds:
+//!
+//! - **The wall clock jumped** ([`AgePause::ClockJumped`], needs a [`Retention`] kept
+//!   across passes): since its first pass, the wall clock moved more or less than the
+//!   monotonic clock, by over [`JUMP_TOLERANCE`]. The pause lasts while that
+//!   discrepancy stands (a clock set back ends it; a clock that stays moved pauses age
+//!   deletion until the next start).
+//! - **"Now" is far past the newest footage** ([`AgePause::FarPastNewestFootage`], at
+//!   any pass): for each camera whose maximum age is shorter than the time from the
+//!   archive's newest footage to now, and that time is over [`FAR_PAST_FLOOR`], deleting
+//!   by age would delete everything of that camera; it is kept until footage newer
+//!   than that is recorded.
+//!
+//! Deletion for the quota or for free space (oldest first) needs no clock and goes on.
 
 use std::collections::HashMap;
+use std::fmt;
 use std::path::Path;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use vigil_store::{Segment, Store, StoreError};
+use vigil_time::{
+    NANOS_PER_DAY, NANOS_PER_HOUR, NANOS_PER_MIN, NANOS_PER_SEC, SharedClock, WallNanos,
+};
+
+/// The wall clock may drift from the monotonic clock by this much between passes before
+/// retention calls it a jump (NTP slews and small steps stay under it).
+pub const JUMP_TOLERANCE: Duration = Duration::from_secs(5 * 60);
+
+/// "Now" may be this far past the newest footage (or the camera's maximum age, when
+/// longer) before deleting by age is refused.
+pub const FAR_PAST_FLOOR: Duration = Duration::from_secs(24 * 3600);
 
 /// What may be kept.
 #[derive(Clone, Debug, Default)]
@@ -32,6 +65,127 @@ pub struct RetentionReport {
     /// The quota or free-space target could not be reached (everything left is
     /// bookmarked or still recording).
     pub target_missed: bool,
+    /// Deletion by age did not run (for some or all cameras) because the clock is
+    /// implausible, and why; quota and free-space deletion ran regardless.
+    pub age_paused: Option<AgePause>,
+}
+
+/// Why deletion by age was refused in a pass.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AgePause {
+    /// The wall clock reads `now`, but by the monotonic clock it should read `expected`
+    /// (the wall reading at retention's first pass plus the time since): someone or
+    /// something set it. Paused for every camera.
+    ClockJumped { now: WallNanos, expected: WallNanos },
+    /// The wall clock reads `now`, far past the archive's `newest` footage: deleting
+    /// by age would delete everything of `cameras`, which are kept.
+    FarPastNewestFootage {
+        now: WallNanos,
+        newest: WallNanos,
+        cameras: Vec<String>,
+    },
+}
+
+impl fmt::Display for AgePause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::ClockJumped { now, expected } => {
+                let by = now.nanos_since(*expected);
+                let way = if by >= 0 { "ahead" } else { "back" };
+                write!(
+                    f,
+                    "the wall clock reads {now} but the monotonic clock says {expected}: it \
+                     jumped {} {way} since retention started; deleting by age is paused \
+                     until they agree again (quota and free space still apply)",
+                    span_text(by)
+                )
+            }
+            Self::FarPastNewestFootage {
+                now,
+                newest,
+                cameras,
+            } => write!(
+                f,
+                "the wall clock reads {now}, {} after the newest footage ({newest}): deleting \
+                 by age would delete everything of {}; paused until newer footage is \
+                 recorded (quota and free space still apply)",
+                span_text(now.nanos_since(*newest)),
+                cameras.join(", ")
+            ),
+        }
+    }
+}
+
+/// A length of time for a person: "365 d", "3 h", "12 min", "40 s".
+fn span_text(nanos: i64) -> String {
+    let abs = nanos.unsigned_abs();
+    let (unit, name) = [
+        (NANOS_PER_DAY, "d"),
+        (NANOS_PER_HOUR, "h"),
+        (NANOS_PER_MIN, "min"),
+    ]
+    .into_iter()
+    .find(|(unit, _)| abs >= unit.unsigned_abs())
+    .unwrap_or((NANOS_PER_SEC, "s"));
+    format!("{} {name}", abs / unit.unsigned_abs())
+}
+
+fn nanos_i64(d: Duration) -> i64 {
+    i64::try_from(d.as_nanos()).unwrap_or(i64::MAX)
+}
+
+/// Retention over one run of the app or recorder: reads the clock and remembers its
+/// readings at the first pass, to tell when the wall clock jumped.
+#[derive(Debug)]
+pub struct Retention {
+    clock: SharedClock,
+    /// The wall and monotonic readings at the first pass.
+    first: Option<(WallNanos, Instant)>,
+    /// The last pass's pause, to log only changes.
+    paused: Option<AgePause>,
+}
+
+impl Retention {
+    pub fn new(clock: SharedClock) -> Self {
+        Self {
+            clock,
+            first: None,
+            paused: None,
+        }
+    }
+
+    /// The clock it reads.
+    pub fn clock(&self) -> &SharedClock {
+        &self.clock
+    }
+
+    /// One pass at the clock's "now"; deletion by age pauses while the wall clock
+    /// disagrees with the monotonic one since the first pass, or reads far past the
+    /// newest footage (see the module's documentation).
+    pub fn pass(
+        &mut self,
+        store: &Store,
+        policy: &RetentionPolicy,
+    ) -> Result<RetentionReport, StoreError> {
+        let (now, mono) = crate::clock::readings(&*self.clock);
+        let (first_wall, first_mono) = *self.first.get_or_insert((now, mono));
+        let expected =
+            first_wall.saturating_add_nanos(nanos_i64(mono.saturating_duration_since(first_mono)));
+        let jumped =
+            u128::from(now.nanos_since(expected).unsigned_abs()) > JUMP_TOLERANCE.as_nanos();
+        let pause = jumped.then_some(AgePause::ClockJumped { now, expected });
+        let report = run(store, policy, now.0, pause)?;
+        if report.age_paused != self.paused {
+            match &report.age_paused {
+                Some(why) => tracing::warn!(reason = %why, "retention: deleting by age paused"),
+                None => {
+                    tracing::info!("retention: deleting by age resumes, the clock agrees again")
+                }
+            }
+            self.paused.clone_from(&report.age_paused);
+        }
+        Ok(report)
+    }
 }
 
 /// Bytes available on the file system that holds `path`.
@@ -70,7 +224,8 @@ const SPACE_BATCH: usize = 16;
 /// Rows read per query while walking the archive oldest first.
 const PAGE: usize = 512;
 
-/// One retention pass at wall time `now_ns`.
+/// One retention pass at wall time `now_ns`, on its own: deletion by age pauses when
+/// `now_ns` is far past the newest footage (a jump between passes needs [`Retention`]).
 ///
 /// Reads only what it may delete (per-camera age: that camera's oldest rows through the
 /// `(camera, start_ns)` index; quota and free space: the oldest rows page by page), so a
@@ -80,13 +235,70 @@ pub fn apply(
     policy: &RetentionPolicy,
     now_ns: i64,
 ) -> Result<RetentionReport, StoreError> {
-    let mut report = RetentionReport::default();
+    let report = run(store, policy, now_ns, None)?;
+    if let Some(why) = &report.age_paused {
+        tracing::warn!(reason = %why, "retention: deleting by age paused");
+    }
+    Ok(report)
+}
+
+/// Cameras whose footage would all go by age at `now_ns`: "now" is further past the
+/// archive's newest footage than both the camera's maximum age and [`FAR_PAST_FLOOR`].
+fn far_past(
+    store: &Store,
+    policy: &RetentionPolicy,
+    now_ns: i64,
+) -> Result<Option<AgePause>, StoreError> {
+    if policy.max_age.is_empty() {
+        return Ok(None);
+    }
+    let Some(newest_ns) = store.camera_extents()?.iter().map(|(_, _, end)| *end).max() else {
+        return Ok(None);
+    };
+    let behind_ns = now_ns.saturating_sub(newest_ns);
+    let mut cameras: Vec<String> = policy
+        .max_age
+        .iter()
+        .filter(|(_, age)| behind_ns > nanos_i64((**age).max(FAR_PAST_FLOOR)))
+        .map(|(camera, _)| camera.clone())
+        .collect();
+    cameras.sort();
+    Ok(
+        (!cameras.is_empty()).then_some(AgePause::FarPastNewestFootage {
+            now: WallNanos(now_ns),
+            newest: WallNanos(newest_ns),
+            cameras,
+        }),
+    )
+}
+
+/// One pass; `jumped` tells that the wall clock jumped (no deletion by age at all).
+fn run(
+    store: &Store,
+    policy: &RetentionPolicy,
+    now_ns: i64,
+    jumped: Option<AgePause>,
+) -> Result<RetentionReport, StoreError> {
+    let mut report = RetentionReport {
+        age_paused: match jumped {
+            Some(pause) => Some(pause),
+            None => far_past(store, policy, now_ns)?,
+        },
+        ..RetentionReport::default()
+    };
     let protected = Protected::load(store)?;
-    let mut cameras: Vec<(&String, &Duration)> = policy.max_age.iter().collect();
+    let mut cameras: Vec<(&String, &Duration)> = match &report.age_paused {
+        Some(AgePause::ClockJumped { .. }) => Vec::new(),
+        Some(AgePause::FarPastNewestFootage { cameras: kept, .. }) => policy
+            .max_age
+            .iter()
+            .filter(|(camera, _)| !kept.contains(camera))
+            .collect(),
+        None => policy.max_age.iter().collect(),
+    };
     cameras.sort();
     for (camera, age) in cameras {
-        let age_ns = i64::try_from(age.as_nanos()).unwrap_or(i64::MAX);
-        let cutoff = now_ns.saturating_sub(age_ns);
+        let cutoff = now_ns.saturating_sub(nanos_i64(*age));
         let mut doomed = Vec::new();
         for segment in store.complete_segments_ending_before(camera, cutoff)? {
             if protected.covers(&segment) {
@@ -195,18 +407,81 @@ mod tests {
     use super::*;
 
     const SEC: i64 = 1_000_000_000;
+    use vigil_time::NANOS_PER_DAY;
 
     fn add(store: &mut Store, camera: &str, start_s: i64, bytes: u64) -> i64 {
         let file = format!("{camera}/{}.mp4", start_s * SEC);
         std::fs::create_dir_all(store.dir().join(camera)).expect("dir");
         std::fs::write(store.dir().join(&file), vec![0u8; 10]).expect("file");
-        vigil_store::test_support::add_closed(
-            store,
-            camera,
-            start_s * SEC,
-            (start_s + 60) * SEC,
-            bytes,
-        )
+        let id = store
+            .insert_segment(&vigil_store::NewSegment {
+                camera: camera.to_owned(),
+                file,
+                start_ns: start_s * SEC,
+                source_dts: 0,
+                time_base: (1, 90_000),
+                bytes,
+                codec: "h264".to_owned(),
+                width: 640,
+                height: 360,
+                trigger: vigil_store::SegmentTrigger::Continuous,
+            })
+            .expect("insert");
+        store
+            .segment_progress(id, (start_s + 60) * SEC, bytes, &[], true)
+            .expect("close");
+        id
+    }
+
+    /// A clock that reads a year past the archive's newest footage (say, set wrong
+    /// before the app started): deleting by age would wipe out camera "a" and is
+    /// refused for it, with both times; "b" keeps 400 days and is not affected; within a
+    /// day of the newest footage, age retention runs as usual.
+    #[test]
+    fn now_far_past_the_newest_footage_keeps_what_age_would_wipe_out() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut store = Store::open(dir.path()).expect("open");
+        for i in 0..6 {
+            add(&mut store, "a", i * 60, 100);
+        }
+        add(&mut store, "b", 0, 100);
+        let mut policy = RetentionPolicy::default();
+        policy
+            .max_age
+            .insert("a".to_owned(), Duration::from_secs(200));
+        policy
+            .max_age
+            .insert("b".to_owned(), Duration::from_secs(400 * 86_400));
+        let newest = WallNanos(360 * SEC);
+        let year_later = 365 * NANOS_PER_DAY;
+        let report = apply(&store, &policy, year_later).expect("apply");
+        assert!(report.deleted.is_empty(), "{report:?}");
+        let why = report.age_paused.expect("a reason");
+        assert_eq!(
+            why,
+            AgePause::FarPastNewestFootage {
+                now: WallNanos(year_later),
+                newest,
+                cameras: vec!["a".to_owned()],
+            }
+        );
+        let text = why.to_string();
+        for needle in [
+            WallNanos(year_later).to_string(),
+            newest.to_string(),
+            "364 d after".to_owned(),
+        ] {
+            assert!(text.contains(&needle), "{needle} in: {text}");
+        }
+        // The quota still deletes, oldest first.
+        policy.quota_bytes = Some(600);
+        let report = apply(&store, &policy, year_later).expect("apply");
+        assert_eq!(report.deleted, vec![format!("a/{}.mp4", 0)]);
+        policy.quota_bytes = None;
+        // Two hours after the newest footage: "a" keeps its last 200 s.
+        let report = apply(&store, &policy, newest.0 + 2 * 3600 * SEC).expect("apply");
+        assert_eq!(report.age_paused, None);
+        assert_eq!(report.deleted.len(), 5, "{report:?}");
     }
 
     #[test]

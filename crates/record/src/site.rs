@@ -6,7 +6,10 @@
 //! restarting their recorders when the settings or the connection change, the pinned
 //! ingests, and the retention policy derived from the site. Must not: decode, block the
 //! UI thread on a recorder (stopped recorders finish on their own thread and are reaped
-//! on a later `sync`), or delete footage itself (that is `store::retention`).
+//! on a later `sync`), or delete footage itself (that is `retention`).
+//!
+//! Time: recorders read the engine's clock (their packets' arrival times are on it);
+//! the retention thread reads [`SiteRecordingOptions::clock`] — give both the same.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
@@ -21,10 +24,11 @@ use crossbeam_channel::{Receiver, RecvTimeoutError, Sender};
 use super::{EventTrigger, Recorder, RecorderConfig, RecorderState, RecorderStatus, RecorderWatch};
 use crate::lock::StorageLock;
 use crate::reconcile::{self, ReconcileReport};
-use crate::retention::{self, RetentionPolicy};
+use crate::retention::{Retention, RetentionPolicy, RetentionReport};
 use vigil_config::{CameraConfig, CredentialStore, RecordingMode, Site};
 use vigil_media::{Engine, IngestShared, MAIN_STREAM, StreamKey, StreamSpec, Timeouts};
 use vigil_store::Store;
+use vigil_time::{SharedClock, real_clock};
 
 /// Tuning of a [`SiteRecording`]; [`Default`] is what the app uses.
 #[derive(Clone, Debug)]
@@ -38,6 +42,10 @@ pub struct SiteRecordingOptions {
     pub min_free_bytes: u64,
     /// A recorder stopped by a full disk resumes once this much is free.
     pub resume_free_bytes: u64,
+    /// The clock retention reads (its "now", its interval, and the jump check that
+    /// pauses deletion by age); the engine's clock, which the recorders read, should be
+    /// the same. Default: the operating system's.
+    pub clock: SharedClock,
 }
 
 impl Default for SiteRecordingOptions {
@@ -47,6 +55,7 @@ impl Default for SiteRecordingOptions {
             retention_interval: Duration::from_secs(60),
             min_free_bytes: 1 << 30,
             resume_free_bytes: 256 << 20,
+            clock: real_clock(),
         }
     }
 }
@@ -90,6 +99,8 @@ struct RetentionShared {
     policy: Mutex<RetentionPolicy>,
     watches: Mutex<HashMap<String, RecorderWatch>>,
     reconciled: Mutex<Option<Result<ReconcileReport, String>>>,
+    /// The last retention pass's report.
+    last_report: Mutex<Option<RetentionReport>>,
     /// Reconciliation is over: recorders may write.
     ready: AtomicBool,
 }
@@ -141,15 +152,17 @@ impl SiteRecording {
             policy: Mutex::new(policy_for(site, &options)),
             watches: Mutex::new(HashMap::new()),
             reconciled: Mutex::new(None),
+            last_report: Mutex::new(None),
             ready: AtomicBool::new(false),
         });
         let (retention_tx, rx) = crossbeam_channel::bounded(4);
         let retention_thread = {
             let shared = Arc::clone(&retention);
             let interval = options.retention_interval;
+            let retention = Retention::new(Arc::clone(&options.clock));
             std::thread::Builder::new()
                 .name("vigil-retention".to_owned())
-                .spawn(move || retention_loop(store, &shared, &rx, interval))
+                .spawn(move || retention_loop(store, retention, &shared, &rx, interval))
                 .context("cannot start the retention thread")?
         };
         Ok(Self {
@@ -176,6 +189,12 @@ impl SiteRecording {
     /// failed, recording goes on regardless).
     pub fn reconcile_report(&self) -> Option<Result<ReconcileReport, String>> {
         lock(&self.retention.reconciled).clone()
+    }
+
+    /// What the last retention pass did (None before the first). Its `age_paused` says
+    /// why deletion by age is paused, for the app and the doctor to show.
+    pub fn retention_report(&self) -> Option<RetentionReport> {
+        lock(&self.retention.last_report).clone()
     }
 
     /// The storage folder.
@@ -412,6 +431,7 @@ fn policy_for(site: &Site, options: &SiteRecordingOptions) -> RetentionPolicy {
 
 fn retention_loop(
     store: Store,
+    mut retention: Retention,
     shared: &RetentionShared,
     rx: &Receiver<RetentionCommand>,
     interval: Duration,
@@ -438,6 +458,8 @@ fn retention_loop(
     *lock(&shared.reconciled) = Some(result.map_err(|e| e.to_string()));
     shared.ready.store(true, Ordering::SeqCst);
     // The first pass runs at once: the site may be over its quota from the last run.
+    // Passes are due by the clock's monotonic reading; the thread looks every second.
+    let clock = Arc::clone(retention.clock());
     let mut last: Option<Instant> = None;
     loop {
         let run_now = match rx.recv_timeout(Duration::from_secs(1)) {
@@ -454,17 +476,19 @@ fn retention_loop(
         } else {
             interval
         };
-        if !run_now && last.is_some_and(|t| t.elapsed() < wait) {
+        let now = clock.monotonic();
+        if !run_now && last.is_some_and(|t| now.saturating_duration_since(t) < wait) {
             continue;
         }
-        last = Some(Instant::now());
+        last = Some(now);
         let policy = lock(&shared.policy).clone();
-        let now = vigil_time::WallNanos::now().0;
-        match retention::apply(&store, &policy, now) {
-            Ok(report) if disk_full && report.deleted.is_empty() => {
-                tracing::warn!("disk full and retention found nothing it may delete");
+        match retention.pass(&store, &policy) {
+            Ok(report) => {
+                if disk_full && report.deleted.is_empty() {
+                    tracing::warn!("disk full and retention found nothing it may delete");
+                }
+                *lock(&shared.last_report) = Some(report);
             }
-            Ok(_) => {}
             Err(err) => tracing::error!(%err, "retention pass failed"),
         }
     }

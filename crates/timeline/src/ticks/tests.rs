@@ -155,6 +155,25 @@ fn check_berlin_2026<Tz: TimeZone>(zone: &Tz) {
         ["01:30", "01:45", "03:00", "03:15"]
     );
     assert_eq!(format_day(day, zone), "Sun 29 Mar");
+    // The ruler at a label a minute over the change (a recording across it, as
+    // `vigil-record`'s clock tests make): 01:59 is followed by 03:00, a minute later.
+    let view = TimeView::centered_on(utc(2026, 3, 29, 1, 0), 10.0 * NANOS_PER_MIN as f64, 1000.0);
+    let majors: Vec<(WallNanos, String)> = ruler_ticks(&view, zone)
+        .into_iter()
+        .filter_map(|t| Some((t.time, t.label?)))
+        .collect();
+    let texts: Vec<&str> = majors.iter().map(|(_, l)| l.as_str()).collect();
+    let expected: Vec<String> = (54..60)
+        .map(|m| format!("01:{m}"))
+        .chain((0..6).map(|m| format!("03:0{m}")))
+        .collect();
+    assert_eq!(texts, expected);
+    assert!(
+        majors
+            .windows(2)
+            .all(|w| w[1].0.nanos_since(w[0].0) == NANOS_PER_MIN),
+        "a minute apart: {majors:?}"
+    );
 
     // Fall back, Sunday 25 October: 03:00 CEST becomes 02:00 CET; 02:xx happens twice.
     let day = local_day_start(date(2026, 10, 25), zone).expect("a day start");
