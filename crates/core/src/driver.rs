@@ -102,7 +102,12 @@ impl Core {
         let wall = Wall::new(&mut site);
         let saver = options.site_path.clone().map(Saver::spawn);
         let recording = match options.storage.clone() {
-            Some(dir) => Recording::start(&site, dir, options.demo_history_hours),
+            Some(dir) => Recording::start(
+                &site,
+                dir,
+                options.demo_history_hours,
+                Arc::clone(&options.clock),
+            ),
             None => Recording::off(),
         };
         let timeline = options.storage.as_deref().and_then(|dir| {
@@ -113,7 +118,10 @@ impl Core {
         Self {
             site,
             credentials,
-            streams: WallStreams::new(Engine::new(Arc::clone(&notify))),
+            streams: WallStreams::new(Engine::with_clock(
+                Arc::clone(&notify),
+                Arc::clone(&options.clock),
+            )),
             options,
             notify,
             wall,

@@ -15,7 +15,8 @@ use crossbeam_channel::{Receiver, TryRecvError};
 use vigil_config::{CredentialStore, Site};
 use vigil_media::{Engine, StreamKey};
 use vigil_record::RecorderStatus;
-use vigil_record::site::SiteRecording;
+use vigil_record::site::{SiteRecording, SiteRecordingOptions};
+use vigil_time::SharedClock;
 
 enum State {
     /// No storage folder: nothing records.
@@ -42,8 +43,14 @@ impl Recording {
     }
 
     /// Seeds the demo history (if asked) and starts the site's recorders on a thread:
-    /// reconciling a large archive must not hold up the first painted wall.
-    pub fn start(site: &Site, dir: PathBuf, demo_history_hours: Option<f64>) -> Self {
+    /// reconciling a large archive must not hold up the first painted wall. Retention
+    /// reads `clock` (the recorders read their engine's, which should be the same).
+    pub fn start(
+        site: &Site,
+        dir: PathBuf,
+        demo_history_hours: Option<f64>,
+        clock: SharedClock,
+    ) -> Self {
         let (tx, rx) = crossbeam_channel::bounded(1);
         let site = site.clone();
         let spawned = std::thread::Builder::new()
@@ -52,7 +59,11 @@ impl Recording {
                 if let Some(hours) = demo_history_hours {
                     seed_demo(&dir, &site, hours);
                 }
-                tx.send(SiteRecording::start(&site, dir)).ok();
+                let options = SiteRecordingOptions {
+                    clock,
+                    ..SiteRecordingOptions::default()
+                };
+                tx.send(SiteRecording::start_with(&site, dir, options)).ok();
             });
         let state = match spawned {
             Ok(_) => State::Starting(rx),

@@ -252,7 +252,7 @@ fn far_past(
     if policy.max_age.is_empty() {
         return Ok(None);
     }
-    let Some(newest_ns) = store.camera_extents()?.iter().map(|(_, _, end)| *end).max() else {
+    let Some(newest_ns) = store.camera_extents()?.iter().map(|e| e.end_ns).max() else {
         return Ok(None);
     };
     let behind_ns = now_ns.saturating_sub(newest_ns);
