@@ -6,13 +6,15 @@ use std::path::{Path, PathBuf};
 use ffmpeg_next as ff;
 
 use super::writer::{SegmentStart, SegmentWriter};
+use crate::mp4;
 use crate::reconcile::{probe, reconcile};
-use vigil_store::{SegmentTrigger, Store, mp4};
+use vigil_store::{SegmentTrigger, Store};
 
 const START_NS: i64 = 1_700_000_000_000_000_000;
 
 fn clip() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo/lobby.mp4")
+    // The workspace root holds the demo clips; this crate sits in `crates/record`.
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/demo/lobby.mp4")
 }
 
 /// The clip's video packets, its parameters and time base.
