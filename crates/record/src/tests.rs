@@ -10,6 +10,8 @@ use crate::mp4;
 use crate::reconcile::{probe, reconcile};
 use vigil_store::{SegmentTrigger, Store};
 
+mod write_faults;
+
 const START_NS: i64 = 1_700_000_000_000_000_000;
 
 fn clip() -> PathBuf {
