@@ -10,6 +10,7 @@ use crate::mp4;
 use crate::reconcile::{probe, reconcile};
 use vigil_store::{SegmentTrigger, Store};
 
+mod recorder_faults;
 mod write_faults;
 
 const START_NS: i64 = 1_700_000_000_000_000_000;

@@ -87,6 +87,13 @@ impl FaultyFiles {
         plan.sync_fault = Some(Fault { at, errno, lasting });
     }
 
+    /// Writes and fsyncs work again.
+    pub fn heal(&self) {
+        let mut plan = self.plan();
+        plan.write_fault = None;
+        plan.sync_fault = None;
+    }
+
     /// The calls made to fail, oldest first.
     pub fn failures(&self) -> Vec<Failure> {
         self.plan().failures.clone()
