@@ -44,6 +44,7 @@ use vigil_media::IngestShared;
 use vigil_media::queue::{PacketQueue, QueuedPacket};
 use vigil_store::{GapReason, SegmentTrigger, Store};
 use vigil_time::{Clock, SharedClock};
+use writer::file::{RealFiles, SegmentFiles};
 use writer::{SegmentStart, SegmentWriter, WriteError};
 
 pub use vigil_config::RecordingMode;
@@ -70,6 +71,8 @@ pub struct RecorderConfig {
     /// ([`IngestShared::clock`]), on which the packets' arrival times are measured;
     /// another clock must read the same monotonic time.
     pub clock: Option<SharedClock>,
+    /// Creates the segment files: the disk ([`RealFiles`]); tests fail chosen writes.
+    pub files: Arc<dyn SegmentFiles>,
 }
 
 impl RecorderConfig {
@@ -85,6 +88,7 @@ impl RecorderConfig {
             retry_interval: Duration::from_secs(2),
             stall: Duration::from_secs(5),
             clock: None,
+            files: Arc::new(RealFiles),
         }
     }
 }
@@ -345,7 +349,9 @@ fn run(config: &RecorderConfig, ingest: &Arc<IngestShared>, shared: &Arc<Shared>
         run.step(&queue);
     }
     run.index_events();
-    run.finish_segment();
+    if let Err(err) = run.finish_segment() {
+        run.failed(&err);
+    }
     if let Some(id) = run.open_gap.take()
         && let Err(err) = run.store.close_gap(id, clock.wall().0)
     {
@@ -394,13 +400,20 @@ impl Run<'_> {
             }
             tracing::info!(free, "recording resumes");
             self.paused = None;
-            self.set_state(RecorderState::Waiting);
+            self.set_state(if self.config.mode == RecordingMode::Events {
+                RecorderState::Armed
+            } else {
+                RecorderState::Waiting
+            });
             return;
         }
         let Some(item) = queue.pop(Duration::from_millis(200)) else {
             if self.writer.is_some() && self.since(self.last_packet) >= self.config.stall {
                 tracing::warn!("no packets: closing the segment");
-                self.finish_segment();
+                if let Err(err) = self.finish_segment() {
+                    self.failed(&err);
+                    return;
+                }
                 self.pending_gap = Some(GapReason::CameraOffline);
                 self.set_state(RecorderState::Waiting);
             }
@@ -421,7 +434,7 @@ impl Run<'_> {
             && *generation != item.generation
         {
             tracing::info!("stream reconnected: new segment");
-            self.finish_segment();
+            self.finish_segment()?;
             self.pending_gap = Some(GapReason::CameraOffline);
         }
         match self.config.mode {
@@ -437,7 +450,8 @@ impl Run<'_> {
             && writer.written_end_ns() - writer.start_ns()
                 >= i64::try_from(self.config.segment_duration.as_nanos()).unwrap_or(i64::MAX)
         {
-            self.finish_segment();
+            // A failure here pauses the recorder: no new segment until it resumes.
+            self.finish_segment()?;
         }
         if self.writer.is_none() {
             if !item.is_key() {
@@ -459,7 +473,7 @@ impl Run<'_> {
         if !active {
             if self.writer.is_some() {
                 tracing::info!("event over");
-                self.finish_segment();
+                self.finish_segment()?;
                 self.set_state(RecorderState::Armed);
             }
             self.keep_preroll(item);
@@ -519,7 +533,8 @@ impl Run<'_> {
         let start_ns = wall_ns_of(self.clock, first.received_at);
         // Before the new row exists: where the camera's footage ended.
         let previous_end = self.store.last_end(&self.config.camera_id);
-        let writer = SegmentWriter::create(
+        let writer = SegmentWriter::create_in(
+            self.config.files.as_ref(),
             &self.store,
             SegmentStart {
                 camera: &self.config.camera_id,
@@ -582,14 +597,16 @@ impl Run<'_> {
         Ok(())
     }
 
-    fn finish_segment(&mut self) {
+    /// Closes the current segment. On an error the writer has already cut the segment
+    /// back to its last durable fragment and closed its row there; the caller hands the
+    /// error to [`Self::failed`] and starts nothing until the recorder resumes.
+    fn finish_segment(&mut self) -> Result<(), WriteError> {
         if let Some((writer, _)) = self.writer.take() {
             let end = writer.written_end_ns();
-            match writer.finish(&mut self.store) {
-                Ok(()) => self.shared.update(|s| s.durable_end_ns = Some(end)),
-                Err(err) => self.failed(&err),
-            }
+            writer.finish(&mut self.store)?;
+            self.shared.update(|s| s.durable_end_ns = Some(end));
         }
+        Ok(())
     }
 
     /// Stops writing after an error: the segment is cut back to its last durable

@@ -10,9 +10,13 @@ use crate::mp4;
 use crate::reconcile::{probe, reconcile};
 use vigil_store::{SegmentTrigger, Store};
 
+mod recorder_faults;
+mod write_faults;
+
 const START_NS: i64 = 1_700_000_000_000_000_000;
 
 fn clip() -> PathBuf {
+    // The workspace root holds the demo clips; this crate sits in `crates/record`.
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../assets/demo/lobby.mp4")
 }
 

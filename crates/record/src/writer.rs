@@ -3,17 +3,25 @@
 //! durable.
 //!
 //! Owns: the FFmpeg muxer (`movflags=frag_keyframe+empty_moov+default_base_moof`,
-//! fragments of at most [`FRAGMENT_DURATION`]), timestamp rebasing (each segment starts
-//! at dts 0 and stays monotonic across source loops and jumps), the media → wall clock
-//! mapping, and the durability order: file and header fsynced (and the folder) before
-//! the row is inserted; each fragment fsynced before the row's end moves over it.
-//! Must not: decide when segments start or end (that is the recorder).
+//! fragments of at most [`FRAGMENT_DURATION`]), which writes through the
+//! [`file::SegmentFile`] trait (see `file` for why and how), timestamp rebasing (each
+//! segment starts at dts 0 and stays monotonic across source loops and jumps), the
+//! media → wall clock mapping, and the durability order: file and header fsynced (and
+//! the folder) before the row is inserted; each fragment fsynced before the row's end
+//! moves over it; after any failure the file is cut back to the last fsynced fragment
+//! and the row closed there. Must not: decide when segments start or end, or what to do
+//! after a failure (that is the recorder).
+
+#[cfg(test)]
+pub(crate) mod faulty;
+pub mod file;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
 use ffmpeg_next as ff;
 
+use file::{RealFiles, SegmentFiles, SharedFile};
 use vigil_store::{NewSegment, SegmentTrigger, Store, StoreError};
 
 /// Longest fragment: the muxer cuts at every keyframe and at least this often, so a
@@ -91,7 +99,7 @@ pub struct SegmentStart<'a> {
 /// A segment file being written.
 pub struct SegmentWriter {
     octx: ff::format::context::Output,
-    file: File,
+    file: SharedFile,
     path: PathBuf,
     segment_id: i64,
     in_tb: ff::Rational,
@@ -116,20 +124,33 @@ pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
     File::open(dir)?.sync_all()
 }
 
+/// The error of a failed muxer call: the file's own error when a write of the file
+/// failed under it (disk full, I/O error), else FFmpeg's.
+fn mux_error(path: &Path, file: &SharedFile, source: ff::Error) -> WriteError {
+    match file.take_write_error() {
+        Some(io) => WriteError::io(path, io),
+        None => WriteError::mux(path, source),
+    }
+}
+
 impl SegmentWriter {
-    /// Creates the file, writes and fsyncs its header, then inserts its row.
+    /// Creates the file on disk, writes and fsyncs its header, then inserts its row.
     pub fn create(store: &Store, start: SegmentStart<'_>) -> Result<Self, WriteError> {
+        Self::create_in(&RealFiles, store, start)
+    }
+
+    /// [`Self::create`] with the file created by `files`.
+    pub fn create_in(
+        files: &dyn SegmentFiles,
+        store: &Store,
+        start: SegmentStart<'_>,
+    ) -> Result<Self, WriteError> {
         let rel = format!("{}/{}.mp4", start.camera, start.start_ns);
         let path = store.dir().join(&rel);
         let dir = store.dir().join(start.camera);
         std::fs::create_dir_all(&dir).map_err(|e| WriteError::io(&dir, e))?;
-        // create_new: never overwrite footage.
-        let file = File::options()
-            .write(true)
-            .create_new(true)
-            .open(&path)
-            .map_err(|e| WriteError::io(&path, e))?;
-        let result = Self::open_muxer(store, &start, &rel, &path, &dir, file);
+        let file = files.create(&path).map_err(|e| WriteError::io(&path, e))?;
+        let result = Self::open_muxer(store, &start, &rel, &path, &dir, SharedFile::new(file));
         if result.is_err() {
             // Nothing indexed points at it; it holds no footage.
             std::fs::remove_file(&path).ok();
@@ -143,9 +164,12 @@ impl SegmentWriter {
         rel: &str,
         path: &Path,
         dir: &Path,
-        file: File,
+        file: SharedFile,
     ) -> Result<Self, WriteError> {
-        let mut octx = ff::format::output_as(path, "mp4").map_err(|e| WriteError::mux(path, e))?;
+        let io = ff::format::context::StreamIo::from_write_seek(file.sink())
+            .map_err(|e| WriteError::mux(path, e))?;
+        let mut octx = ff::format::output_to_stream(io, None, Some("mp4"))
+            .map_err(|e| WriteError::mux(path, e))?;
         let in_tb = ff::Rational::new(start.time_base.0, start.time_base.1.max(1));
         {
             let mut stream = octx
@@ -157,14 +181,14 @@ impl SegmentWriter {
         let mut opts = ff::Dictionary::new();
         opts.set("movflags", "frag_keyframe+empty_moov+default_base_moof");
         opts.set("frag_duration", &FRAGMENT_DURATION.as_micros().to_string());
-        // Hand every write to the OS at once, so the file only grows by whole fragments.
+        // Hand every write to the file at once, so it only grows by whole fragments.
         opts.set("flush_packets", "1");
         octx.write_header_with(opts)
-            .map_err(|e| WriteError::mux(path, e))?;
+            .map_err(|e| mux_error(path, &file, e))?;
         let out_tb = octx.stream(0).map(|s| s.time_base()).unwrap_or(in_tb);
-        file.sync_data().map_err(|e| WriteError::io(path, e))?;
+        file.sync().map_err(|e| WriteError::io(path, e))?;
         sync_dir(dir).map_err(|e| WriteError::io(dir, e))?;
-        let header_len = file.metadata().map_err(|e| WriteError::io(path, e))?.len();
+        let header_len = file.written_len();
         let segment_id = store.insert_segment(&NewSegment {
             camera: start.camera.to_owned(),
             file: rel.to_owned(),
@@ -277,7 +301,7 @@ impl SegmentWriter {
         out.set_position(-1);
         out.rescale_ts(self.in_tb, self.out_tb);
         out.write(&mut self.octx)
-            .map_err(|e| WriteError::mux(&self.path, e))?;
+            .map_err(|e| mux_error(&self.path, &self.file, e))?;
         self.packets += 1;
         self.written_end_ns = wall_ns + self.ns_from_ticks(duration_ticks);
         // The muxer flushes the pending fragment *before* adding this packet, so when
@@ -291,7 +315,10 @@ impl SegmentWriter {
 
     /// When the file grew (a fragment was flushed), fsync it and commit the new end;
     /// returns whether it did. `end_ns` is where the flushed data ends; `fragment` the
-    /// first packet of the fragment that was flushed.
+    /// first packet of the fragment that was flushed. When the fsync fails, the row
+    /// stays where it was: what was written since the last fsync may never reach the
+    /// disk (after a failed fsync Linux may drop the dirty pages and report success
+    /// next time), so it is not trusted, and [`Self::abandon`] cuts it off.
     fn sync_if_grown(
         &mut self,
         store: &mut Store,
@@ -299,16 +326,12 @@ impl SegmentWriter {
         fragment: Option<(i64, bool)>,
         complete: bool,
     ) -> Result<bool, WriteError> {
-        let len = self
-            .file
-            .metadata()
-            .map_err(|e| WriteError::io(&self.path, e))?
-            .len();
+        let len = self.file.written_len();
         if len <= self.durable_len && !complete {
             return Ok(false);
         }
         self.file
-            .sync_data()
+            .sync()
             .map_err(|e| WriteError::io(&self.path, e))?;
         let keyframes: Vec<(i64, u64)> = match fragment {
             Some((time_ns, true)) if len > self.durable_len => vec![(time_ns, self.durable_len)],
@@ -320,14 +343,14 @@ impl SegmentWriter {
         Ok(true)
     }
 
-    /// Flushes the last fragment, fsyncs, and marks the row complete.
+    /// Flushes the last fragment, fsyncs, and marks the row complete. On an error the
+    /// segment is abandoned (see [`Self::abandon`]) before the error is returned: its
+    /// row ends complete at its last durable fragment.
     pub fn finish(mut self, store: &mut Store) -> Result<(), WriteError> {
-        self.octx
-            .write_trailer()
-            .map_err(|e| WriteError::mux(&self.path, e))?;
-        let fragment = self.fragment_first.take();
-        let end_ns = self.written_end_ns;
-        self.sync_if_grown(store, end_ns, fragment, true)?;
+        if let Err(err) = self.flush_last_fragment(store) {
+            self.abandon(store);
+            return Err(err);
+        }
         tracing::info!(
             file = %self.path.display(),
             seconds = (self.durable_end_ns - self.start_ns) as f64 / 1e9,
@@ -337,20 +360,41 @@ impl SegmentWriter {
         Ok(())
     }
 
+    fn flush_last_fragment(&mut self, store: &mut Store) -> Result<(), WriteError> {
+        self.octx
+            .write_trailer()
+            .map_err(|e| mux_error(&self.path, &self.file, e))?;
+        let fragment = self.fragment_first.take();
+        let end_ns = self.written_end_ns;
+        self.sync_if_grown(store, end_ns, fragment, true)?;
+        Ok(())
+    }
+
     /// After a failure: cuts the file back to its durable length and closes the row
-    /// there. The footage after the last durable fragment is lost (disk full, I/O error).
+    /// there. The footage after the last durable fragment is lost (disk full, I/O error);
+    /// the torn or unsynced tail is cut, so the file decodes to its end. A segment with
+    /// no durable fragment holds no footage: its row goes, then its file (as
+    /// reconciliation does after a crash).
     pub fn abandon(self, store: &mut Store) {
         let Self {
             octx,
             file,
             path,
             segment_id,
+            start_ns,
             durable_len,
             durable_end_ns,
             ..
         } = self;
+        // Cut first: the muxer flushes what it still buffers when dropped, and the
+        // closed file refuses it.
+        let cut = file.close_at(durable_len).and_then(|()| file.sync());
         drop(octx);
-        if let Err(err) = file.set_len(durable_len).and_then(|()| file.sync_data()) {
+        if durable_end_ns <= start_ns {
+            remove_empty(store, segment_id, &path);
+            return;
+        }
+        if let Err(err) = cut {
             tracing::warn!(file = %path.display(), %err, "cannot trim an abandoned segment; reconciliation will");
         }
         match store.segment_progress(segment_id, durable_end_ns, durable_len, &[], true) {
@@ -362,6 +406,23 @@ impl SegmentWriter {
             Err(err) => {
                 tracing::warn!(file = %path.display(), %err, "cannot close an abandoned segment's row; reconciliation will")
             }
+        }
+    }
+}
+
+/// Removes an abandoned segment that holds no fragment: row first, then file, so a
+/// crash in between leaves a header-only file that reconciliation removes.
+fn remove_empty(store: &Store, segment_id: i64, path: &Path) {
+    if let Err(err) = store.delete_segment(segment_id) {
+        tracing::warn!(file = %path.display(), %err, "cannot remove an empty abandoned segment's row; reconciliation will");
+        return;
+    }
+    match std::fs::remove_file(path) {
+        Ok(()) => {
+            tracing::warn!(file = %path.display(), "segment removed: no fragment was durable")
+        }
+        Err(err) => {
+            tracing::warn!(file = %path.display(), %err, "cannot remove an empty abandoned segment; reconciliation will")
         }
     }
 }
