@@ -25,10 +25,10 @@ export RUST_BACKTRACE=1
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
-cargo clippy --all-targets --locked -- -D warnings
+cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 [ "${1:-}" = "--" ] && shift
-cargo test --all-targets --locked "$@"
+cargo test --workspace --all-targets --locked "$@"
 
 # The .deb, built from the binary the tests just used: install it, run the installed
 # vigil (--version, --help, doctor), remove it. Skipped when running only some tests.

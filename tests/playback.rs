@@ -464,48 +464,51 @@ fn forward_play_follows_a_segment_still_being_recorded() {
     let dir = tempfile::tempdir().unwrap();
     let clip = numbered_clip(300, WIDTH, HEIGHT, GOP);
     let storage = dir.path().to_path_buf();
-    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let (started_tx, started_rx) = std::sync::mpsc::sync_channel(1);
     // The recorder: 36 frames at once, then the rest at 25 frames a second.
-    let recorder = std::thread::spawn(move || {
-        ffmpeg_next::init().unwrap();
-        let mut input = ffmpeg_next::format::input(&clip).unwrap();
-        let stream = input
-            .streams()
-            .best(ffmpeg_next::media::Type::Video)
+    let recorder = std::thread::Builder::new()
+        .name("test-recorder".to_owned())
+        .spawn(move || {
+            ffmpeg_next::init().unwrap();
+            let mut input = ffmpeg_next::format::input(&clip).unwrap();
+            let stream = input
+                .streams()
+                .best(ffmpeg_next::media::Type::Video)
+                .unwrap();
+            let (index, params, tb) = (stream.index(), stream.parameters(), stream.time_base());
+            let packets: Vec<ffmpeg_next::Packet> = input
+                .packets()
+                .filter(|(s, _)| s.index() == index)
+                .map(|(_, p)| p)
+                .collect();
+            let mut store = Store::open(&storage).unwrap();
+            let mut writer = SegmentWriter::create(
+                &store,
+                SegmentStart {
+                    camera: "cam",
+                    parameters: params,
+                    codec: "h264",
+                    width: WIDTH,
+                    height: HEIGHT,
+                    time_base: (tb.numerator(), tb.denominator()),
+                    start_ns: T0,
+                    source_dts: 0,
+                    trigger: SegmentTrigger::Continuous,
+                },
+            )
             .unwrap();
-        let (index, params, tb) = (stream.index(), stream.parameters(), stream.time_base());
-        let packets: Vec<ffmpeg_next::Packet> = input
-            .packets()
-            .filter(|(s, _)| s.index() == index)
-            .map(|(_, p)| p)
-            .collect();
-        let mut store = Store::open(&storage).unwrap();
-        let mut writer = SegmentWriter::create(
-            &store,
-            SegmentStart {
-                camera: "cam",
-                parameters: params,
-                codec: "h264",
-                width: WIDTH,
-                height: HEIGHT,
-                time_base: (tb.numerator(), tb.denominator()),
-                start_ns: T0,
-                source_dts: 0,
-                trigger: SegmentTrigger::Continuous,
-            },
-        )
-        .unwrap();
-        for (i, p) in packets.iter().enumerate().take(200) {
-            if i == 36 {
-                started_tx.send(()).unwrap();
+            for (i, p) in packets.iter().enumerate().take(200) {
+                if i == 36 {
+                    started_tx.send(()).unwrap();
+                }
+                if i >= 36 {
+                    std::thread::sleep(Duration::from_millis(40));
+                }
+                writer.write(&mut store, p).unwrap();
             }
-            if i >= 36 {
-                std::thread::sleep(Duration::from_millis(40));
-            }
-            writer.write(&mut store, p).unwrap();
-        }
-        writer.finish(&mut store).unwrap();
-    });
+            writer.finish(&mut store).unwrap();
+        })
+        .expect("spawn");
     started_rx.recv().unwrap();
     let clock = PlaybackClock::new(WallNanos(T0));
     let p = player(dir.path(), "cam", &clock);

@@ -327,7 +327,7 @@ impl VigilApp {
         ui.heading("Cameras");
         ui.label(RichText::new(&site.name).weak());
         ui.add_space(4.0);
-        let now = std::time::Instant::now();
+        let now = self.core.clock().monotonic();
         let mut put_on_wall = None;
         egui::ScrollArea::vertical().show(ui, |ui| {
             for camera in &site.cameras {

@@ -660,6 +660,26 @@ pub fn parse_goto(text: &str, now: WallNanos) -> Result<WallNanos, String> {
     Ok(instant)
 }
 
+/// Asks the index for the nearest event or bookmark before (after) `from`.
+fn find_marker(
+    data: Option<&TimelineData>,
+    cameras: &[CameraId],
+    from: WallNanos,
+    forward: bool,
+    actions: &mut Vec<Command>,
+) {
+    let sent = data.is_some_and(|d| {
+        d.send(Request::FindMarker {
+            cameras: cameras.to_vec(),
+            from,
+            forward,
+        })
+    });
+    if !sent {
+        actions.push(Command::Say("No recordings to search".to_owned()));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -688,25 +708,5 @@ mod tests {
         assert_eq!(speed_label(0.125), "1/8×");
         assert_eq!(speed_label(0.5), "1/2×");
         assert_eq!(speed_label(16.0), "16×");
-    }
-}
-
-/// Asks the index for the nearest event or bookmark before (after) `from`.
-fn find_marker(
-    data: Option<&TimelineData>,
-    cameras: &[CameraId],
-    from: WallNanos,
-    forward: bool,
-    actions: &mut Vec<Command>,
-) {
-    let sent = data.is_some_and(|d| {
-        d.send(Request::FindMarker {
-            cameras: cameras.to_vec(),
-            from,
-            forward,
-        })
-    });
-    if !sent {
-        actions.push(Command::Say("No recordings to search".to_owned()));
     }
 }

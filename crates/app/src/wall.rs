@@ -124,7 +124,7 @@ fn tile_ui(
                 Color32::from_gray(110),
             );
         }
-        TileContent::Live(live) => live_overlay(&painter, rect, live, input.clock),
+        TileContent::Live(live) => live_overlay(&painter, rect, live, input),
         TileContent::Review(review) => review_overlay(&painter, rect, review),
     }
 
@@ -252,13 +252,13 @@ fn header(
     }
 }
 
-fn live_overlay(painter: &egui::Painter, rect: Rect, tile: &LiveTile, clock: &str) {
-    let now = std::time::Instant::now();
+fn live_overlay(painter: &egui::Painter, rect: Rect, tile: &LiveTile, input: &WallInput<'_>) {
+    let now = input.view.now;
     header(
         painter,
         rect,
         &tile.camera.name,
-        clock,
+        input.clock,
         tile.camera.recording.as_ref(),
     );
     if tile.keyframe_only {

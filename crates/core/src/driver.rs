@@ -148,6 +148,12 @@ impl Core {
         self.options.clock.wall()
     }
 
+    /// The clock the core and its workers read (states such as "next try in 3 s" are
+    /// measured on it).
+    pub fn clock(&self) -> &SharedClock {
+        &self.options.clock
+    }
+
     /// The active layout.
     pub fn layout(&self) -> Layout {
         active_layout(&self.site)
@@ -445,7 +451,7 @@ impl Core {
             let pinned =
                 self.recording
                     .sync(&self.site, &self.credentials, &mut self.streams.engine);
-            self.streams.sync(&needs, &self.credentials, pinned);
+            self.streams.sync(&needs, &self.credentials, pinned, now);
             self.streams.take_new_frames(now);
             if self.review.is_some() {
                 let visible: Vec<String> = self
@@ -544,6 +550,7 @@ impl Core {
             selected: self.wall.selected,
             maximised: self.wall.maximised,
             show_stats,
+            now,
         }
     }
 

@@ -150,6 +150,9 @@ pub struct WallStreams {
     gone: Vec<VideoKey>,
 }
 
+/// A decoder whose queue waits longer than this is behind (the decode budget's input).
+const BEHIND_LAG: Duration = Duration::from_millis(300);
+
 /// Most bytes uploaded to the GPU in one UI frame (five 1080p frames), so a UI frame
 /// stays short however many streams deliver at once.
 const UPLOAD_BUDGET_BYTES: usize = 16 << 20;
@@ -262,6 +265,7 @@ impl WallStreams {
         needs: &[CameraNeed<'_>],
         credentials: &CredentialStore,
         pinned: &HashSet<StreamKey>,
+        now: Instant,
     ) {
         let mut wanted: HashSet<StreamKey> = HashSet::new();
         let mut budget_inputs = Vec::new();
@@ -315,11 +319,11 @@ impl WallStreams {
                         * need.need.pixels_per_point.powi(2),
                     priority: camera.priority,
                     protected: need.protected,
-                    behind: stream.lag() > Duration::from_millis(300) || stream_overflowed(stream),
+                    behind: stream.falling_behind(BEHIND_LAG),
                 });
             }
         }
-        let keyframe_only = self.budget.update(Instant::now(), &budget_inputs);
+        let keyframe_only = self.budget.update(now, &budget_inputs);
         for input in &budget_inputs {
             if let Some(stream) = self.engine.stream(&input.key) {
                 stream.set_keyframe_only(keyframe_only.contains(&input.key));
@@ -481,9 +485,4 @@ impl WallStreams {
             latency_ms: m.latency_ms,
         })
     }
-}
-
-/// True when the decoder skipped to a keyframe since the last look.
-fn stream_overflowed(stream: &StreamShared) -> bool {
-    stream.take_new_overflows() > 0
 }

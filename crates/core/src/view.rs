@@ -27,6 +27,9 @@ pub struct WallView {
     pub maximised: Option<usize>,
     /// The HUD is on (each live tile carries its [`Hud`]).
     pub show_stats: bool,
+    /// When the view was made, on the core's monotonic clock: what stream states'
+    /// times ("next try in 3 s") are measured against.
+    pub now: Instant,
 }
 
 /// One tile.

@@ -234,10 +234,34 @@ fn the_core_runs_a_wall_without_a_window() {
         "asked for {target}, shown {shown}"
     );
     assert!(review.paused);
+    assert!(review.exact);
     assert_eq!(
         review.picture.as_ref().map(|p| (p.width, p.height)),
         Some((640, 360))
     );
+
+    // From live again, a drag's first seek starts review with a keyframe preview: the
+    // seek's kind is kept (it used to become an exact seek).
+    core.apply(Command::Live);
+    core.apply(Command::Seek {
+        time: target,
+        mode: SeekMode::Preview,
+    });
+    step_until(
+        &mut core,
+        Duration::from_secs(30),
+        "a keyframe preview",
+        |_, v| {
+            matches!(&v.tiles[0].content, TileContent::Review(r)
+            if r.picture.is_some() && r.shown_at.is_some() && r.player == PlayerState::Showing)
+        },
+    );
+    let view = core.view();
+    let TileContent::Review(preview) = &view.tiles[0].content else {
+        unreachable!()
+    };
+    assert!(!preview.exact, "a preview seek showed the exact frame");
+    assert!(preview.shown_at.is_some_and(|t| t <= target));
 
     // Back to live.
     core.apply(Command::Live);

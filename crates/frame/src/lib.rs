@@ -111,7 +111,8 @@ pub struct VideoFrame {
     pub height: u32,
     pub planes: [Plane; 3],
     pub colour: Colour,
-    /// Presentation time in the stream's clock, nanoseconds.
+    /// Presentation time, nanoseconds: the stream's own timestamp for a live frame; the
+    /// wall-clock time (UTC) of the frame for a recorded frame from a player.
     pub pts_nanos: i64,
     /// Increases by one for every frame a worker publishes.
     pub seq: u64,

@@ -114,6 +114,14 @@ impl StreamShared {
         now.saturating_sub(self.overflows_seen.swap(now, Ordering::Relaxed))
     }
 
+    /// True when the decoder is behind: its queue lags more than `max_lag`, or it had to
+    /// skip to a keyframe since the last call. The skip count is taken first, on every
+    /// call: a skip seen while lagging must not be counted again once the lag is gone.
+    pub fn falling_behind(&self, max_lag: Duration) -> bool {
+        let overflowed = self.take_new_overflows() > 0;
+        overflowed || self.lag() > max_lag
+    }
+
     /// How far behind live the decoder is (age of its oldest waiting packet).
     pub fn lag(&self) -> Duration {
         self.lock_queue()
@@ -322,4 +330,40 @@ pub fn run(camera_name: &str, stream: &str, shared: &Arc<StreamShared>, notify: 
     }
     ingest.unsubscribe(&queue);
     shared.slot.clear();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::queue::QueuedPacket;
+
+    fn packet(received_at: Instant) -> QueuedPacket {
+        let mut p = ff::Packet::new(100);
+        p.set_flags(ff::codec::packet::Flags::KEY);
+        QueuedPacket {
+            packet: Arc::new(p),
+            received_at,
+            generation: 1,
+            from_cache: false,
+        }
+    }
+
+    #[test]
+    fn a_skip_seen_while_lagging_is_not_counted_again_later() {
+        let shared = StreamShared::new(Arc::new(IngestShared::new(Arc::new(|| {}))));
+        let queue = Arc::new(PacketQueue::new(1 << 20, Duration::from_secs(10)));
+        *shared.lock_queue() = Some(Arc::clone(&queue));
+        let max_lag = Duration::from_millis(300);
+        assert!(!shared.falling_behind(max_lag));
+        // A second-old packet waits (lagging) and the decoder skipped once.
+        queue.push(packet(Instant::now() - Duration::from_secs(1)));
+        queue.overflows.fetch_add(1, Ordering::Relaxed);
+        assert!(shared.falling_behind(max_lag));
+        // It caught up: nothing waits and nothing new was skipped.
+        assert!(queue.pop(Duration::ZERO).is_some());
+        assert!(
+            !shared.falling_behind(max_lag),
+            "the skip seen while lagging was counted again"
+        );
+    }
 }

@@ -48,12 +48,15 @@ mod tests {
         };
         let main_tid = nix::unistd::gettid().as_raw();
         let before = nice_of(main_tid);
-        let worker = std::thread::spawn(move || {
-            assert!(lower_current_thread(DECODER_NICE));
-            nice_of(nix::unistd::gettid().as_raw())
-        })
-        .join()
-        .expect("join");
+        let worker = std::thread::Builder::new()
+            .name("test-nice".to_owned())
+            .spawn(move || {
+                assert!(lower_current_thread(DECODER_NICE));
+                nice_of(nix::unistd::gettid().as_raw())
+            })
+            .expect("spawn")
+            .join()
+            .expect("join");
         assert_eq!(
             worker,
             i64::from(DECODER_NICE.max(i32::try_from(before).unwrap_or(0)))

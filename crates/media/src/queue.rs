@@ -209,11 +209,14 @@ mod tests {
         let q = Arc::new(PacketQueue::new(1 << 20, Duration::from_secs(1)));
         let producer = {
             let q = Arc::clone(&q);
-            std::thread::spawn(move || {
-                std::thread::sleep(Duration::from_millis(30));
-                q.push(packet(10, true, Instant::now()));
-                q.close();
-            })
+            std::thread::Builder::new()
+                .name("test-producer".to_owned())
+                .spawn(move || {
+                    std::thread::sleep(Duration::from_millis(30));
+                    q.push(packet(10, true, Instant::now()));
+                    q.close();
+                })
+                .expect("spawn")
         };
         assert!(q.pop(Duration::from_secs(2)).is_some());
         assert!(q.pop(Duration::from_secs(2)).is_none());

@@ -487,10 +487,13 @@ mod tests {
         assert_eq!(clock.wait_change(epoch, Duration::from_millis(30)), epoch);
         assert!(started.elapsed() >= Duration::from_millis(30));
         let c = Arc::clone(&clock);
-        let waker = std::thread::spawn(move || {
-            std::thread::sleep(Duration::from_millis(20));
-            c.seek(T0, SeekMode::Exact);
-        });
+        let waker = std::thread::Builder::new()
+            .name("test-waker".to_owned())
+            .spawn(move || {
+                std::thread::sleep(Duration::from_millis(20));
+                c.seek(T0, SeekMode::Exact);
+            })
+            .expect("spawn");
         let woke = clock.wait_change(epoch, Duration::from_secs(10));
         assert!(woke > epoch);
         waker.join().expect("join");

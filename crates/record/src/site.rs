@@ -299,11 +299,6 @@ impl SiteRecording {
         &self.pinned
     }
 
-    /// The streams recording keeps connected (what the last `sync` returned).
-    pub fn pinned(&self) -> &HashSet<StreamKey> {
-        &self.pinned
-    }
-
     /// A camera's recorder state; `None` when it does not record. A camera that should
     /// record but cannot (bad source) reports `Failed` with the reason.
     pub fn status(&self, camera_id: &str) -> Option<RecorderStatus> {

@@ -2,7 +2,9 @@
 //! time range, and a camera's recorded time merged into ranges.
 //!
 //! Owns: those SELECTs and the rule that keeps them on the indexes (a lower bound on
-//! `start_ns`, see [`MAX_SEGMENT_NS`]). Must not: write anything.
+//! `start_ns`, see [`MAX_SEGMENT_NS`]), and adding events (`add_event`, the one write
+//! here: events are read by range, so they live beside the range queries). Must not:
+//! write anything else.
 //!
 //! A camera's segments follow each other without overlapping (one recorder per camera)
 //! and none is longer than [`MAX_SEGMENT_NS`] (the recorder cuts at its segment length,
