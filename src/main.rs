@@ -1,4 +1,7 @@
-//! The `vigil` command line: starts the video wall (default), or checks a site file.
+//! The `vigil` command line: the video wall (default; `--demo` for the built-in demo
+//! site), `check-config`, `doctor`, `bench live|scrub|timeline`, `archive record|seed`,
+//! and the signals that close the window cleanly. Parses arguments and hands the work
+//! to the workspace's crates (`docs/architecture.md` has the map).
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -392,6 +392,10 @@ impl Core {
                 }
             },
         };
+        let name = self
+            .site
+            .camera(&camera)
+            .map_or_else(|| camera.to_string(), |c| c.name.clone());
         let dir = self.options.snapshot_dir.clone();
         let path = crate::snapshot::snapshot_path(&dir, &camera, self.now());
         let reports = self.snapshots.0.clone();
@@ -406,11 +410,11 @@ impl Core {
                     }) {
                     Ok(()) => {
                         tracing::info!(path = %path.display(), "snapshot saved");
-                        format!("Snapshot of {camera} saved to {}", path.display())
+                        format!("Snapshot of {name} saved to {}", path.display())
                     }
                     Err(err) => {
                         tracing::error!(path = %path.display(), %err, "snapshot failed");
-                        format!("Snapshot of {camera} failed: {err}")
+                        format!("Snapshot of {name} failed: {err}")
                     }
                 };
                 reports.try_send(said).ok();
