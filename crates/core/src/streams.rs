@@ -138,7 +138,7 @@ struct CameraStreams {
 
 /// The wall's streams, as the UI sees them.
 pub struct WallStreams {
-    pub engine: Engine,
+    pub(crate) engine: Engine,
     cameras: HashMap<CameraId, CameraStreams>,
     shown: HashMap<CameraId, Shown>,
     budget: DecodeBudget,

@@ -20,20 +20,21 @@ use crossbeam_channel::{Receiver, Sender};
 
 use vigil_config::{CameraId, CredentialStore, Layout, Site};
 use vigil_frame::{VideoFrame, VideoKey};
-use vigil_media::choice::TileNeed;
 use vigil_media::{Engine, MAIN_STREAM, Notify, StreamState};
 use vigil_playback::SeekMode;
 use vigil_record::RecorderStatus;
 use vigil_time::{NANOS_PER_SEC, SharedClock, WallNanos};
 
+mod needs;
+mod view;
+
 use crate::command::Command;
 use crate::recording::Recording;
 use crate::review::{Review, Scope};
 use crate::saver::{Saver, SaverReport};
-use crate::streams::{CameraNeed, Hud, WallStreams};
+use crate::streams::{Hud, WallStreams};
 use crate::timeline_data::{Request, TimelineData};
-use crate::view::{LiveTile, Picture, ReviewTile, TileCamera, TileContent, TileView, WallView};
-use crate::wall::{Rect, Wall, active_layout, tile_rects};
+use crate::wall::{Wall, active_layout};
 
 /// Points between tiles on the wall.
 pub const TILE_GAP_POINTS: f32 = 2.0;
@@ -451,7 +452,7 @@ impl Core {
             self.say(said);
         }
         if let Some(viewport) = self.viewport {
-            let needs = camera_needs(&self.site, &self.wall, self.review.as_ref(), viewport);
+            let needs = needs::camera_needs(&self.site, &self.wall, self.review.as_ref(), viewport);
             let pinned =
                 self.recording
                     .sync(&self.site, &self.credentials, &mut self.streams.engine);
@@ -516,85 +517,6 @@ impl Core {
             gone.extend(review.take_gone());
         }
         gone
-    }
-
-    /// What each tile shows now.
-    pub fn view(&self) -> WallView {
-        let now = self.options.clock.monotonic();
-        let show_stats = self.site.wall.show_stats;
-        let tiles = self
-            .site
-            .wall
-            .assignment
-            .iter()
-            .enumerate()
-            .map(|(i, id)| TileView {
-                fill: self.wall.fill.get(i).copied().unwrap_or(false),
-                content: id.as_ref().and_then(|id| self.site.camera(id)).map_or(
-                    TileContent::Empty,
-                    |camera| {
-                        let tile_camera = TileCamera {
-                            id: camera.id.clone(),
-                            name: camera.name.clone(),
-                            recording: self.recording.status(&camera.id).map(|s| s.state),
-                        };
-                        match self.review.as_ref().filter(|r| r.includes(&camera.id)) {
-                            Some(review) => {
-                                TileContent::Review(self.review_tile(review, tile_camera))
-                            }
-                            None => TileContent::Live(self.live_tile(tile_camera, show_stats, now)),
-                        }
-                    },
-                ),
-            })
-            .collect();
-        WallView {
-            layout: self.layout(),
-            tiles,
-            selected: self.wall.selected,
-            maximised: self.wall.maximised,
-            show_stats,
-            now,
-        }
-    }
-
-    fn live_tile(&self, camera: TileCamera, show_stats: bool, now: Instant) -> LiveTile {
-        let shown = self.streams.shown(&camera.id);
-        let hud: Option<Hud> = self.streams.hud(&camera.id);
-        let state = self.streams.state(&camera.id);
-        let last_frame_at = shown.map(|s| s.at);
-        LiveTile {
-            frozen: state == StreamState::Live
-                && last_frame_at.is_some_and(|t| now.saturating_duration_since(t) > FROZEN_AFTER),
-            state,
-            picture: shown.map(|s| Picture {
-                key: VideoKey::Live(camera.id.to_string()),
-                width: s.frame.width,
-                height: s.frame.height,
-            }),
-            last_frame_at,
-            keyframe_only: hud.as_ref().is_some_and(|h| h.keyframe_only),
-            hud: hud.filter(|_| show_stats),
-            camera,
-        }
-    }
-
-    fn review_tile(&self, review: &Review, camera: TileCamera) -> ReviewTile {
-        let tile = review.tile(&camera.id);
-        let clock = review.clock();
-        ReviewTile {
-            picture: review.shown(&camera.id).map(|f| Picture {
-                key: VideoKey::Review(camera.id.to_string()),
-                width: f.width,
-                height: f.height,
-            }),
-            shown_at: tile.as_ref().and_then(|t| t.shown),
-            exact: tile.as_ref().is_some_and(|t| t.exact),
-            player: tile.map_or(vigil_playback::PlayerState::Idle, |t| t.state),
-            paused: clock.is_paused(),
-            speed: clock.speed(),
-            camera,
-        }
     }
 
     /// The state to show for a camera in the camera list (idle when it is not on the
@@ -691,57 +613,4 @@ impl Core {
             saver.finish();
         }
     }
-}
-
-/// What each camera on the wall needs this step: the largest of its tiles in pixels
-/// (tiles in review rest: their cameras are left out).
-fn camera_needs<'s>(
-    site: &'s Site,
-    wall: &Wall,
-    review: Option<&Review>,
-    viewport: Viewport,
-) -> Vec<CameraNeed<'s>> {
-    let layout = active_layout(site);
-    let area = Rect::new(0.0, 0.0, viewport.width_points, viewport.height_points);
-    let rects: Vec<(usize, Rect)> = match wall.maximised {
-        Some(i) => vec![(i, area)],
-        None => tile_rects(&layout, area, TILE_GAP_POINTS)
-            .into_iter()
-            .enumerate()
-            .collect(),
-    };
-    let single = layout.tiles.len() == 1;
-    let mut needs: Vec<CameraNeed<'s>> = Vec::new();
-    for (index, rect) in rects {
-        let Some(camera) = wall.camera(site, index).and_then(|id| site.camera(id)) else {
-            continue;
-        };
-        if review.is_some_and(|r| r.includes(&camera.id)) {
-            continue;
-        }
-        let maximised = wall.maximised == Some(index);
-        let need = TileNeed {
-            width_points: rect.width,
-            height_points: rect.height,
-            pixels_per_point: viewport.pixels_per_point,
-            force_main: single || maximised,
-        };
-        match needs.iter_mut().find(|n| n.camera.id == camera.id) {
-            Some(existing) => {
-                if need.width_points * need.height_points
-                    > existing.need.width_points * existing.need.height_points
-                    || need.force_main
-                {
-                    existing.need = need;
-                }
-                existing.protected |= maximised;
-            }
-            None => needs.push(CameraNeed {
-                camera,
-                need,
-                protected: maximised,
-            }),
-        }
-    }
-    needs
 }

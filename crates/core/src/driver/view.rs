@@ -1,0 +1,92 @@
+//! The core's view model built from its state: what each tile shows now.
+
+use std::time::Instant;
+
+use vigil_frame::VideoKey;
+use vigil_media::StreamState;
+
+use super::{Core, FROZEN_AFTER};
+use crate::review::Review;
+use crate::streams::Hud;
+use crate::view::{LiveTile, Picture, ReviewTile, TileCamera, TileContent, TileView, WallView};
+
+impl Core {
+    /// What each tile shows now.
+    pub fn view(&self) -> WallView {
+        let now = self.options.clock.monotonic();
+        let show_stats = self.site.wall.show_stats;
+        let tiles = self
+            .site
+            .wall
+            .assignment
+            .iter()
+            .enumerate()
+            .map(|(i, id)| TileView {
+                fill: self.wall.fill.get(i).copied().unwrap_or(false),
+                content: id.as_ref().and_then(|id| self.site.camera(id)).map_or(
+                    TileContent::Empty,
+                    |camera| {
+                        let tile_camera = TileCamera {
+                            id: camera.id.clone(),
+                            name: camera.name.clone(),
+                            recording: self.recording.status(&camera.id).map(|s| s.state),
+                        };
+                        match self.review.as_ref().filter(|r| r.includes(&camera.id)) {
+                            Some(review) => {
+                                TileContent::Review(self.review_tile(review, tile_camera))
+                            }
+                            None => TileContent::Live(self.live_tile(tile_camera, show_stats, now)),
+                        }
+                    },
+                ),
+            })
+            .collect();
+        WallView {
+            layout: self.layout(),
+            tiles,
+            selected: self.wall.selected,
+            maximised: self.wall.maximised,
+            show_stats,
+            now,
+        }
+    }
+
+    fn live_tile(&self, camera: TileCamera, show_stats: bool, now: Instant) -> LiveTile {
+        let shown = self.streams.shown(&camera.id);
+        let hud: Option<Hud> = self.streams.hud(&camera.id);
+        let state = self.streams.state(&camera.id);
+        let last_frame_at = shown.map(|s| s.at);
+        LiveTile {
+            frozen: state == StreamState::Live
+                && last_frame_at.is_some_and(|t| now.saturating_duration_since(t) > FROZEN_AFTER),
+            state,
+            picture: shown.map(|s| Picture {
+                key: VideoKey::Live(camera.id.to_string()),
+                width: s.frame.width,
+                height: s.frame.height,
+            }),
+            last_frame_at,
+            keyframe_only: hud.as_ref().is_some_and(|h| h.keyframe_only),
+            hud: hud.filter(|_| show_stats),
+            camera,
+        }
+    }
+
+    fn review_tile(&self, review: &Review, camera: TileCamera) -> ReviewTile {
+        let tile = review.tile(&camera.id);
+        let clock = review.clock();
+        ReviewTile {
+            picture: review.shown(&camera.id).map(|f| Picture {
+                key: VideoKey::Review(camera.id.to_string()),
+                width: f.width,
+                height: f.height,
+            }),
+            shown_at: tile.as_ref().and_then(|t| t.shown),
+            exact: tile.as_ref().is_some_and(|t| t.exact),
+            player: tile.map_or(vigil_playback::PlayerState::Idle, |t| t.state),
+            paused: clock.is_paused(),
+            speed: clock.speed(),
+            camera,
+        }
+    }
+}
