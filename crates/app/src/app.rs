@@ -22,7 +22,7 @@ use super::timeline_panel::TimelinePanel;
 use super::wall::{DragPayload, WallInput, wall_ui};
 use vigil_config::{CredentialStore, Site, builtin_layouts};
 use vigil_core::review::Scope;
-use vigil_core::{Command, Core, CoreOptions, Viewport};
+use vigil_core::{Command, Core, CoreOptions, Viewport, WallView};
 use vigil_gpu::VideoRenderer;
 use vigil_media::StreamState;
 use vigil_time::SharedClock;
@@ -168,7 +168,7 @@ impl VigilApp {
             .upload_fresh(|key, frame| video.upload(&rs.device, &rs.queue, key, frame));
     }
 
-    fn keyboard(&mut self, ctx: &egui::Context) {
+    fn keyboard(&mut self, ctx: &egui::Context, view: &WallView) {
         if ctx.egui_wants_keyboard_input() {
             return;
         }
@@ -224,7 +224,6 @@ impl VigilApp {
             self.fullscreen = !self.fullscreen;
             ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(self.fullscreen));
         }
-        let view = self.core.view();
         if enter && let Some(tile) = view.selected.or(view.maximised) {
             self.apply(Command::ToggleMaximise(tile));
         }
@@ -233,7 +232,7 @@ impl VigilApp {
         }
     }
 
-    fn toolbar_ui(&mut self, ui: &mut egui::Ui) {
+    fn toolbar_ui(&mut self, ui: &mut egui::Ui, view: &WallView) {
         let mut commands = Vec::new();
         ui.horizontal_wrapped(|ui| {
             ui.label(RichText::new("Vigil").strong());
@@ -294,7 +293,7 @@ impl VigilApp {
             if ui.toggle_value(&mut stats, "Stats").changed() {
                 commands.push(Command::ShowStats(stats));
             }
-            let selected = self.core.view().selected;
+            let selected = view.selected;
             if ui
                 .add_enabled(selected.is_some(), egui::Button::new("Snapshot"))
                 .on_hover_text("Save the selected tile's picture as a full-resolution PNG")
@@ -444,7 +443,10 @@ impl eframe::App for VigilApp {
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         let ctx = ui.ctx().clone();
-        self.keyboard(&ctx);
+        // The panels read this frame's view; the wall reads it again after their
+        // commands, so a layout key or a maximise shows in the same frame.
+        let view = self.core.view();
+        self.keyboard(&ctx, &view);
 
         if !self.kiosk {
             if let Some(err) = &self.config_error {
@@ -462,11 +464,12 @@ impl eframe::App for VigilApp {
                         );
                     });
             }
-            egui::Panel::top("toolbar").show(ui, |ui| self.toolbar_ui(ui));
+            egui::Panel::top("toolbar").show(ui, |ui| self.toolbar_ui(ui, &view));
             egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
             self.timeline_rect = None;
             if self.show_timeline || self.core.is_reviewing() {
-                let timeline = egui::Panel::bottom("timeline").show(ui, |ui| self.timeline_ui(ui));
+                let timeline =
+                    egui::Panel::bottom("timeline").show(ui, |ui| self.timeline_ui(ui, &view));
                 self.timeline_rect = Some(timeline.response.rect);
             }
             egui::Panel::left("cameras")

@@ -5,12 +5,12 @@
 
 use super::VigilApp;
 use crate::timeline_panel::PanelInput;
+use vigil_core::WallView;
 use vigil_core::timeline_data::Row;
 
 impl VigilApp {
-    pub(super) fn timeline_ui(&mut self, ui: &mut egui::Ui) {
+    pub(super) fn timeline_ui(&mut self, ui: &mut egui::Ui, view: &WallView) {
         let site = self.core.site();
-        let view = self.core.view();
         let mut rows: Vec<Row> = Vec::new();
         for camera in view.tiles.iter().filter_map(|t| t.content.camera()) {
             if !rows.iter().any(|r| r.camera == camera.id) {
