@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use clap::{Parser, Subcommand};
+use clap::{Parser, Subcommand, ValueEnum};
 
 use vigil_app::{AppOptions, VigilApp};
 use vigil_config::{self as config, AppPaths, CredentialStore, RecordingMode, Transport};
@@ -16,7 +16,8 @@ use vigil_config::{self as config, AppPaths, CredentialStore, RecordingMode, Tra
 #[command(
     name = "vigil",
     version,
-    about = "Open, vendor-neutral video wall for RTSP cameras and files"
+    about = "Open, vendor-neutral video wall for RTSP cameras and files",
+    after_help = TOP_AFTER_HELP
 )]
 struct Cli {
     /// Site file to use instead of the default one in the config directory.
@@ -37,22 +38,113 @@ struct Cli {
     /// Never use hardware video decoders (also VIGIL_HWACCEL=off).
     #[arg(long, global = true)]
     software_decoding: bool,
-    /// Log level for stderr and the log file (RUST_LOG overrides).
-    #[arg(long, default_value = "info")]
-    log_level: String,
+    /// Log level for stderr and the log file [default: info; warn for bench]
+    /// (RUST_LOG overrides).
+    #[arg(long, value_enum, global = true)]
+    log_level: Option<LogLevel>,
     #[command(subcommand)]
     command: Option<Command>,
 }
 
+/// The levels `--log-level` takes; anything else is a usage error (exit code 2).
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum LogLevel {
+    Error,
+    Warn,
+    Info,
+    Debug,
+    Trace,
+}
+
+impl LogLevel {
+    /// The level as a `tracing` filter directive.
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Error => "error",
+            Self::Warn => "warn",
+            Self::Info => "info",
+            Self::Debug => "debug",
+            Self::Trace => "trace",
+        }
+    }
+}
+
+/// The top-level `--help` tail: every environment variable Vigil reads, and the exit
+/// codes. Keep it in step with the code (`grep -rn 'VIGIL_' src crates`).
+const TOP_AFTER_HELP: &str = "\
+Environment:
+  VIGIL_CONFIG_DIR   Config directory (site file, credentials) instead of
+                     $XDG_CONFIG_HOME/vigil
+  VIGIL_DATA_DIR     Data directory (logs, recordings, snapshots) instead of
+                     $XDG_DATA_HOME/vigil
+  VIGIL_DEMO_DIR     Folder of the demo site's clips instead of the installed ones
+  VIGIL_FFMPEG_LOG   When set, FFmpeg's own log goes to stderr (quiet otherwise)
+  VIGIL_HWACCEL      'off' never tries hardware video decoders (as --software-decoding)
+  VIGIL_CAMERA_<ID>_PASSWORD
+                     Password of camera <ID> (upper case, '-' as '_'); wins over the
+                     credentials file
+  RUST_LOG           Log filter (tracing EnvFilter syntax); overrides --log-level
+
+Exit codes:
+  0  ok
+  1  a problem found (doctor, check-config) or the command failed
+  2  usage: unknown option, bad value";
+
+const CHECK_CONFIG_AFTER_HELP: &str = "\
+Environment:
+  VIGIL_CONFIG_DIR   Config directory, where the default site file (site.toml) is
+  VIGIL_DATA_DIR     Data directory (looked up with the config directory)
+
+Exit codes: 0 the site file loads, 1 it does not (the problem is printed), 2 usage.";
+
+const DOCTOR_AFTER_HELP: &str = "\
+Environment:
+  VIGIL_CONFIG_DIR   Config directory checked
+  VIGIL_DATA_DIR     Data directory and recording storage checked
+  VIGIL_DEMO_DIR     Folder of the demo clips checked
+  VIGIL_FFMPEG_LOG   When set, FFmpeg's own log of the device probes goes to stderr
+  VIGIL_HWACCEL      'off' reports hardware decoding as disabled
+  WGPU_BACKEND       The wgpu backends probed (as for the window)
+
+Exit codes: 0 Vigil has what it needs, 1 something needed is missing, 2 usage.";
+
+const BENCH_LIVE_AFTER_HELP: &str = "\
+Environment:
+  VIGIL_FFMPEG_LOG   When set, FFmpeg's own log goes to stderr
+  VIGIL_HWACCEL      'off' never tries hardware video decoders
+  RUST_LOG           Log filter; overrides --log-level (default warn)";
+
+const BENCH_SCRUB_AFTER_HELP: &str = "\
+Environment:
+  VIGIL_HWACCEL      'off' never tries hardware video decoders
+  RUST_LOG           Log filter; overrides --log-level (default warn)";
+
+const BENCH_TIMELINE_AFTER_HELP: &str = "\
+Environment:
+  RUST_LOG           Log filter; overrides --log-level (default warn)";
+
+const ARCHIVE_RECORD_AFTER_HELP: &str = "\
+Environment:
+  VIGIL_DATA_DIR     Without --storage, recordings go to its `recordings` folder
+  VIGIL_CONFIG_DIR   Config directory (looked up with the data directory)
+  VIGIL_FFMPEG_LOG   When set, FFmpeg's own log goes to stderr
+  RUST_LOG           Log filter; overrides --log-level";
+
+const ARCHIVE_SEED_AFTER_HELP: &str = "\
+Environment:
+  RUST_LOG           Log filter; overrides --log-level";
+
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Check a site file and print what is wrong with it (exit code 1 when broken).
+    #[command(after_help = CHECK_CONFIG_AFTER_HELP)]
     CheckConfig {
         /// The site file (default: the one Vigil would open).
         path: Option<PathBuf>,
     },
     /// Check this system: FFmpeg, GPU, demo clips, paths, storage (exit code 1 when
     /// something needed is missing, with advice).
+    #[command(after_help = DOCTOR_AFTER_HELP)]
     Doctor {
         /// Print the facts as JSON instead of a report.
         #[arg(long)]
@@ -74,6 +166,7 @@ enum Command {
 enum ArchiveKind {
     /// Record one camera or file (no transcode) until SIGTERM/SIGINT or `--seconds`;
     /// reconciles the storage folder first.
+    #[command(after_help = ARCHIVE_RECORD_AFTER_HELP)]
     Record {
         /// An rtsp:// URL or a video file (files loop, paced at real time).
         #[arg(long, value_name = "URL_OR_FILE")]
@@ -81,6 +174,7 @@ enum ArchiveKind {
         /// Storage folder (default: `recordings` in the data directory).
         #[arg(long, value_name = "DIR")]
         storage: Option<PathBuf>,
+        /// Camera id the recordings are filed under.
         #[arg(long, default_value = "cam1")]
         camera_id: String,
         /// Stop after this many seconds.
@@ -108,6 +202,7 @@ enum ArchiveKind {
     /// Build a synthetic archive that ends now: one-minute segments remuxed from a clip
     /// (hard links after the first), with keyframe rows, a few gaps, events and a
     /// bookmark per camera.
+    #[command(after_help = ARCHIVE_SEED_AFTER_HELP)]
     Seed {
         /// How many cameras (cam01 … camNN unless --camera-id names them).
         #[arg(long)]
@@ -133,11 +228,12 @@ enum ArchiveKind {
 #[derive(Subcommand, Debug)]
 enum BenchKind {
     /// Streams through ingest, decode and upload into wgpu textures, paced at real time.
+    #[command(after_help = BENCH_LIVE_AFTER_HELP)]
     Live {
         /// An rtsp:// URL or a video file (files loop); repeat for more streams.
         #[arg(long = "input", value_name = "URL_OR_FILE", required = true)]
         inputs: Vec<String>,
-        /// How long to run.
+        /// How long to run, in seconds.
         #[arg(long, default_value_t = 10.0)]
         seconds: f64,
         /// Write the figures as JSON here.
@@ -151,6 +247,7 @@ enum BenchKind {
         transport: Transport,
     },
     /// Time to open the timeline on a whole archive (every camera, its full span).
+    #[command(after_help = BENCH_TIMELINE_AFTER_HELP)]
     Timeline {
         /// The storage folder (with index.sqlite3).
         #[arg(long, value_name = "DIR")]
@@ -161,6 +258,7 @@ enum BenchKind {
     },
     /// Random preview and exact seeks over a recorded archive, against bare FFmpeg in
     /// the same run, and the frames four tiles show while dragging the timeline.
+    #[command(after_help = BENCH_SCRUB_AFTER_HELP)]
     Scrub {
         /// The storage folder (with index.sqlite3) to seek in.
         #[arg(long, value_name = "DIR")]
@@ -217,6 +315,9 @@ fn main() -> std::process::ExitCode {
 
 fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     vigil_media::hwaccel::force_software(cli.software_decoding);
+    let log_level = cli.log_level.unwrap_or(LogLevel::Info).as_str();
+    // The benches print figures; their log stays at warnings unless asked.
+    let bench_level = cli.log_level.unwrap_or(LogLevel::Warn).as_str();
     if let Some(Command::Bench {
         kind:
             BenchKind::Live {
@@ -228,7 +329,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             },
     }) = &cli.command
     {
-        let _log = vigil::logging::init("warn", None);
+        let _log = vigil::logging::init(bench_level, None);
         let options = vigil::bench::live::LiveOptions {
             inputs: inputs.clone(),
             seconds: *seconds,
@@ -246,7 +347,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         kind: BenchKind::Timeline { archive, json },
     }) = &cli.command
     {
-        let _log = vigil::logging::init("warn", None);
+        let _log = vigil::logging::init(bench_level, None);
         let report = vigil::bench::timeline::run(archive)?;
         vigil::bench::timeline::report(&report, json.as_ref())?;
         return Ok(std::process::ExitCode::SUCCESS);
@@ -263,7 +364,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             },
     }) = &cli.command
     {
-        let _log = vigil::logging::init("warn", None);
+        let _log = vigil::logging::init(bench_level, None);
         let options = vigil::bench::scrub::ScrubOptions {
             archive: archive.clone(),
             seeks: *seeks,
@@ -279,7 +380,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         return Ok(std::process::ExitCode::SUCCESS);
     }
     if let Some(Command::Archive { kind }) = &cli.command {
-        return archive(kind, &cli.log_level);
+        return archive(kind, log_level);
     }
     if let Some(Command::Doctor { json }) = &cli.command {
         return Ok(vigil::doctor::run(cli.config.as_deref(), *json));
@@ -308,7 +409,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     }
 
     std::fs::create_dir_all(&paths.log_dir).ok();
-    let _log = vigil::logging::init(&cli.log_level, Some(&paths.log_dir));
+    let _log = vigil::logging::init(log_level, Some(&paths.log_dir));
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "Vigil starting");
 
     let demo_dir = vigil::assets::demo_dir();
@@ -495,4 +596,37 @@ fn watch_signals(ctx: egui::Context) {
         })
         .map_err(|err| tracing::warn!(%err, "cannot start the signal thread"))
         .ok();
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    /// Every option and positional of every (sub)command says what it does.
+    #[test]
+    fn every_option_has_help_text() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if matches!(id, "help" | "version") {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} --{id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_about().is_none() {
+                    missing.push(format!("{path} {}", sub.get_name()));
+                }
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut cmd = super::Cli::command();
+        cmd.build();
+        cmd.clone().debug_assert();
+        let mut missing = Vec::new();
+        walk(&cmd, "vigil", &mut missing);
+        assert!(missing.is_empty(), "no help text: {missing:?}");
+    }
 }

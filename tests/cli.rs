@@ -122,3 +122,127 @@ fn doctor_notes_a_broken_site_file_but_passes() {
     assert!(text.contains("note: the site file does not load"), "{text}");
     assert!(text.contains("vigil check-config"), "{text}");
 }
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The environment variables each command reads (grep the code for `VIGIL_` and
+/// `RUST_LOG`), which its `--help` must name.
+const READS: &[(&[&str], &[&str])] = &[
+    (
+        &[],
+        &[
+            "VIGIL_CONFIG_DIR",
+            "VIGIL_DATA_DIR",
+            "VIGIL_DEMO_DIR",
+            "VIGIL_FFMPEG_LOG",
+            "VIGIL_HWACCEL",
+            "VIGIL_CAMERA_<ID>_PASSWORD",
+            "RUST_LOG",
+        ],
+    ),
+    (&["check-config"], &["VIGIL_CONFIG_DIR", "VIGIL_DATA_DIR"]),
+    (
+        &["doctor"],
+        &[
+            "VIGIL_CONFIG_DIR",
+            "VIGIL_DATA_DIR",
+            "VIGIL_DEMO_DIR",
+            "VIGIL_FFMPEG_LOG",
+            "VIGIL_HWACCEL",
+        ],
+    ),
+    (
+        &["bench", "live"],
+        &["VIGIL_FFMPEG_LOG", "VIGIL_HWACCEL", "RUST_LOG"],
+    ),
+    (&["bench", "scrub"], &["VIGIL_HWACCEL", "RUST_LOG"]),
+    (&["bench", "timeline"], &["RUST_LOG"]),
+    (
+        &["archive", "record"],
+        &["VIGIL_DATA_DIR", "VIGIL_FFMPEG_LOG", "RUST_LOG"],
+    ),
+    (&["archive", "seed"], &["RUST_LOG"]),
+];
+
+#[test]
+fn help_of_every_command_names_the_variables_it_reads() {
+    let home = tempfile::tempdir().expect("tempdir");
+    for (command, vars) in READS {
+        let mut args = command.to_vec();
+        args.push("--help");
+        let out = vigil(home.path(), &args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {out:?}");
+        let help = stdout(&out);
+        for var in *vars {
+            assert!(help.contains(var), "`vigil {args:?}` lacks {var}:\n{help}");
+        }
+    }
+}
+
+#[test]
+fn help_states_the_exit_codes_and_the_log_levels() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let help = stdout(&vigil(home.path(), &["--help"]));
+    for line in ["Exit codes:", "0  ok", "1  a problem found", "2  usage"] {
+        assert!(help.contains(line), "--help lacks {line:?}:\n{help}");
+    }
+    assert!(
+        help.contains("[possible values: error, warn, info, debug, trace]"),
+        "{help}"
+    );
+    // --log-level is global: a subcommand takes it after its name.
+    let help = stdout(&vigil(home.path(), &["doctor", "--help"]));
+    assert!(help.contains("--log-level"), "{help}");
+}
+
+#[test]
+fn a_bad_log_level_is_a_usage_error() {
+    let home = tempfile::tempdir().expect("tempdir");
+    for args in [
+        &["--log-level", "loud", "check-config"][..],
+        &["check-config", "--log-level", "loud"][..],
+    ] {
+        let out = vigil(home.path(), args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+        let err = stderr(&out);
+        assert!(
+            err.contains("invalid value 'loud' for '--log-level <LOG_LEVEL>'"),
+            "{err}"
+        );
+        assert!(err.contains("possible values: error, warn, info"), "{err}");
+    }
+    // A good level after the subcommand is taken.
+    let site = home.path().join("site.toml");
+    std::fs::write(&site, "schema_version = 1\n").expect("write");
+    let site_arg = site.to_string_lossy().into_owned();
+    let out = vigil(
+        home.path(),
+        &["check-config", &site_arg, "--log-level", "debug"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+}
+
+#[test]
+fn exit_codes_are_as_documented() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let site = home.path().join("broken.toml");
+    std::fs::write(&site, "schema_version = 1\nnot valid toml [\n").expect("write");
+    let site_arg = site.to_string_lossy().into_owned();
+    let out = vigil(home.path(), &["check-config", &site_arg]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        stdout(&out).contains("2:"),
+        "the error names its line: {out:?}"
+    );
+
+    let good = home.path().join("site.toml");
+    std::fs::write(&good, "schema_version = 1\n").expect("write");
+    let good_arg = good.to_string_lossy().into_owned();
+    let out = vigil(home.path(), &["check-config", &good_arg]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+
+    let out = vigil(home.path(), &["check-config", "--no-such-option"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+}

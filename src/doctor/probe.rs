@@ -211,7 +211,9 @@ fn gpu_facts() -> GpuFacts {
         backend_options: wgpu::BackendOptions::from_env_or_default(),
         display: None,
     });
-    let adapters = block_on(instance.enumerate_adapters(backends))
+    // wgpu's native enumeration is ready at once; pollster parks the thread (no busy
+    // poll) for a backend that answers later.
+    let adapters = pollster::block_on(instance.enumerate_adapters(backends))
         .into_iter()
         .map(|a| {
             let info = a.get_info();
@@ -263,20 +265,6 @@ fn backend_name(backend: eframe::egui_wgpu::wgpu::Backend) -> &'static str {
         Backend::Metal => "Metal",
         Backend::Dx12 => "DX12",
         other => other.to_str(),
-    }
-}
-
-/// Drives a future to completion on this thread. wgpu's native adapter enumeration is
-/// ready at once; the loop only covers a backend that answers later.
-fn block_on<F: Future>(fut: F) -> F::Output {
-    use std::task::{Context, Poll, Waker};
-    let mut fut = std::pin::pin!(fut);
-    let mut cx = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(out) = fut.as_mut().poll(&mut cx) {
-            return out;
-        }
-        std::thread::sleep(Duration::from_millis(5));
     }
 }
 
@@ -449,6 +437,19 @@ fn fs_space(path: &Path) -> std::io::Result<(u64, u64)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The adapters come through `pollster::block_on`; this machine has at least one
+    /// (lavapipe where there is no GPU).
+    #[test]
+    fn gpu_facts_list_this_machines_adapters() {
+        let facts = gpu_facts();
+        assert!(facts.error.is_none(), "{facts:?}");
+        assert!(!facts.adapters.is_empty(), "{facts:?}");
+        assert!(
+            facts.adapters.iter().all(|a| !a.name.is_empty()),
+            "{facts:?}"
+        );
+    }
 
     #[test]
     fn nearest_ancestor_of_missing_path() {

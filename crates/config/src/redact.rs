@@ -318,36 +318,31 @@ fn parse_userinfo(userinfo: &str, full: &str) -> Result<Credentials, UrlError> {
     })
 }
 
-/// Decodes `%XX` escapes; `None` on a malformed escape.
+/// Decodes `%XX` escapes with the `percent-encoding` crate; `None` on a malformed
+/// escape. The crate keeps a malformed escape as literal text (`%zz` stays `%zz`), so
+/// the strictness is ours: every `%` must be followed by two hex digits, or the source
+/// is refused rather than opened with a guessed password.
 fn percent_decode(s: &str) -> Option<Vec<u8>> {
     let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = bytes.get(i + 1..i + 3)?;
-            let hex = std::str::from_utf8(hex).ok()?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    Some(out)
+    let well_formed = bytes.iter().enumerate().all(|(i, &b)| {
+        b != b'%'
+            || bytes
+                .get(i + 1..i + 3)
+                .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit))
+    });
+    well_formed.then(|| percent_encoding::percent_decode(bytes).collect())
 }
+
+/// Everything except the RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`).
+const USERINFO_ESCAPED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
 
 /// Percent-encodes everything except RFC 3986 unreserved characters.
 fn percent_encode_userinfo(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() * 3);
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(s, USERINFO_ESCAPED).to_string()
 }
 
 /// Finds the byte index of the `@` that ends the userinfo in `after_scheme` (the text

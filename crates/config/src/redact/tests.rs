@@ -201,6 +201,29 @@ fn bad_percent_encoding_does_not_leak() {
     assert!(!err.to_string().contains("secret"));
 }
 
+/// A `%` must be followed by two hex digits, in the credentials and in a file URL: a
+/// sign (`%+1`), a short escape or a lone `%` is an error, never decoded or kept as is.
+#[test]
+fn malformed_escapes_are_errors() {
+    for source in [
+        "rtsp://admin:a%+1@cam/s",
+        "rtsp://admin:a%-1@cam/s",
+        "rtsp://admin:a%4@cam/s",
+        "rtsp://admin:a%@cam/s",
+        "rtsp://ad%min:a@cam/s",
+    ] {
+        let err = parse_source_with_credentials(source).expect_err(source);
+        assert!(
+            matches!(err, UrlError::InvalidPercentEncoding { .. }),
+            "{source}: {err:?}"
+        );
+    }
+    assert!(matches!(
+        parse_source("file:///srv/a%2.mp4"),
+        Err(UrlError::InvalidPercentEncoding { .. })
+    ));
+}
+
 #[test]
 fn ffmpeg_url_percent_encodes_credentials() {
     let url = network("rtsp://10.0.0.5:554/Streaming/Channels/101");
