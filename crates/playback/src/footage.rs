@@ -77,14 +77,11 @@ pub trait Footage {
         segment: &Segment,
         time_ns: i64,
     ) -> Result<(i64, Option<i64>), PlaybackError> {
-        let kfs = self.keyframes(segment)?;
-        let i = kfs.partition_point(|k| *k <= time_ns);
-        let at = i
-            .checked_sub(1)
-            .and_then(|j| kfs.get(j))
-            .copied()
-            .unwrap_or(segment.start_ns);
-        Ok((at, kfs.get(i).copied()))
+        Ok(super::source::keyframe_around(
+            self.keyframes(segment)?,
+            segment.start_ns,
+            time_ns,
+        ))
     }
 }
 

@@ -245,14 +245,11 @@ impl Index {
         segment: &Segment,
         time_ns: i64,
     ) -> Result<(i64, Option<i64>), PlaybackError> {
-        let kfs = self.keyframes(segment)?;
-        let i = kfs.partition_point(|k| *k <= time_ns);
-        let at = i
-            .checked_sub(1)
-            .and_then(|j| kfs.get(j))
-            .copied()
-            .unwrap_or(segment.start_ns);
-        Ok((at, kfs.get(i).copied()))
+        Ok(keyframe_around(
+            self.keyframes(segment)?,
+            segment.start_ns,
+            time_ns,
+        ))
     }
 
     /// The segment with this id, as the store has it now.
@@ -525,4 +522,16 @@ impl SegmentReader {
             out.push((self.wall_from_ticks(ticks), frame));
         }
     }
+}
+/// In a segment starting at `start_ns` whose keyframes are at `keyframes` (sorted wall
+/// times): the keyframe at or before `time_ns` (the segment's start when none), and the
+/// next one.
+pub fn keyframe_around(keyframes: &[i64], start_ns: i64, time_ns: i64) -> (i64, Option<i64>) {
+    let i = keyframes.partition_point(|k| *k <= time_ns);
+    let at = i
+        .checked_sub(1)
+        .and_then(|j| keyframes.get(j))
+        .copied()
+        .unwrap_or(start_ns);
+    (at, keyframes.get(i).copied())
 }
