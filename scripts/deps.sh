@@ -30,6 +30,9 @@ PACKAGES=(
   # packaging (scripts/package-deb.sh): dpkg-shlibdeps for the .deb's dependencies,
   # validators for the desktop entry, AppStream metainfo and Flatpak manifest
   dpkg-dev desktop-file-utils appstream python3-yaml
+  # the man pages and shell completions: `man -l` renders them, zsh/fish check the
+  # generated completion scripts' syntax (tests/cli.rs, scripts/package-deb.sh)
+  man-db zsh fish
 )
 
 CHECK_ONLY=0

@@ -127,49 +127,11 @@ fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
-/// The environment variables each command reads (grep the code for `VIGIL_` and
-/// `RUST_LOG`), which its `--help` must name.
-const READS: &[(&[&str], &[&str])] = &[
-    (
-        &[],
-        &[
-            "VIGIL_CONFIG_DIR",
-            "VIGIL_DATA_DIR",
-            "VIGIL_DEMO_DIR",
-            "VIGIL_FFMPEG_LOG",
-            "VIGIL_HWACCEL",
-            "VIGIL_CAMERA_<ID>_PASSWORD",
-            "RUST_LOG",
-        ],
-    ),
-    (&["check-config"], &["VIGIL_CONFIG_DIR", "VIGIL_DATA_DIR"]),
-    (
-        &["doctor"],
-        &[
-            "VIGIL_CONFIG_DIR",
-            "VIGIL_DATA_DIR",
-            "VIGIL_DEMO_DIR",
-            "VIGIL_FFMPEG_LOG",
-            "VIGIL_HWACCEL",
-        ],
-    ),
-    (
-        &["bench", "live"],
-        &["VIGIL_FFMPEG_LOG", "VIGIL_HWACCEL", "RUST_LOG"],
-    ),
-    (&["bench", "scrub"], &["VIGIL_HWACCEL", "RUST_LOG"]),
-    (&["bench", "timeline"], &["RUST_LOG"]),
-    (
-        &["archive", "record"],
-        &["VIGIL_DATA_DIR", "VIGIL_FFMPEG_LOG", "RUST_LOG"],
-    ),
-    (&["archive", "seed"], &["RUST_LOG"]),
-];
-
 #[test]
 fn help_of_every_command_names_the_variables_it_reads() {
     let home = tempfile::tempdir().expect("tempdir");
-    for (command, vars) in READS {
+    // The table sits next to the help texts (src/cli/env.rs).
+    for (command, vars) in vigil::cli::env::READS {
         let mut args = command.to_vec();
         args.push("--help");
         let out = vigil(home.path(), &args);
@@ -245,4 +207,88 @@ fn exit_codes_are_as_documented() {
 
     let out = vigil(home.path(), &["check-config", "--no-such-option"]);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
+}
+
+/// Runs `shell args… FILE` (a syntax check or a load) on `script`, saved to a file.
+fn shell_accepts(shell: &str, args: &[&str], script: &[u8]) -> Output {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("vigil-completion");
+    std::fs::write(&file, script).expect("write");
+    let file_arg = file.to_string_lossy().into_owned();
+    let mut all: Vec<&str> = args.to_vec();
+    all.push(&file_arg);
+    Command::new(shell)
+        .args(&all)
+        .output()
+        .unwrap_or_else(|e| panic!("run {shell} (scripts/deps.sh installs it): {e}"))
+}
+
+#[test]
+fn completions_load_in_bash_and_parse_in_zsh_and_fish() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let bash = vigil(home.path(), &["generate", "completions", "--shell", "bash"]);
+    assert!(bash.status.success(), "{bash:?}");
+    // `bash -c 'source FILE && complete -p vigil'`: the script loads and registers.
+    let out = shell_accepts(
+        "bash",
+        &["-c", "source \"$0\" && complete -p vigil"],
+        &bash.stdout,
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert!(stdout(&out).contains("-F _vigil vigil"), "{out:?}");
+
+    let zsh = vigil(home.path(), &["generate", "completions", "--shell", "zsh"]);
+    assert!(zsh.status.success(), "{zsh:?}");
+    assert!(stdout(&zsh).starts_with("#compdef vigil"), "{zsh:?}");
+    let out = shell_accepts("zsh", &["-n"], &zsh.stdout);
+    assert!(out.status.success(), "zsh -n: {out:?}");
+
+    let fish = vigil(home.path(), &["generate", "completions", "--shell", "fish"]);
+    assert!(fish.status.success(), "{fish:?}");
+    let out = shell_accepts("fish", &["--no-execute"], &fish.stdout);
+    assert!(out.status.success(), "fish --no-execute: {out:?}");
+
+    let out = vigil(home.path(), &["generate", "completions", "--shell", "tcsh"]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+}
+
+#[test]
+fn man_pages_render_with_man() {
+    let home = tempfile::tempdir().expect("tempdir");
+    let dir = home.path().join("man");
+    let dir_arg = dir.to_string_lossy().into_owned();
+    let out = vigil(home.path(), &["generate", "man", "--out", &dir_arg]);
+    assert!(out.status.success(), "{out:?}");
+    // `generate` is for packagers: not in --help, not a page.
+    assert!(!stdout(&vigil(home.path(), &["--help"])).contains("generate"));
+    assert!(!dir.join("vigil-generate.1").exists());
+    for (page, wants) in [
+        (
+            "vigil.1",
+            &[
+                "EXIT STATUS",
+                "ENVIRONMENT",
+                "VIGIL_CAMERA_<ID>_PASSWORD",
+                "--quiet",
+            ][..],
+        ),
+        (
+            "vigil-doctor.1",
+            &["EXIT STATUS", "VIGIL_DEMO_DIR", "--json"][..],
+        ),
+        ("vigil-bench-scrub.1", &["EXIT STATUS", "--seeks"][..]),
+    ] {
+        let out = Command::new("man")
+            .arg("-l")
+            .arg(dir.join(page))
+            .env("MANPAGER", "cat")
+            .env("MANWIDTH", "200")
+            .output()
+            .expect("run man (scripts/deps.sh installs man-db)");
+        assert!(out.status.success(), "{page}: {out:?}");
+        let text = stdout(&out);
+        for want in wants {
+            assert!(text.contains(want), "{page} lacks {want}:\n{text}");
+        }
+    }
 }

@@ -1,0 +1,294 @@
+//! The `vigil` command line's definition (clap): the options, the subcommands and their
+//! help, from which `--help`, the shell completions and the man pages are all made.
+//! Must not: do the work of a command (`main.rs` dispatches to the crates).
+
+pub mod env;
+pub mod generate;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use vigil_config::{RecordingMode, Transport};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "vigil",
+    version,
+    about = "Open, vendor-neutral video wall for RTSP cameras and files",
+    after_help = env::top_after_help()
+)]
+pub struct Cli {
+    /// Site file to use instead of the default one in the config directory.
+    #[arg(long, value_name = "PATH", global = true)]
+    pub config: Option<PathBuf>,
+    /// Open the built-in demo site, whatever site file exists.
+    #[arg(long, conflicts_with = "config")]
+    pub demo: bool,
+    /// Start with this layout (1x1, 2x2, 3x3, 4x4, 5x5, 1+5, 1+7, 1+12 or a saved one).
+    #[arg(long, value_name = "NAME")]
+    pub layout: Option<String>,
+    /// Show only the wall: no toolbar, camera list or status bar.
+    #[arg(long)]
+    pub kiosk: bool,
+    /// Initial window size in points, e.g. 1280x720.
+    #[arg(long, value_name = "WxH", value_parser = parse_size)]
+    pub window_size: Option<(f32, f32)>,
+    /// Never use hardware video decoders (also VIGIL_HWACCEL=off).
+    #[arg(long, global = true)]
+    pub software_decoding: bool,
+    /// Log level for stderr and the log file [default: info; warn for bench]
+    /// (RUST_LOG overrides).
+    #[arg(long, value_enum, global = true)]
+    pub log_level: Option<LogLevel>,
+    /// No progress bar or progress lines, and only errors on stderr (an explicit
+    /// --log-level or RUST_LOG still sets the log level).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The levels `--log-level` takes; anything else is a usage error (exit code 2).
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogLevel {
+    Error,
+    Warn,
+    Info,
+    Debug,
+    Trace,
+}
+
+impl LogLevel {
+    /// The level as a `tracing` filter directive.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Error => "error",
+            Self::Warn => "warn",
+            Self::Info => "info",
+            Self::Debug => "debug",
+            Self::Trace => "trace",
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check a site file and print what is wrong with it (exit code 1 when broken).
+    #[command(after_help = env::CHECK_CONFIG_AFTER_HELP)]
+    CheckConfig {
+        /// The site file (default: the one Vigil would open).
+        path: Option<PathBuf>,
+    },
+    /// Check this system: FFmpeg, GPU, demo clips, paths, storage (exit code 1 when
+    /// something needed is missing, with advice).
+    #[command(after_help = env::DOCTOR_AFTER_HELP)]
+    Doctor {
+        /// Print the facts as JSON instead of a report.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Measure the engine headless (no window); figures go to stdout and JSON.
+    Bench {
+        #[command(subcommand)]
+        kind: BenchKind,
+    },
+    /// Recordings: record a camera headless into a storage folder.
+    Archive {
+        #[command(subcommand)]
+        kind: ArchiveKind,
+    },
+    /// For packagers: write the shell completions or the man pages.
+    #[command(hide = true)]
+    Generate {
+        #[command(subcommand)]
+        what: GenerateKind,
+    },
+}
+
+/// What `vigil generate` writes (hidden: packaging, not everyday use).
+#[derive(Subcommand, Debug)]
+pub enum GenerateKind {
+    /// Print the completion script for a shell to stdout.
+    Completions {
+        /// The shell the script is for.
+        #[arg(long, value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Write vigil.1 and a page per subcommand (vigil-doctor.1, …) into a folder.
+    Man {
+        /// The folder to write the pages to (created if missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ArchiveKind {
+    /// Record one camera or file (no transcode) until SIGTERM/SIGINT or `--seconds`;
+    /// reconciles the storage folder first.
+    #[command(after_help = env::ARCHIVE_RECORD_AFTER_HELP)]
+    Record {
+        /// An rtsp:// URL or a video file (files loop, paced at real time).
+        #[arg(long, value_name = "URL_OR_FILE")]
+        input: String,
+        /// Storage folder (default: `recordings` in the data directory).
+        #[arg(long, value_name = "DIR")]
+        storage: Option<PathBuf>,
+        /// Camera id the recordings are filed under.
+        #[arg(long, default_value = "cam1")]
+        camera_id: String,
+        /// Stop after this many seconds.
+        #[arg(long)]
+        seconds: Option<f64>,
+        /// Record continuously or only around events (the site file's recording modes).
+        #[arg(long, value_enum, default_value_t = RecordingMode::Continuous)]
+        mode: RecordingMode,
+        /// RTSP transport (as the site file's `transport`).
+        #[arg(long, value_enum, default_value_t = Transport::Tcp)]
+        transport: Transport,
+        /// Segment length in seconds (cut at the next keyframe).
+        #[arg(long, default_value_t = 60.0)]
+        segment_secs: f64,
+        /// Keep all recordings under this many MiB (oldest deleted first).
+        #[arg(long)]
+        quota_mb: Option<u64>,
+        /// Delete footage older than this many days.
+        #[arg(long)]
+        max_age_days: Option<f64>,
+        /// After a full disk, resume once this many MiB are free.
+        #[arg(long, default_value_t = 256)]
+        resume_free_mb: u64,
+    },
+    /// Build a synthetic archive that ends now: one-minute segments remuxed from a clip
+    /// (hard links after the first), with keyframe rows, a few gaps, events and a
+    /// bookmark per camera.
+    #[command(after_help = env::ARCHIVE_SEED_AFTER_HELP)]
+    Seed {
+        /// How many cameras (cam01 … camNN unless --camera-id names them).
+        #[arg(long)]
+        cameras: usize,
+        /// Hours of footage per camera.
+        #[arg(long)]
+        hours: f64,
+        /// The video clip to remux (no re-encoding).
+        #[arg(long, value_name = "CLIP")]
+        from: PathBuf,
+        /// Storage folder to create or add to (cameras in it must have no footage yet).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// Camera ids to use instead of cam01 …, as many as --cameras (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        camera_id: Vec<String>,
+        /// Seed for the placement of gaps, events and bookmarks.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BenchKind {
+    /// Streams through ingest, decode and upload into wgpu textures, paced at real time.
+    #[command(after_help = env::BENCH_LIVE_AFTER_HELP)]
+    Live {
+        /// An rtsp:// URL or a video file (files loop); repeat for more streams.
+        #[arg(long = "input", value_name = "URL_OR_FILE", required = true)]
+        inputs: Vec<String>,
+        /// How long to run, in seconds.
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+        /// Write the figures as JSON here.
+        #[arg(long, value_name = "OUT.json")]
+        json: Option<PathBuf>,
+        /// Afterwards, restart each decoder to time a start from the keyframe cache.
+        #[arg(long)]
+        reattach: bool,
+        /// RTSP transport of every input (as the site file's `transport`).
+        #[arg(long, value_enum, default_value_t = Transport::Tcp)]
+        transport: Transport,
+    },
+    /// Time to open the timeline on a whole archive (every camera, its full span).
+    #[command(after_help = env::BENCH_TIMELINE_AFTER_HELP)]
+    Timeline {
+        /// The storage folder (with index.sqlite3).
+        #[arg(long, value_name = "DIR")]
+        archive: PathBuf,
+        /// Write the figures as JSON here.
+        #[arg(long, value_name = "OUT.json")]
+        json: Option<PathBuf>,
+    },
+    /// Random preview and exact seeks over a recorded archive, against bare FFmpeg in
+    /// the same run, and the frames four tiles show while dragging the timeline.
+    #[command(after_help = env::BENCH_SCRUB_AFTER_HELP)]
+    Scrub {
+        /// The storage folder (with index.sqlite3) to seek in.
+        #[arg(long, value_name = "DIR")]
+        archive: PathBuf,
+        /// How many preview seeks (and as many exact ones).
+        #[arg(long, default_value_t = 200)]
+        seeks: usize,
+        /// Seed of the random times (default: from the clock; printed).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// How long the 4-tile drag runs, in seconds.
+        #[arg(long, default_value_t = 3.0)]
+        drag_seconds: f64,
+        /// Decoder threads of the players and of the bare baseline.
+        #[arg(long, default_value_t = vigil_playback::source::DECODE_THREADS)]
+        decode_threads: usize,
+        /// Write the figures as JSON here.
+        #[arg(long, value_name = "OUT.json")]
+        json: Option<PathBuf>,
+    },
+}
+
+pub fn parse_size(s: &str) -> Result<(f32, f32), String> {
+    let (w, h) = s
+        .split_once(['x', 'X'])
+        .ok_or_else(|| format!("window size '{s}' is not WIDTHxHEIGHT, e.g. 1280x720"))?;
+    let w: f32 = w
+        .trim()
+        .parse()
+        .map_err(|_| format!("width '{w}' is not a number"))?;
+    let h: f32 = h
+        .trim()
+        .parse()
+        .map_err(|_| format!("height '{h}' is not a number"))?;
+    if !(200.0..=16384.0).contains(&w) || !(150.0..=16384.0).contains(&h) {
+        return Err(format!("window size {w}x{h} is out of range"));
+    }
+    Ok((w, h))
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory as _;
+
+    /// Every option and positional of every (sub)command says what it does.
+    #[test]
+    fn every_option_has_help_text() {
+        fn walk(cmd: &clap::Command, path: &str, missing: &mut Vec<String>) {
+            for arg in cmd.get_arguments() {
+                let id = arg.get_id().as_str();
+                if matches!(id, "help" | "version") {
+                    continue;
+                }
+                if arg.get_help().is_none() && arg.get_long_help().is_none() {
+                    missing.push(format!("{path} --{id}"));
+                }
+            }
+            for sub in cmd.get_subcommands() {
+                if sub.get_about().is_none() {
+                    missing.push(format!("{path} {}", sub.get_name()));
+                }
+                walk(sub, &format!("{path} {}", sub.get_name()), missing);
+            }
+        }
+        let mut cmd = super::Cli::command();
+        cmd.build();
+        cmd.clone().debug_assert();
+        let mut missing = Vec::new();
+        walk(&cmd, "vigil", &mut missing);
+        assert!(missing.is_empty(), "no help text: {missing:?}");
+    }
+}
