@@ -5,7 +5,8 @@
 #   scripts/package-deb.sh                  release build -> target/debian/vigil_<version>_<arch>.deb
 #   scripts/package-deb.sh --ci             package the dev build `cargo test` already made
 #                                           (no second build; fast compression)
-#   scripts/package-deb.sh --check-install  also: apt-get install the .deb, run the installed
+#   scripts/package-deb.sh --check-install  also: apt-get install the .deb, check the man page
+#                                           renders and the completions load, run the installed
 #                                           `vigil --version`, `vigil --help` and `vigil doctor`,
 #                                           then apt-get remove it and check nothing is left
 #
@@ -26,7 +27,7 @@ for arg in "$@"; do
   case "$arg" in
     --ci) CI_MODE=1 ;;
     --check-install) CHECK_INSTALL=1 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "package-deb: unknown argument: $arg (try --help)" >&2; exit 2 ;;
   esac
 done
@@ -98,10 +99,27 @@ if [ "$CI_MODE" -eq 1 ]; then
   # The test run built target/debug/vigil with the dev profile (and the dev-dependency
   # feature set); a plain `cargo build` would rebuild it, so package it as it is.
   [ -x target/debug/vigil ] || die "target/debug/vigil is missing: run cargo test --all-targets first"
+  bin=target/debug/vigil
+else
+  cargo build --release --locked --bin vigil
+  bin=target/release/vigil
+fi
+# Man pages and shell completions from the binary's own clap definition (the paths
+# are the assets of [package.metadata.deb] in Cargo.toml).
+gen=target/generated
+rm -rf "$gen"
+mkdir -p "$gen/completions"
+"$bin" generate man --out "$gen/man" >/dev/null
+gzip -9n "$gen"/man/*.1
+"$bin" generate completions --shell bash >"$gen/completions/vigil.bash"
+"$bin" generate completions --shell zsh >"$gen/completions/_vigil"
+"$bin" generate completions --shell fish >"$gen/completions/vigil.fish"
+step_done "generated $(ls "$gen/man" | wc -l) man pages and bash/zsh/fish completions"
+if [ "$CI_MODE" -eq 1 ]; then
   # (--quiet hides cargo-deb's warning that the dev profile is meant for debugging.)
   cargo deb --profile dev --no-build --fast --quiet >/dev/null
 else
-  cargo deb --locked >/dev/null
+  cargo deb --locked --no-build >/dev/null
 fi
 debs=(target/debian/vigil_*.deb)
 [ -f "${debs[0]}" ] || die "cargo deb made no package in target/debian"
@@ -125,9 +143,30 @@ for f in /usr/bin/vigil "/usr/share/applications/$APP_ID.desktop" \
   "/usr/share/metainfo/$APP_ID.metainfo.xml" \
   "/usr/share/icons/hicolor/scalable/apps/$APP_ID.svg" \
   "/usr/share/icons/hicolor/256x256/apps/$APP_ID.png" \
-  /usr/share/vigil/demo/lobby.mp4 /usr/share/doc/vigil/copyright; do
+  /usr/share/vigil/demo/lobby.mp4 /usr/share/doc/vigil/copyright \
+  /usr/share/man/man1/vigil.1.gz /usr/share/man/man1/vigil-doctor.1.gz \
+  /usr/share/bash-completion/completions/vigil /usr/share/zsh/vendor-completions/_vigil \
+  /usr/share/fish/vendor_completions.d/vigil.fish; do
   grep -qx "$f" <<<"$files" || die "the package lacks $f"
+  # (a dpkg path-exclude, as in slim container images, would list it but not install it)
+  [ -f "$f" ] || die "$f is in the package but not on disk (dpkg path-exclude in /etc/dpkg/dpkg.cfg.d?)"
 done
+
+# The man page renders, and the completions load (bash) or parse (zsh, fish).
+command -v man >/dev/null 2>&1 || die "man not found: run scripts/deps.sh (package man-db)"
+MANPAGER=cat MANWIDTH=100 man -l /usr/share/man/man1/vigil.1.gz 2>&1 | grep -q "^EXIT STATUS" \
+  || die "man -l /usr/share/man/man1/vigil.1.gz does not render an EXIT STATUS section"
+MANPAGER=cat MANWIDTH=100 man -l /usr/share/man/man1/vigil.1.gz 2>&1 | grep -q "VIGIL_CONFIG_DIR" \
+  || die "the man page lacks its ENVIRONMENT section"
+bash -c 'source /usr/share/bash-completion/completions/vigil && complete -p vigil' >/dev/null \
+  || die "the bash completion does not load"
+for shell in zsh fish; do
+  command -v "$shell" >/dev/null 2>&1 || die "$shell not found: run scripts/deps.sh"
+done
+zsh -n /usr/share/zsh/vendor-completions/_vigil || die "the zsh completion does not parse"
+fish --no-execute /usr/share/fish/vendor_completions.d/vigil.fish \
+  || die "the fish completion does not parse"
+step_done "man page renders; bash completion loads; zsh and fish completions parse"
 
 # Run from a neutral folder, with no override pointing back into the source tree.
 out=$(cd / && env -u VIGIL_DEMO_DIR /usr/bin/vigil --version)
