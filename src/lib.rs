@@ -1,7 +1,7 @@
 //! The `vigil` package: what the command line needs beyond the workspace's crates —
 //! the bundled assets' locations (`assets`), `vigil doctor` (`doctor`), the headless
 //! benchmarks (`bench`), the command line's definition (`cli`: help, completions, man
-//! pages) and logging set-up (`logging`).
+//! pages), logging set-up (`logging`) and the long commands' progress (`progress`).
 //!
 //! The engine and the app live in `crates/` (see `docs/architecture.md` for the crate
 //! map); `main.rs` parses the command line and calls into them.
@@ -11,3 +11,4 @@ pub mod bench;
 pub mod cli;
 pub mod doctor;
 pub mod logging;
+pub mod progress;

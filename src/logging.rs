@@ -20,7 +20,9 @@ pub struct LogGuard {
 pub fn init(default_level: &str, log_dir: Option<&Path>) -> LogGuard {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
-    let stderr = fmt::layer().with_writer(std::io::stderr).with_target(false);
+    let stderr = fmt::layer()
+        .with_writer(|| AroundProgress)
+        .with_target(false);
     let mut file_error = None;
     let (file_layer, guard) = match log_dir {
         Some(dir) => match tracing_appender::rolling::Builder::new()
@@ -59,4 +61,19 @@ pub fn init(default_level: &str, log_dir: Option<&Path>) -> LogGuard {
         tracing::warn!("{err}");
     }
     LogGuard { _file: guard }
+}
+
+/// Stderr for log lines, written around a progress bar on screen
+/// (`crate::progress::write_stderr`) so neither tears the other.
+struct AroundProgress;
+
+impl std::io::Write for AroundProgress {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        crate::progress::write_stderr(buf)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
 }

@@ -45,6 +45,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         .or(quiet_level)
         .unwrap_or(LogLevel::Warn)
         .as_str();
+    let progress = vigil::progress::Mode::detect(cli.quiet);
     if let Some(Command::Bench {
         kind:
             BenchKind::Live {
@@ -75,7 +76,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     }) = &cli.command
     {
         let _log = vigil::logging::init(bench_level, None);
-        let report = vigil::bench::timeline::run(archive)?;
+        let report = vigil::bench::timeline::run(archive, progress)?;
         vigil::bench::timeline::report(&report, json.as_ref())?;
         return Ok(std::process::ExitCode::SUCCESS);
     }
@@ -98,6 +99,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             seed: *seed,
             drag_seconds: *drag_seconds,
             decode_threads: *decode_threads,
+            progress,
         };
         let report = vigil::bench::scrub::run(&options)?;
         print!("{}", vigil::bench::scrub::summary(&report));
@@ -107,7 +109,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         return Ok(std::process::ExitCode::SUCCESS);
     }
     if let Some(Command::Archive { kind }) = &cli.command {
-        return archive(kind, log_level);
+        return archive(kind, log_level, progress);
     }
     if let Some(Command::Doctor { json }) = &cli.command {
         return Ok(vigil::doctor::run(cli.config.as_deref(), *json));
@@ -226,7 +228,11 @@ fn generate(what: &GenerateKind) -> anyhow::Result<std::process::ExitCode> {
 /// Hours of history the demo site's timeline starts with.
 const DEMO_HISTORY_HOURS: f64 = 3.0;
 
-fn archive(kind: &ArchiveKind, log_level: &str) -> anyhow::Result<std::process::ExitCode> {
+fn archive(
+    kind: &ArchiveKind,
+    log_level: &str,
+    progress: vigil::progress::Mode,
+) -> anyhow::Result<std::process::ExitCode> {
     let ArchiveKind::Seed {
         cameras,
         hours,
@@ -249,13 +255,25 @@ fn archive(kind: &ArchiveKind, log_level: &str) -> anyhow::Result<std::process::
         );
         camera_id.clone()
     };
-    let report = vigil_record::seed::seed(&vigil_record::seed::SeedOptions {
+    let options = vigil_record::seed::SeedOptions {
         camera_ids,
         hours: *hours,
         clip: from.clone(),
         out: out.clone(),
         seed: *seed,
+    };
+    // Started at the first report, when the total is known.
+    let mut shown: Option<vigil::progress::Progress> = None;
+    let report = vigil_record::seed::seed_with_progress(&options, &mut |done, total| {
+        shown
+            .get_or_insert_with(|| {
+                vigil::progress::Progress::start(progress, "archive-seed", total)
+            })
+            .set(done);
     })?;
+    if let Some(shown) = shown {
+        shown.finish();
+    }
     println!("{report}");
     Ok(std::process::ExitCode::SUCCESS)
 }

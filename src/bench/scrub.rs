@@ -7,6 +7,7 @@
 //! report. Must not: write to the archive, or time anything the player does not do for
 //! a user (every figure ends at a frame in a slot).
 
+use crate::progress::Progress;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -43,6 +44,8 @@ pub struct ScrubOptions {
     pub seed: Option<u64>,
     pub drag_seconds: f64,
     pub decode_threads: usize,
+    /// How the seeks' and the drag's progress is shown (stderr).
+    pub progress: crate::progress::Mode,
 }
 
 /// The JSON the benchmark writes.
@@ -354,6 +357,7 @@ pub fn run(options: &ScrubOptions) -> anyhow::Result<ScrubReport> {
     }
     let (mut preview, mut exact, mut phys, mut after) = (vec![], vec![], vec![], vec![]);
     let mut mismatches = 0;
+    let mut progress = Progress::start(options.progress, "bench-scrub-seeks", options.seeks as u64);
     for i in 0..options.seeks {
         let c = i % cams.len();
         let (cam, tile) = (&cams[c], &tiles[c]);
@@ -402,7 +406,9 @@ pub fn run(options: &ScrubOptions) -> anyhow::Result<ScrubReport> {
             #[allow(clippy::cast_precision_loss)]
             after.push(b.after_keyframe as f64);
         }
+        progress.inc(1);
     }
+    progress.finish();
     drop(tiles);
     let drag = drag(options, &cams)?;
     #[allow(clippy::cast_precision_loss)]
@@ -502,10 +508,15 @@ fn drag(options: &ScrubOptions, cams: &[Camera]) -> anyhow::Result<Drag> {
     let seconds = options.drag_seconds.max(0.1);
     let mut shown = vec![0usize; tiles.len()];
     let mut last_ns: Vec<Option<i64>> = vec![None; tiles.len()];
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let total_ms = (seconds * 1000.0).round() as u64;
+    let mut progress = Progress::start(options.progress, "bench-scrub-drag", total_ms);
     let started = Instant::now();
     let mut next_seek = started;
     let mut seeks = 0;
     while started.elapsed().as_secs_f64() < seconds {
+        #[allow(clippy::cast_possible_truncation)]
+        progress.set((started.elapsed().as_millis() as u64).min(total_ms));
         if Instant::now() >= next_seek {
             let frac = started.elapsed().as_secs_f64() / seconds;
             #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
@@ -526,6 +537,7 @@ fn drag(options: &ScrubOptions, cams: &[Camera]) -> anyhow::Result<Drag> {
         std::thread::sleep(Duration::from_millis(1));
     }
     let elapsed = started.elapsed().as_secs_f64();
+    progress.finish();
     #[allow(clippy::cast_precision_loss)]
     let fps = shown.iter().map(|n| *n as f64 / elapsed).collect();
     #[allow(clippy::cast_precision_loss)]

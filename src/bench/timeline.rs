@@ -11,6 +11,7 @@ use std::time::Instant;
 use anyhow::Context as _;
 use serde::Serialize;
 
+use crate::progress::{Mode, Progress};
 use vigil_config::CameraId;
 use vigil_core::timeline_data::{Row, tracks};
 use vigil_store::{INDEX_FILE, Store};
@@ -39,8 +40,9 @@ pub struct TimelineReport {
     pub refresh_ms_p95: f64,
 }
 
-/// Opens `archive`'s index and times reading every camera's track over its span.
-pub fn run(archive: &Path) -> anyhow::Result<TimelineReport> {
+/// Opens `archive`'s index and times reading every camera's track over its span,
+/// showing the reads' progress as `progress` says.
+pub fn run(archive: &Path, progress: Mode) -> anyhow::Result<TimelineReport> {
     anyhow::ensure!(
         archive.join(INDEX_FILE).is_file(),
         "{} has no recording index ({INDEX_FILE})",
@@ -69,15 +71,19 @@ pub fn run(archive: &Path) -> anyhow::Result<TimelineReport> {
     let range = TimeRange::new(WallNanos(from), WallNanos(to));
     #[allow(clippy::cast_precision_loss, clippy::cast_possible_truncation)]
     let merge = ((range.duration_nanos() as f64 / WIDTH_PX) * 2.0) as i64;
+    let mut progress = Progress::start(progress, "bench-timeline", 1 + REFRESHES as u64);
     let first = tracks(&store, &rows, range, merge.max(2_000_000_000), now)?;
     let open_ms = ms(started);
+    progress.inc(1);
     let mut refresh = Vec::with_capacity(REFRESHES);
     for _ in 0..REFRESHES {
         let t = Instant::now();
         let again = tracks(&store, &rows, range, merge.max(2_000_000_000), now)?;
         refresh.push(ms(t));
         anyhow::ensure!(again.len() == first.len(), "tracks changed while measuring");
+        progress.inc(1);
     }
+    progress.finish();
     #[allow(clippy::cast_precision_loss)]
     Ok(TimelineReport {
         archive: archive.display().to_string(),

@@ -91,6 +91,15 @@ pub fn default_camera_ids(cameras: usize) -> Vec<String> {
 /// Seeds an archive ending now into `options.out`; refuses cameras that already have
 /// footage there.
 pub fn seed(options: &SeedOptions) -> anyhow::Result<SeedReport> {
+    seed_with_progress(options, &mut |_, _| {})
+}
+
+/// [`seed`], calling `progress(done, total)` as it goes, in minutes of footage over
+/// all cameras (`done` rises to `total`; often, so the caller throttles what it shows).
+pub fn seed_with_progress(
+    options: &SeedOptions,
+    progress: &mut dyn FnMut(u64, u64),
+) -> anyhow::Result<SeedReport> {
     let started = Instant::now();
     anyhow::ensure!(
         !options.camera_ids.is_empty(),
@@ -120,8 +129,12 @@ pub fn seed(options: &SeedOptions) -> anyhow::Result<SeedReport> {
     }
     let end_ns = vigil_time::WallNanos::now().0;
     let mut report = SeedReport::default();
+    let per_camera = wanted_minutes(options.hours) as u64;
+    let total = per_camera * options.camera_ids.len() as u64;
+    progress(0, total);
     for (i, id) in options.camera_ids.iter().enumerate() {
         let rng = fastrand::Rng::with_seed(options.seed.wrapping_add(i as u64));
+        let before = i as u64 * per_camera;
         seed_camera(
             &mut store,
             id,
@@ -130,8 +143,13 @@ pub fn seed(options: &SeedOptions) -> anyhow::Result<SeedReport> {
             options.hours,
             rng,
             &mut report,
+            &mut |k, minutes| {
+                let done = (k as u64 * per_camera) / (minutes as u64).max(1);
+                progress(before + done.min(per_camera), total);
+            },
         )
         .with_context(|| format!("seeding camera '{id}'"))?;
+        progress(before + per_camera, total);
     }
     report.elapsed = started.elapsed();
     tracing::info!(%report, "archive seeded");
@@ -186,6 +204,7 @@ pub fn ensure_demo_history(storage: &Path, site: &Site, hours: f64) -> anyhow::R
             hours,
             rng,
             &mut report,
+            &mut |_, _| {},
         )
         .with_context(|| format!("demo history of camera '{}'", camera.id))?;
     }
@@ -334,6 +353,14 @@ fn gap_spans(minutes: usize, rng: &mut fastrand::Rng) -> Vec<(usize, usize)> {
         .collect()
 }
 
+/// One-minute steps in `hours` (at least one).
+fn wanted_minutes(hours: f64) -> usize {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let minutes = ((hours * 60.0).floor() as usize).max(1);
+    minutes
+}
+
+/// `progress(k, minutes)` is called as minute `k` of `minutes` is written.
 #[allow(clippy::too_many_arguments)]
 fn seed_camera(
     store: &mut Store,
@@ -343,11 +370,11 @@ fn seed_camera(
     hours: f64,
     mut rng: fastrand::Rng,
     report: &mut SeedReport,
+    progress: &mut dyn FnMut(usize, usize),
 ) -> anyhow::Result<()> {
     let span = tracing::info_span!("seed", camera = %camera);
     let _enter = span.enter();
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    let wanted_minutes = ((hours * 60.0).floor() as usize).max(1);
+    let wanted_minutes = wanted_minutes(hours);
     // Write the template first, at the archive's start (the step is only known after).
     let first_start = end_ns - i64::try_from(wanted_minutes).unwrap_or(i64::MAX) * MINUTE_NS;
     let template = write_template(store, camera, clip, first_start)
@@ -369,6 +396,7 @@ fn seed_camera(
     report.segments += 1;
     report.keyframes += template.keyframes.len() as u64;
     for k in 1..minutes {
+        progress(k, minutes);
         if in_gap(k) {
             continue;
         }
