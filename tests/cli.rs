@@ -1,6 +1,7 @@
 //! The `vigil` command line as a user runs it: `--version`, `--help` and `doctor`
-//! (text and JSON), on this machine with its config and data in a temporary folder.
-//! Needs what the rest of the suite needs (FFmpeg, lavapipe); no display.
+//! (text and JSON), the man pages and shell completions, on this machine with its
+//! config and data in a temporary folder. Needs what the rest of the suite needs
+//! (FFmpeg, lavapipe) and, from scripts/deps.sh, man-db, zsh and fish; no display.
 
 use std::path::Path;
 use std::process::{Command, Output};

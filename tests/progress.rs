@@ -9,13 +9,14 @@ mod playback_common;
 use std::path::Path;
 use std::process::{Command, Output};
 
+/// Runs `vigil args…` (stderr piped), each `--from`/`--out`/`--archive` followed by the
+/// next of `dirs`; it must succeed.
 fn vigil(args: &[&str], dirs: &[&Path]) -> Output {
-    // Paths go after their flags, in order.
     let mut dirs = dirs.iter();
     let mut all = Vec::new();
     for arg in args {
         all.push(std::ffi::OsString::from(arg));
-        if arg.starts_with("--") && matches!(*arg, "--from" | "--out" | "--archive") {
+        if matches!(*arg, "--from" | "--out" | "--archive") {
             all.push(
                 dirs.next()
                     .expect("a path per path flag")
