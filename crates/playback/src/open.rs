@@ -9,6 +9,10 @@
 //! seek into a segment the player has not open. So: `avformat_open_input` alone, and the
 //! context handed to ffmpeg-next's `Input`, which owns and closes it.
 //!
+//! The context carries an interrupt callback (`interrupted`, polled by FFmpeg while it
+//! waits on I/O), kept with the `Input` for its reads too, so a player that is told to
+//! stop does not wait for a slow file to answer.
+//!
 //! Owns: that one call. Must not: do anything else unsafe. Callers fall back to the
 //! probing open when this one fails or finds no usable video stream.
 #![allow(unsafe_code)]
@@ -19,24 +23,40 @@ use std::ptr;
 
 use ffmpeg_next as ff;
 
-/// Opens `path` (demuxer chosen from its contents) without probing its streams.
-pub fn open_unprobed(path: &Path) -> Result<ff::format::context::Input, ff::Error> {
+/// Opens `path` (demuxer chosen from its contents) without probing its streams;
+/// FFmpeg gives up (`ff::Error::Exit`) once `interrupted` returns true.
+pub fn open_unprobed(
+    path: &Path,
+    interrupted: impl FnMut() -> bool + Send + 'static,
+) -> Result<ff::format::context::Input, ff::Error> {
     let c_path = CString::new(path_bytes(path)).map_err(|_| ff::Error::Other {
         errno: libc::EINVAL,
     })?;
-    let mut ctx: *mut ff::ffi::AVFormatContext = ptr::null_mut();
-    // SAFETY: `ctx` is null, so avformat_open_input allocates the context; on failure
-    // it frees it and leaves `ctx` null. `c_path` outlives the call; no format or
-    // options are passed.
+    // SAFETY: allocates an empty context, or returns NULL.
+    let mut ctx = unsafe { ff::ffi::avformat_alloc_context() };
+    if ctx.is_null() {
+        return Err(ff::Error::Other {
+            errno: libc::ENOMEM,
+        });
+    }
+    let interrupt = ff::util::interrupt::new(Box::new(interrupted));
+    // SAFETY: `ctx` is the context just allocated, ours alone. The callback's closure
+    // is owned by `interrupt.guard`, which lives until the context is closed: dropped
+    // below when the open fails (after FFmpeg freed the context), else handed to the
+    // `Input`, whose destructor closes the context before dropping it.
+    // avformat_open_input frees a user-supplied context on failure and sets `ctx` to
+    // NULL; `c_path` outlives the call; no format or options are passed.
     let ret = unsafe {
+        (*ctx).interrupt_callback = interrupt.interrupt;
         ff::ffi::avformat_open_input(&raw mut ctx, c_path.as_ptr(), ptr::null(), ptr::null_mut())
     };
     if ret < 0 || ctx.is_null() {
         return Err(ff::Error::from(ret));
     }
     // SAFETY: `ctx` is a context avformat_open_input opened and nothing else refers to;
-    // `Input` takes it over and closes it (avformat_close_input) when dropped.
-    Ok(unsafe { ff::format::context::Input::wrap(ctx) })
+    // `Input` takes it over and closes it (avformat_close_input) when dropped, then
+    // drops the guard that owns the interrupt closure.
+    Ok(unsafe { ff::format::context::Input::wrap_with_interrupt(ctx, interrupt.guard) })
 }
 
 /// The path as FFmpeg wants it: the raw bytes on Unix; UTF-8 elsewhere (FFmpeg's
