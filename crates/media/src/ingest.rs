@@ -278,7 +278,13 @@ pub fn run(spec: &StreamSpec, shared: &Arc<IngestShared>) {
         if failure == Failure::Stalled {
             shared.set_state(StreamState::Stalled);
         }
-        let next_try = shared.clock.monotonic() + backoff.next_delay();
+        // Cameras lock an account after a few failed logins: wait far longer then.
+        let delay = if failure == Failure::WrongCredentials {
+            backoff.next_delay_after_wrong_credentials()
+        } else {
+            backoff.next_delay()
+        };
+        let next_try = shared.clock.monotonic() + delay;
         let probe = failure.is_transport().then(|| probe_target(spec)).flatten();
         shared.set_state(StreamState::Reconnecting {
             reason: failure,

@@ -181,7 +181,12 @@ impl StreamState {
                     .ceil()
                     .max(0.0);
                 let secs = Duration::from_secs_f32(secs).as_secs();
-                format!("reconnecting in {secs} s: {reason}")
+                if *reason == Failure::WrongCredentials {
+                    // The wait is long on purpose (account lockouts): say why first.
+                    format!("{reason}; next try in {secs} s")
+                } else {
+                    format!("reconnecting in {secs} s: {reason}")
+                }
             }
             Self::Offline { reason } => format!("offline: {reason}"),
             other => other.label().to_owned(),
@@ -257,5 +262,13 @@ mod tests {
             "offline: wrong user name or password (401)"
         );
         assert_eq!(StreamState::Live.describe(now), "live");
+        let s = StreamState::Reconnecting {
+            reason: Failure::WrongCredentials,
+            next_try: now + Duration::from_millis(57_200),
+        };
+        assert_eq!(
+            s.describe(now),
+            "wrong user name or password (401); next try in 58 s"
+        );
     }
 }
