@@ -35,6 +35,9 @@ pub enum Failure {
     StreamEnded,
     /// The configured source is malformed.
     BadSource(String),
+    /// The camera redirected to another address (redacted); not followed, so the
+    /// credentials are never sent there.
+    Redirected(String),
     /// Anything else, with FFmpeg's words.
     Other(String),
 }
@@ -126,6 +129,11 @@ impl fmt::Display for Failure {
             Self::NotVideo => write!(f, "not a video stream or file FFmpeg understands"),
             Self::StreamEnded => write!(f, "the camera closed the stream"),
             Self::BadSource(msg) => write!(f, "bad source: {msg}"),
+            Self::Redirected(to) => write!(
+                f,
+                "the camera redirected to {to}: refused, so the password is not sent \
+                 there (if that address is right, make it the camera's source)"
+            ),
             Self::Other(msg) => write!(f, "{msg}"),
         }
     }
