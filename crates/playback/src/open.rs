@@ -76,3 +76,45 @@ fn path_bytes(path: &Path) -> Vec<u8> {
         None => vec![0],
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+
+    /// FFmpeg polls the callback while it waits for data: a source that never answers
+    /// (here a TCP peer that accepts and stays silent, as a hung network share would)
+    /// gives up once the flag is raised.
+    #[test]
+    fn a_silent_source_gives_up_when_interrupted() {
+        ff::init().ok();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let raiser = {
+            let stop = Arc::clone(&stop);
+            std::thread::Builder::new()
+                .name("test-raise".to_owned())
+                .spawn(move || {
+                    std::thread::sleep(Duration::from_millis(300));
+                    stop.store(true, Ordering::SeqCst);
+                })
+                .expect("thread")
+        };
+        let started = Instant::now();
+        let flag = Arc::clone(&stop);
+        let result = open_unprobed(Path::new(&format!("tcp://127.0.0.1:{port}")), move || {
+            flag.load(Ordering::SeqCst)
+        });
+        let elapsed = started.elapsed();
+        raiser.join().ok();
+        drop(listener);
+        assert!(matches!(result, Err(ff::Error::Exit)), "{:?}", result.err());
+        assert!(
+            elapsed < Duration::from_secs(3),
+            "gave up after {elapsed:?}"
+        );
+    }
+}
