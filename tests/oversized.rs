@@ -1,10 +1,11 @@
 //! A camera whose pictures are wider or taller than the GPU's texture limit (8208×64 and
 //! 64×8208, beyond the 8192 wgpu grants by default): the tile says "picture too large"
-//! and the app keeps running; a snapshot of it is still written; `vigil bench live`
-//! reports the error for that input and measures the others.
+//! and the app keeps running, live and in review; a snapshot of it is still written;
+//! `vigil bench live` reports the error for that input and measures the others.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+mod playback_common;
 
 use std::path::{Path, PathBuf};
 use std::process::Command as Process;
@@ -12,8 +13,10 @@ use std::time::Duration;
 
 use egui_kittest::Harness;
 use vigil_app::VigilApp;
-use vigil_config::{CameraConfig, CredentialStore, Site};
+use vigil_config::{CameraConfig, CredentialStore, RecordingConfig, RecordingMode, Site};
 use vigil_core::{Command, TileContent};
+use vigil_playback::{PlayerState, SeekMode};
+use vigil_time::WallNanos;
 
 use common::run_until;
 
@@ -159,4 +162,68 @@ fn bench_live_reports_an_oversized_input_and_measures_the_rest() {
     assert_eq!(streams[0]["frames_uploaded"], 0);
     assert!(streams[1]["error"].is_null(), "{}", streams[1]);
     assert!(streams[1]["frames_uploaded"].as_u64().unwrap() >= 20);
+}
+
+#[test]
+fn an_oversized_recording_says_so_in_review() {
+    let dir = tempfile::tempdir().unwrap();
+    let storage = dir.path().join("recordings");
+    let clip = playback_common::numbered_clip(48, 8208, 64, 12);
+    let t0 = playback_common::T0;
+    playback_common::write_archive(
+        &storage,
+        "wide",
+        &clip,
+        &[playback_common::SegmentPlan {
+            first: 0,
+            last: 48,
+            start_ns: t0,
+        }],
+    );
+    let mut camera = CameraConfig::new("wide", "Wide", clip.display().to_string());
+    camera.recording = Some(RecordingConfig::new(RecordingMode::Off));
+    let mut site = Site::empty();
+    site.cameras = vec![camera];
+    site.wall.layout = "1x1".into();
+    site.wall.assignment = vec![Some("wide".into())];
+    let options = vigil_app::AppOptions {
+        storage: Some(storage),
+        ..common::app_options(dir.path(), true)
+    };
+    let credentials = CredentialStore::new(&dir.path().join("credentials.toml"));
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(640.0, 360.0))
+        .wgpu()
+        .build_eframe(move |cc| VigilApp::new(cc, site, credentials, options));
+    harness.run_steps(2);
+    harness.state_mut().core_mut().apply(Command::Seek {
+        time: WallNanos(t0 + 500_000_000),
+        mode: SeekMode::Exact,
+    });
+    let player = |app: &VigilApp| {
+        app.core()
+            .view()
+            .tiles
+            .iter()
+            .find_map(|t| match &t.content {
+                TileContent::Review(review) => Some(review.player.clone()),
+                _ => None,
+            })
+    };
+    assert!(
+        run_until(&mut harness, Duration::from_secs(30), |app| {
+            matches!(player(app), Some(PlayerState::Error(why))
+                if why.starts_with("picture too large (8208×64; this GPU draws up to "))
+        }),
+        "review tile: {:?}",
+        player(harness.state())
+    );
+    // Keeps running and keeps saying so.
+    for _ in 0..10 {
+        harness.step();
+    }
+    assert!(matches!(
+        player(harness.state()),
+        Some(PlayerState::Error(_))
+    ));
 }
