@@ -128,7 +128,8 @@ impl eframe::App for VideoTiles {
                 &rs.queue,
                 &VideoKey::Live("bars".into()),
                 &self.frame,
-            );
+            )
+            .expect("the bars fit in a texture");
         egui::CentralPanel::no_frame().show(ui, |ui| {
             let area = ui.max_rect();
             let columns = self.tiles.len().min(GRID_COLUMNS);

@@ -57,6 +57,9 @@ pub struct StreamReport {
     pub ttff_overhead_ms: f64,
     /// With --reattach: decoder restarted from the keyframe cache → first frame uploaded.
     pub ttff_cached_ms: Option<f64>,
+    /// Why this input's pictures could not be uploaded (too large for the GPU); the
+    /// other inputs are measured all the same.
+    pub error: Option<String>,
 }
 
 /// Totals over all inputs.
@@ -112,6 +115,8 @@ struct Running {
     started: Instant,
     first_upload: Option<Instant>,
     uploaded: u64,
+    /// The renderer refused this input's pictures: why (the first refusal).
+    error: Option<String>,
 }
 
 /// Runs the benchmark and returns its report.
@@ -153,6 +158,7 @@ pub fn run(options: &LiveOptions) -> anyhow::Result<LiveReport> {
             shared: engine.ensure(spec),
             first_upload: None,
             uploaded: 0,
+            error: None,
         })
         .collect();
     let mut latencies = Vec::new();
@@ -201,6 +207,7 @@ pub fn run(options: &LiveOptions) -> anyhow::Result<LiveReport> {
                 .map_or(0.0, |opened| since(times.first_keyframe, opened)),
             ttff_overhead_ms: times.first_keyframe.map_or(0.0, |key| since(first, key)),
             ttff_cached_ms: None,
+            error: r.error.clone(),
         });
     }
 
@@ -213,15 +220,17 @@ pub fn run(options: &LiveOptions) -> anyhow::Result<LiveReport> {
             let deadline = started + Duration::from_secs(5);
             while Instant::now() < deadline {
                 if let Some(frame) = shared.slot.take_latest() {
-                    renderer.upload(
+                    let uploaded = renderer.upload(
                         &device,
                         &queue,
                         &VideoKey::Live(spec.camera_id.clone()),
                         &frame,
                     );
-                    queue.submit(std::iter::empty());
-                    streams[i].ttff_cached_ms = Some(ms(started.elapsed()));
                     shared.slot.recycle(frame);
+                    if uploaded.is_ok() {
+                        queue.submit(std::iter::empty());
+                        streams[i].ttff_cached_ms = Some(ms(started.elapsed()));
+                    }
                     break;
                 }
                 wake_rx.recv_timeout(Duration::from_millis(2)).ok();
@@ -265,7 +274,15 @@ fn upload_ready(
         let Some(frame) = r.shared.slot.take_latest() else {
             continue;
         };
-        renderer.upload(device, queue, &VideoKey::Live(format!("bench{i}")), &frame);
+        let uploaded = renderer.upload(device, queue, &VideoKey::Live(format!("bench{i}")), &frame);
+        if let Err(err) = uploaded {
+            r.shared.slot.recycle(frame);
+            if r.error.is_none() {
+                tracing::warn!(input = i + 1, %err, "picture not uploaded");
+                r.error = Some(err.to_string());
+            }
+            continue;
+        }
         let now = Instant::now();
         latencies.push(ms(now.saturating_duration_since(frame.received_at)));
         r.first_upload.get_or_insert(now);
@@ -287,6 +304,10 @@ pub fn summary(report: &LiveReport) -> String {
         report.seconds, report.adapter
     );
     for s in &report.streams {
+        if let Some(err) = &s.error {
+            writeln!(out, "  {}: {err}", s.input).ok();
+            continue;
+        }
         writeln!(
             out,
             "  {} {} {}×{} @{:.1}: decoded {} uploaded {} dropped {} ({:.1} % delivered), ttff {:.0} ms (setup {:.0} + keyframe wait {:.0} + vigil {:.0}){}",

@@ -248,7 +248,8 @@ fn bare_exact(
     let started = Instant::now();
     let path = archive.join(&segment.file);
     // The same cheap open as the player's (no frame-rate probing).
-    let mut input = vigil_playback::source::open_input(&path)?;
+    let mut input =
+        vigil_playback::source::open_input(&path, &vigil_playback::source::StopFlag::never())?;
     let stream = input
         .streams()
         .best(ff::media::Type::Video)

@@ -164,8 +164,11 @@ impl VigilApp {
         for key in self.core.take_gone() {
             video.forget(&key);
         }
-        self.core
-            .upload_fresh(|key, frame| video.upload(&rs.device, &rs.queue, key, frame));
+        self.core.upload_fresh(|key, frame| {
+            video
+                .upload(&rs.device, &rs.queue, key, frame)
+                .map_err(|err| err.to_string())
+        });
     }
 
     fn keyboard(&mut self, ctx: &egui::Context, view: &WallView) {

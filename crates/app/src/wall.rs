@@ -318,6 +318,7 @@ fn live_overlay(painter: &egui::Painter, rect: Rect, tile: &LiveTile, input: &Wa
     }
     // A picture that is not live says so across its middle, so nobody mistakes it.
     let not_live_reason = match (&tile.state, tile.frozen) {
+        _ if tile.undrawable.is_some() => tile.undrawable.clone(),
         (StreamState::Live, false) | (StreamState::Connecting, _) | (StreamState::Idle, _) => None,
         (StreamState::Live, true) => Some("Picture frozen: no new frames".to_owned()),
         (state, _) => Some(match state.reason() {

@@ -105,6 +105,9 @@ pub struct LiveTile {
     pub keyframe_only: bool,
     /// Figures for the HUD, while stats are on.
     pub hud: Option<Hud>,
+    /// Why the picture cannot be drawn ("picture too large (8208×64; this GPU draws up
+    /// to 8192)"); `picture` is `None` then and the tile says this instead.
+    pub undrawable: Option<String>,
 }
 
 impl LiveTile {

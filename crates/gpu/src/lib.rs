@@ -7,4 +7,4 @@
 
 pub mod video;
 
-pub use video::{VideoKey, VideoPaint, VideoRenderer, fit_picture};
+pub use video::{UploadError, VideoKey, VideoPaint, VideoRenderer, fit_picture};

@@ -13,6 +13,9 @@
 //! when a frame draws more tiles than it holds), and reused from the next frame's first
 //! `prepare`; the staging memory is kept, so a steady wall allocates nothing per frame.
 //! The render pipeline is built once for egui's target format.
+//! A picture wider or taller than the device's largest texture is refused before any
+//! texture is made ([`UploadError::TooLarge`]): wgpu treats such a texture as a fatal
+//! validation error, and the camera, not the user, chooses the picture's size.
 //! Must not: convert colours on the CPU, hold frames after uploading them, or put GPU
 //! objects in the paint callback (it carries a key and numbers).
 
@@ -33,6 +36,34 @@ struct Uniforms {
     uv_rect: [f32; 4],
     params: [f32; 4],
 }
+
+/// Why a picture could not be put into textures.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UploadError {
+    /// Wider or taller than the largest texture the device makes.
+    TooLarge {
+        width_px: u32,
+        height_px: u32,
+        max_px: u32,
+    },
+}
+
+impl std::fmt::Display for UploadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::TooLarge {
+                width_px,
+                height_px,
+                max_px,
+            } => write!(
+                f,
+                "picture too large ({width_px}×{height_px}; this GPU draws up to {max_px})"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for UploadError {}
 
 /// Uniform slots a fresh renderer holds before the first frame that needs more.
 const INITIAL_SLOTS: u64 = 16;
@@ -286,15 +317,33 @@ impl VideoRenderer {
 
     /// Uploads `frame`'s planes into `key`'s textures, creating or recreating them only
     /// when the size or plane layout changed. A frame already uploaded is skipped.
+    /// A picture larger than `device` can hold is refused, and `key`'s textures (of an
+    /// earlier, smaller picture) are dropped so nothing stale is drawn.
     pub fn upload(
         &mut self,
         device: &wgpu::Device,
         queue: &wgpu::Queue,
         key: &VideoKey,
         frame: &VideoFrame,
-    ) {
+    ) -> Result<(), UploadError> {
         if frame.width == 0 || frame.height == 0 {
-            return;
+            return Ok(());
+        }
+        let max_px = device.limits().max_texture_dimension_2d;
+        let too_large = frame.width > max_px
+            || frame.height > max_px
+            || frame
+                .planes
+                .iter()
+                .take(frame.layout.plane_count())
+                .any(|p| p.width > max_px || p.height > max_px);
+        if too_large {
+            self.tiles.remove(key);
+            return Err(UploadError::TooLarge {
+                width_px: frame.width,
+                height_px: frame.height,
+                max_px,
+            });
         }
         let size = [frame.width, frame.height];
         let stale = self
@@ -306,10 +355,10 @@ impl VideoRenderer {
             self.tiles.insert(key.clone(), tile);
         }
         let Some(tile) = self.tiles.get_mut(key) else {
-            return;
+            return Ok(());
         };
         if tile.last_seq == frame.seq && !stale {
-            return;
+            return Ok(());
         }
         for (texture, plane) in tile
             .textures
@@ -338,6 +387,7 @@ impl VideoRenderer {
         }
         tile.colour = frame.colour;
         tile.last_seq = frame.seq;
+        Ok(())
     }
 
     fn create_tile(&self, device: &wgpu::Device, frame: &VideoFrame) -> TileTextures {

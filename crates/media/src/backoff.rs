@@ -1,8 +1,16 @@
-//! Reconnect delays: exponential backoff with jitter, capped.
+//! Reconnect delays: exponential backoff with jitter, capped; and a far slower one after
+//! wrong credentials, since cameras lock an account after a few failed logins.
 //!
 //! Owns only the arithmetic; the worker decides when to call it. Must not sleep.
 
 use std::time::Duration;
+
+/// Waits after the first and second wrong-credentials answer in a row.
+const CREDENTIALS_FIRST: [Duration; 2] = [Duration::from_secs(10), Duration::from_secs(20)];
+/// The wait after the third, doubling with each further one up to
+/// [`CREDENTIALS_MAX`].
+pub const CREDENTIALS_THIRD: Duration = Duration::from_secs(60);
+const CREDENTIALS_MAX: Duration = Duration::from_secs(15 * 60);
 
 /// Exponential backoff from `min` doubling to `max`, each delay jittered by ±20 %.
 #[derive(Clone, Debug)]
@@ -10,6 +18,8 @@ pub struct Backoff {
     min: Duration,
     max: Duration,
     attempt: u32,
+    /// Wrong-credentials answers since the last success.
+    credential_failures: u32,
 }
 
 impl Default for Backoff {
@@ -24,6 +34,7 @@ impl Backoff {
             min,
             max: max.max(min),
             attempt: 0,
+            credential_failures: 0,
         }
     }
 
@@ -40,9 +51,25 @@ impl Backoff {
         base.mul_f64(jitter).clamp(self.min.mul_f64(0.8), self.max)
     }
 
+    /// The delay before the next try after the camera refused the credentials: 10 s,
+    /// 20 s, then at least [`CREDENTIALS_THIRD`], doubling to 15 minutes. Jitter only
+    /// lengthens these, so no try comes sooner than its step.
+    pub fn next_delay_after_wrong_credentials(&mut self) -> Duration {
+        self.credential_failures = self.credential_failures.saturating_add(1);
+        let base = match self.credential_failures {
+            0 | 1 => CREDENTIALS_FIRST[0],
+            2 => CREDENTIALS_FIRST[1],
+            n => CREDENTIALS_THIRD
+                .saturating_mul(2u32.saturating_pow((n - 3).min(16)))
+                .min(CREDENTIALS_MAX),
+        };
+        base.mul_f64(1.0 + 0.2 * fastrand::f64())
+    }
+
     /// Call after a successful connection.
     pub fn reset(&mut self) {
         self.attempt = 0;
+        self.credential_failures = 0;
     }
 
     fn base_delay(&self, attempt: u32) -> Duration {
@@ -70,6 +97,23 @@ mod tests {
         b.reset();
         assert_eq!(b.attempt(), 0);
         assert!(b.next_delay() <= Duration::from_millis(600));
+    }
+
+    #[test]
+    fn wrong_credentials_wait_far_longer_and_never_less_than_their_step() {
+        let mut b = Backoff::default();
+        let delays: Vec<Duration> = (0..10)
+            .map(|_| b.next_delay_after_wrong_credentials())
+            .collect();
+        assert!(delays[0] >= Duration::from_secs(10) && delays[0] <= Duration::from_secs(12));
+        assert!(delays[1] >= Duration::from_secs(20));
+        for (i, d) in delays[2..].iter().enumerate() {
+            assert!(*d >= CREDENTIALS_THIRD, "failure {}: {d:?}", i + 3);
+        }
+        assert!(delays[3] >= Duration::from_secs(120));
+        assert!(delays[9] <= Duration::from_secs(18 * 60), "{:?}", delays[9]);
+        b.reset();
+        assert!(b.next_delay_after_wrong_credentials() <= Duration::from_secs(12));
     }
 
     #[test]

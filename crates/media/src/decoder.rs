@@ -286,6 +286,13 @@ pub fn run(camera_name: &str, stream: &str, shared: &Arc<StreamShared>, notify: 
             } else {
                 &decoded
             };
+            // ffmpeg-next reads the format as its enum: a format this build does not
+            // know is a skipped frame, never an invalid enum.
+            if let Err(unknown) = super::hwaccel::frame_format(source) {
+                shared.stats.decode_errors.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(format = %unknown, "frame in an unknown pixel format skipped");
+                continue;
+            }
             let mut frame = shared.slot.take_buffer();
             if let Err(msg) = converter.convert(source, &mut frame) {
                 shared.slot.recycle(frame);

@@ -6,12 +6,92 @@
 //! Owns: the FFI calls hwaccel needs, which ffmpeg-next does not wrap. This is the one
 //! module of the media engine with `unsafe`; each block says why it is sound. Must not:
 //! keep raw pointers beyond the lifetime of the objects that own them.
+//!
+//! FFmpeg's `enum AVHWDeviceType` and `enum AVPixelFormat` are C `int`s that a newer
+//! libavutil extends, while their Rust bindings are closed enums generated from the
+//! headers at build time: reading a value they do not know into one is undefined
+//! behaviour. So every such value FFmpeg hands us (hardware configs, the formats offered
+//! to `get_format`, a frame's format) is read as the `c_int` it is, and becomes a Rust
+//! enum only through [`pixel_format_from_int`] / [`device_type_from_int`], which refuse
+//! values the bindings lack (as `src/doctor/sys.rs` does for the doctor).
 
-use std::ffi::c_void;
+use std::ffi::{c_char, c_int, c_void};
+use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use ffmpeg_next as ff;
-use ffmpeg_next::ffi::{self, AVCodecContext, AVHWDeviceType, AVPixelFormat};
+use ffmpeg_next::ffi::{self, AVCodecContext, AVHWDeviceType, AVPixFmtDescriptor, AVPixelFormat};
+
+// The same libavutil symbols the ffmpeg-sys bindings declare, with the enum argument as
+// the `c_int` it is in C, so an unknown value can be passed without forming an enum.
+// Each returns NULL for a value it does not know.
+#[allow(unsafe_code)]
+unsafe extern "C" {
+    #[link_name = "av_hwdevice_get_type_name"]
+    fn hwdevice_get_type_name(kind: c_int) -> *const c_char;
+    #[link_name = "av_get_pix_fmt_name"]
+    fn get_pix_fmt_name(format: c_int) -> *const c_char;
+    #[link_name = "av_pix_fmt_desc_get"]
+    fn pix_fmt_desc_get(format: c_int) -> *const AVPixFmtDescriptor;
+}
+
+/// A value FFmpeg handed over that this build's bindings have no variant for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UnknownValue(pub c_int);
+
+impl fmt::Display for UnknownValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown({})", self.0)
+    }
+}
+
+impl std::error::Error for UnknownValue {}
+
+/// `AV_PIX_FMT_NONE`, the list terminator.
+const PIX_FMT_NONE: c_int = -1;
+
+/// The bindings' `AVPixelFormat` for `value`, or [`UnknownValue`] when it has none.
+pub fn pixel_format_from_int(value: c_int) -> Result<AVPixelFormat, UnknownValue> {
+    // The C enum assigns no values but `AV_PIX_FMT_NONE = -1` (the rest are aliases,
+    // which bindgen makes constants), so its variants are exactly -1 ..= NB, NB being a
+    // count, not a format.
+    if (PIX_FMT_NONE..AVPixelFormat::AV_PIX_FMT_NB as c_int).contains(&value) {
+        // SAFETY: `value` is in the enum's contiguous range of discriminants (above),
+        // and `AVPixelFormat` is `#[repr(i32)]` like `c_int`.
+        #[allow(unsafe_code)]
+        Ok(unsafe { std::mem::transmute::<c_int, AVPixelFormat>(value) })
+    } else {
+        Err(UnknownValue(value))
+    }
+}
+
+/// The device type among those Vigil tries that `value` names, or [`UnknownValue`].
+pub fn device_type_from_int(value: c_int) -> Result<AVHWDeviceType, UnknownValue> {
+    DEVICE_TYPES
+        .iter()
+        .copied()
+        .find(|kind| *kind as c_int == value)
+        .ok_or(UnknownValue(value))
+}
+
+/// FFmpeg's name of a pixel format (`nv12`), or `unknown(N)`.
+pub fn pixel_format_name(value: c_int) -> String {
+    // SAFETY: takes a plain int; returns NULL or a static NUL-terminated string.
+    #[allow(unsafe_code)]
+    let name = unsafe { get_pix_fmt_name(value) };
+    static_name(name).unwrap_or_else(|| UnknownValue(value).to_string())
+}
+
+/// Copies a static C string FFmpeg returned, if any.
+fn static_name(name: *const c_char) -> Option<String> {
+    // SAFETY: NULL or a static NUL-terminated string from FFmpeg, copied at once.
+    #[allow(unsafe_code)]
+    (!name.is_null()).then(|| {
+        unsafe { std::ffi::CStr::from_ptr(name) }
+            .to_string_lossy()
+            .into_owned()
+    })
+}
 
 /// Set by `--software-decoding` / `VIGIL_HWACCEL=off`: never try hardware decoding.
 static FORCE_SOFTWARE: AtomicBool = AtomicBool::new(false);
@@ -73,19 +153,16 @@ impl HwDevice {
     }
 }
 
-/// FFmpeg's name of a device type.
+/// FFmpeg's name of a device type (`vaapi`), or `unknown(N)`.
 pub fn device_type_name(kind: AVHWDeviceType) -> String {
-    // SAFETY: av_hwdevice_get_type_name returns a static string or NULL.
+    device_type_name_of(kind as c_int)
+}
+
+fn device_type_name_of(value: c_int) -> String {
+    // SAFETY: takes a plain int; returns NULL or a static NUL-terminated string.
     #[allow(unsafe_code)]
-    let name = unsafe { ffi::av_hwdevice_get_type_name(kind) };
-    if name.is_null() {
-        return "unknown".to_owned();
-    }
-    // SAFETY: non-null, NUL-terminated static string from FFmpeg.
-    #[allow(unsafe_code)]
-    unsafe { std::ffi::CStr::from_ptr(name) }
-        .to_string_lossy()
-        .into_owned()
+    let name = unsafe { hwdevice_get_type_name(value) };
+    static_name(name).unwrap_or_else(|| UnknownValue(value).to_string())
 }
 
 /// Opens the first hardware device that works here and that `codec` can decode on,
@@ -127,7 +204,7 @@ pub fn open_for(codec: ff::codec::Id) -> Result<(HwDevice, AVPixelFormat), Strin
 
 /// The hardware pixel format `decoder` outputs on a device of `kind`, if it can.
 fn hw_pixel_format(decoder: &ff::Codec, kind: AVHWDeviceType) -> Option<AVPixelFormat> {
-    for index in 0.. {
+    for index in 0..64 {
         // SAFETY: the codec pointer is valid for the program's life (static AVCodec);
         // avcodec_get_hw_config returns NULL past the last entry.
         #[allow(unsafe_code)]
@@ -135,12 +212,29 @@ fn hw_pixel_format(decoder: &ff::Codec, kind: AVHWDeviceType) -> Option<AVPixelF
         if config.is_null() {
             return None;
         }
-        // SAFETY: non-null pointer to a static AVCodecHWConfig.
+        // SAFETY: `config` points to a static AVCodecHWConfig. Its enum fields are read
+        // through raw pointers as the C ints they are (see the module comment), never
+        // as the bindings' enums.
         #[allow(unsafe_code)]
-        let config = unsafe { &*config };
-        let by_device = (config.methods & ffi::AV_CODEC_HW_CONFIG_METHOD_HW_DEVICE_CTX as i32) != 0;
-        if by_device && config.device_type == kind {
-            return Some(config.pix_fmt);
+        let (methods, device_type, pix_fmt) = unsafe {
+            (
+                std::ptr::addr_of!((*config).methods).read(),
+                std::ptr::addr_of!((*config).device_type)
+                    .cast::<c_int>()
+                    .read(),
+                std::ptr::addr_of!((*config).pix_fmt).cast::<c_int>().read(),
+            )
+        };
+        let by_device = (methods & ffi::AV_CODEC_HW_CONFIG_METHOD_HW_DEVICE_CTX as c_int) != 0;
+        if by_device && device_type_from_int(device_type) == Ok(kind) {
+            match pixel_format_from_int(pix_fmt) {
+                Ok(format) => return Some(format),
+                Err(unknown) => tracing::debug!(
+                    device = %device_type_name_of(device_type),
+                    format = %unknown,
+                    "hardware format unknown to this build; skipped"
+                ),
+            }
         }
     }
     None
@@ -179,10 +273,12 @@ unsafe extern "C" fn get_format(
 ) -> AVPixelFormat {
     let mut offered = Vec::new();
     // SAFETY: FFmpeg passes a valid context and a list terminated by AV_PIX_FMT_NONE.
+    // The list is read as C ints (a newer FFmpeg may offer formats the bindings lack);
+    // the bound guards against a list without its terminator.
     unsafe {
-        let wanted = (*ctx).opaque as isize as i32;
-        let mut p = formats;
-        while *p != AVPixelFormat::AV_PIX_FMT_NONE {
+        let wanted = (*ctx).opaque as isize as c_int;
+        let mut p = formats.cast::<c_int>();
+        while *p != PIX_FMT_NONE && offered.len() < 512 {
             offered.push(*p);
             p = p.add(1);
         }
@@ -190,22 +286,27 @@ unsafe extern "C" fn get_format(
     }
 }
 
-/// The selection rule of [`get_format`], without pointers.
-fn choose_format(wanted: i32, offered: &[AVPixelFormat]) -> AVPixelFormat {
-    if let Some(f) = offered.iter().find(|f| **f as i32 == wanted) {
-        return *f;
-    }
-    offered
+/// The selection rule of [`get_format`], without pointers: `wanted` when offered, else
+/// the first software format the bindings know, else `AV_PIX_FMT_NONE` (decoding fails
+/// cleanly rather than produce frames in a format Vigil cannot name).
+fn choose_format(wanted: c_int, offered: &[c_int]) -> AVPixelFormat {
+    let pick = offered
         .iter()
+        .find(|f| **f == wanted)
+        .or_else(|| {
+            offered
+                .iter()
+                .find(|f| pixel_format_from_int(**f).is_ok() && !is_hw_format(**f))
+        })
         .copied()
-        .find(|f| !is_hw_format(*f))
-        .unwrap_or(AVPixelFormat::AV_PIX_FMT_NONE)
+        .unwrap_or(PIX_FMT_NONE);
+    pixel_format_from_int(pick).unwrap_or(AVPixelFormat::AV_PIX_FMT_NONE)
 }
 
-fn is_hw_format(format: AVPixelFormat) -> bool {
-    // SAFETY: av_pix_fmt_desc_get returns a static descriptor or NULL.
+fn is_hw_format(format: c_int) -> bool {
+    // SAFETY: takes a plain int; returns a static descriptor or NULL.
     #[allow(unsafe_code)]
-    let desc = unsafe { ffi::av_pix_fmt_desc_get(format) };
+    let desc = unsafe { pix_fmt_desc_get(format) };
     // SAFETY: non-null static descriptor.
     #[allow(unsafe_code)]
     let flags = if desc.is_null() {
@@ -216,9 +317,24 @@ fn is_hw_format(format: AVPixelFormat) -> bool {
     flags & u64::try_from(ffi::AV_PIX_FMT_FLAG_HWACCEL).unwrap_or(0) != 0
 }
 
+/// A frame's pixel format as the C int it is.
+fn frame_format_int(frame: &ff::util::frame::video::Video) -> c_int {
+    // SAFETY: the wrapper holds a valid AVFrame; `format` is a plain `c_int` field.
+    #[allow(unsafe_code)]
+    unsafe {
+        (*frame.as_ptr()).format
+    }
+}
+
+/// The frame's pixel format when this build knows it: check before anything that reads
+/// it as an enum (ffmpeg-next's `format()`), so an unknown one is a skipped frame.
+pub fn frame_format(frame: &ff::util::frame::video::Video) -> Result<AVPixelFormat, UnknownValue> {
+    pixel_format_from_int(frame_format_int(frame))
+}
+
 /// True when `frame` lives in GPU memory and must be downloaded.
 pub fn is_hw_frame(frame: &ff::util::frame::video::Video) -> bool {
-    is_hw_format(frame.format().into())
+    is_hw_format(frame_format_int(frame))
 }
 
 /// Downloads a hardware frame into `sw` (NV12 for 8-bit streams), with its timestamps
@@ -256,16 +372,60 @@ mod tests {
     fn choose_format_prefers_the_hardware_one_then_software() {
         let vaapi = AVPixelFormat::AV_PIX_FMT_VAAPI;
         let yuv = AVPixelFormat::AV_PIX_FMT_YUV420P;
-        assert_eq!(choose_format(vaapi as i32, &[vaapi, yuv]), vaapi);
+        let (vaapi_n, yuv_n) = (vaapi as c_int, yuv as c_int);
+        assert_eq!(choose_format(vaapi_n, &[vaapi_n, yuv_n]), vaapi);
         // The device can't take this stream: FFmpeg offers only software formats.
-        assert_eq!(choose_format(vaapi as i32, &[yuv]), yuv);
+        assert_eq!(choose_format(vaapi_n, &[yuv_n]), yuv);
         // A different hardware format is never picked by mistake.
+        let cuda_n = AVPixelFormat::AV_PIX_FMT_CUDA as c_int;
+        assert_eq!(choose_format(vaapi_n, &[cuda_n, yuv_n]), yuv);
+        // A format newer than the bindings is passed over, not turned into an enum.
+        let newer = AVPixelFormat::AV_PIX_FMT_NB as c_int + 3;
+        assert_eq!(choose_format(vaapi_n, &[newer, yuv_n]), yuv);
         assert_eq!(
-            choose_format(vaapi as i32, &[AVPixelFormat::AV_PIX_FMT_CUDA, yuv]),
-            yuv
+            choose_format(vaapi_n, &[newer]),
+            AVPixelFormat::AV_PIX_FMT_NONE
         );
-        assert!(is_hw_format(vaapi));
-        assert!(!is_hw_format(yuv));
+        assert!(is_hw_format(vaapi_n));
+        assert!(!is_hw_format(yuv_n));
+        assert!(!is_hw_format(newer));
+    }
+
+    #[test]
+    fn values_the_bindings_lack_are_unknown_not_enums() {
+        let nb = AVPixelFormat::AV_PIX_FMT_NB as c_int;
+        for value in [nb, nb + 7, 100_000, -2, c_int::MIN, c_int::MAX] {
+            let err = pixel_format_from_int(value).expect_err("out of range");
+            assert_eq!(err.to_string(), format!("unknown({value})"));
+        }
+        assert_eq!(
+            pixel_format_from_int(AVPixelFormat::AV_PIX_FMT_NV12 as c_int),
+            Ok(AVPixelFormat::AV_PIX_FMT_NV12)
+        );
+        assert_eq!(
+            pixel_format_from_int(-1),
+            Ok(AVPixelFormat::AV_PIX_FMT_NONE)
+        );
+        assert_eq!(
+            pixel_format_from_int(nb - 1).map(|f| f as c_int),
+            Ok(nb - 1)
+        );
+        assert_eq!(pixel_format_name(nb + 7), format!("unknown({})", nb + 7));
+        assert_eq!(
+            pixel_format_name(AVPixelFormat::AV_PIX_FMT_NV12 as c_int),
+            "nv12"
+        );
+        assert_eq!(
+            device_type_from_int(4242)
+                .expect_err("not a type")
+                .to_string(),
+            "unknown(4242)"
+        );
+        assert_eq!(device_type_name_of(4242), "unknown(4242)");
+        for kind in DEVICE_TYPES {
+            assert_eq!(device_type_from_int(*kind as c_int), Ok(*kind));
+            assert!(!device_type_name(*kind).starts_with("unknown"));
+        }
     }
 
     #[test]

@@ -278,7 +278,13 @@ pub fn run(spec: &StreamSpec, shared: &Arc<IngestShared>) {
         if failure == Failure::Stalled {
             shared.set_state(StreamState::Stalled);
         }
-        let next_try = shared.clock.monotonic() + backoff.next_delay();
+        // Cameras lock an account after a few failed logins: wait far longer then.
+        let delay = if failure == Failure::WrongCredentials {
+            backoff.next_delay_after_wrong_credentials()
+        } else {
+            backoff.next_delay()
+        };
+        let next_try = shared.clock.monotonic() + delay;
         let probe = failure.is_transport().then(|| probe_target(spec)).flatten();
         shared.set_state(StreamState::Reconnecting {
             reason: failure,
@@ -395,12 +401,18 @@ fn session(
         move || shared.stop_requested() || watchdog.expired()
     };
     shared.stats.connects.fetch_add(1, Ordering::Relaxed);
-    let mut input = ff::format::input_with_interrupt_and_dictionary(
+    let redirect = open::RedirectSeen::default();
+    let opened = open::open_refusing_redirects(
         &spec.ffmpeg_url(),
-        interrupt,
         spec.ffmpeg_options(),
-    )
-    .map_err(|e| Failure::from_ffmpeg(&e, watchdog.tripped(), false))?;
+        interrupt,
+        &redirect,
+    );
+    if let Some(location) = redirect.take() {
+        // Refused before a byte went there: the credentials stay with the camera.
+        return Err(Failure::Redirected(vigil_config::redact::redact(&location)));
+    }
+    let mut input = opened.map_err(|e| Failure::from_ffmpeg(&e, watchdog.tripped(), false))?;
     if shared.stop_requested() {
         return Ok(());
     }
@@ -522,5 +534,6 @@ fn session(
     }
 }
 
+mod open;
 #[cfg(test)]
 mod tests;

@@ -104,7 +104,8 @@ impl StreamSpec {
         }
     }
 
-    /// Demuxer options: low-latency, small probe, socket timeouts.
+    /// Demuxer options: low-latency, small probe, socket timeouts; over UDP, RTP only
+    /// from the camera's address.
     pub(crate) fn ffmpeg_options(&self) -> ffmpeg_next::Dictionary<'static> {
         let mut opts = ffmpeg_next::Dictionary::new();
         if self.is_network() {
@@ -113,6 +114,11 @@ impl StreamSpec {
                 Transport::Udp => "udp",
             };
             opts.set("rtsp_transport", transport);
+            if self.transport == Transport::Udp {
+                // Accept RTP only from the camera's address: anyone on the network
+                // can send packets to the UDP ports FFmpeg opened.
+                opts.set("rtsp_flags", "filter_src");
+            }
             opts.set("fflags", "nobuffer");
             opts.set("flags", "low_delay");
             opts.set("probesize", "262144");
@@ -124,5 +130,34 @@ impl StreamSpec {
             opts.set("user_agent", concat!("Vigil/", env!("CARGO_PKG_VERSION")));
         }
         opts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(transport: Transport) -> StreamSpec {
+        StreamSpec {
+            camera_id: "cam".into(),
+            camera_name: "Cam".into(),
+            stream: MAIN_STREAM.into(),
+            source: vigil_config::redact::parse_source("rtsp://192.0.2.7:554/live").expect("valid"),
+            transport,
+            credentials: None,
+            loop_file: false,
+            timeouts: Timeouts::default(),
+        }
+    }
+
+    #[test]
+    fn udp_accepts_rtp_only_from_the_camera() {
+        let udp = spec(Transport::Udp).ffmpeg_options();
+        assert_eq!(udp.get("rtsp_transport"), Some("udp"));
+        assert_eq!(udp.get("rtsp_flags"), Some("filter_src"));
+        // Over TCP the media comes on the camera's own connection: nothing to filter.
+        let tcp = spec(Transport::Tcp).ffmpeg_options();
+        assert_eq!(tcp.get("rtsp_transport"), Some("tcp"));
+        assert_eq!(tcp.get("rtsp_flags"), None);
     }
 }

@@ -35,6 +35,9 @@ pub enum Failure {
     StreamEnded,
     /// The configured source is malformed.
     BadSource(String),
+    /// The camera redirected to another address (redacted); not followed, so the
+    /// credentials are never sent there.
+    Redirected(String),
     /// Anything else, with FFmpeg's words.
     Other(String),
 }
@@ -126,6 +129,11 @@ impl fmt::Display for Failure {
             Self::NotVideo => write!(f, "not a video stream or file FFmpeg understands"),
             Self::StreamEnded => write!(f, "the camera closed the stream"),
             Self::BadSource(msg) => write!(f, "bad source: {msg}"),
+            Self::Redirected(to) => write!(
+                f,
+                "the camera redirected to {to}: refused, so the password is not sent \
+                 there (if that address is right, make it the camera's source)"
+            ),
             Self::Other(msg) => write!(f, "{msg}"),
         }
     }
@@ -181,7 +189,12 @@ impl StreamState {
                     .ceil()
                     .max(0.0);
                 let secs = Duration::from_secs_f32(secs).as_secs();
-                format!("reconnecting in {secs} s: {reason}")
+                if *reason == Failure::WrongCredentials {
+                    // The wait is long on purpose (account lockouts): say why first.
+                    format!("{reason}; next try in {secs} s")
+                } else {
+                    format!("reconnecting in {secs} s: {reason}")
+                }
             }
             Self::Offline { reason } => format!("offline: {reason}"),
             other => other.label().to_owned(),
@@ -257,5 +270,13 @@ mod tests {
             "offline: wrong user name or password (401)"
         );
         assert_eq!(StreamState::Live.describe(now), "live");
+        let s = StreamState::Reconnecting {
+            reason: Failure::WrongCredentials,
+            next_try: now + Duration::from_millis(57_200),
+        };
+        assert_eq!(
+            s.describe(now),
+            "wrong user name or password (401); next try in 58 s"
+        );
     }
 }

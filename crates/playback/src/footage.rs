@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use super::PlaybackError;
 use super::cache::{GopKey, Picture};
-use super::source::{AvFrame, Decoder, Index, SegmentReader};
+use super::source::{AvFrame, Decoder, Index, SegmentReader, StopFlag};
 use vigil_store::Segment;
 
 /// What one call to [`Footage::decode_step`] did.
@@ -92,6 +92,7 @@ const OPEN_READERS: usize = 3;
 /// A camera's footage in a storage folder: the index read through the player's own
 /// store connection, FFmpeg readers of the segment files.
 pub struct Recorded {
+    stop: StopFlag,
     storage: PathBuf,
     camera: String,
     decode_threads: usize,
@@ -105,8 +106,10 @@ pub struct Recorded {
 }
 
 impl Recorded {
-    pub fn new(storage: &Path, camera: &str, decode_threads: usize) -> Self {
+    /// `stop` makes a segment's open or read that waits on a slow file give up.
+    pub fn new(storage: &Path, camera: &str, decode_threads: usize, stop: StopFlag) -> Self {
         Self {
+            stop,
             storage: storage.to_path_buf(),
             camera: camera.to_owned(),
             decode_threads: decode_threads.max(1),
@@ -145,7 +148,7 @@ impl Recorded {
                 self.decoding = None;
             }
         }
-        let reader = SegmentReader::open(&self.storage, segment)?;
+        let reader = SegmentReader::open(&self.storage, segment, &self.stop)?;
         self.readers.insert(0, reader);
         self.readers.truncate(OPEN_READERS);
         // `decoding` refers to the reader that was first; it no longer is.

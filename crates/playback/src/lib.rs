@@ -90,6 +90,8 @@ pub enum PlaybackError {
     },
     #[error("recording {0} has no video stream")]
     NoVideo(PathBuf),
+    #[error("recording {0} is not a regular file (a pipe or device named like a segment)")]
+    NotAFile(PathBuf),
     #[error("cannot decode recording {path}: {source}")]
     Decoder {
         path: PathBuf,

@@ -13,6 +13,8 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use ffmpeg_next as ff;
@@ -38,11 +40,49 @@ pub const DECODE_THREADS: usize = 1;
 /// and go back there when the last reference is dropped.
 pub type AvFrame = ff::util::frame::video::Video;
 
+/// Tells a segment's open and reads to give up: the player's stop flag. A reader
+/// opened with [`StopFlag::never`] waits as long as the file takes.
+#[derive(Clone, Debug, Default)]
+pub struct StopFlag(Arc<AtomicBool>);
+
+impl StopFlag {
+    /// A flag nobody raises.
+    pub fn never() -> Self {
+        Self::default()
+    }
+
+    pub fn raise(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_raised(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+
+    /// The closure FFmpeg polls while it waits on the file.
+    fn interrupt(&self) -> impl FnMut() -> bool + Send + 'static {
+        let flag = Arc::clone(&self.0);
+        move || flag.load(Ordering::SeqCst)
+    }
+}
+
 /// Opens a segment file for reading: without stream probing (see `open.rs`: it would
 /// decode a frame, 15–20 ms for 1080p), else with probing limited to what decoding
 /// needs (`fpsprobesize=0`: no frame-rate guess, which would decode about 20 frames).
-pub fn open_input(path: &Path) -> Result<ff::format::context::Input, PlaybackError> {
-    match super::open::open_unprobed(path) {
+///
+/// Only a regular file is opened: a FIFO or device named like a segment would block
+/// `open()` itself, where no interrupt reaches (the stat that tells does not block).
+/// FFmpeg polls `stop` while it waits on the file, during the open and later reads.
+pub fn open_input(
+    path: &Path,
+    stop: &StopFlag,
+) -> Result<ff::format::context::Input, PlaybackError> {
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() => return Err(PlaybackError::NotAFile(path.to_path_buf())),
+        // Missing or unreadable: FFmpeg's open says which, as for any file.
+        _ => {}
+    }
+    match super::open::open_unprobed(path, stop.interrupt()) {
         Ok(input) if has_usable_video(&input) => return Ok(input),
         Ok(_) => {
             tracing::debug!(path = %path.display(), "unprobed open found no sized video; probing")
@@ -51,10 +91,12 @@ pub fn open_input(path: &Path) -> Result<ff::format::context::Input, PlaybackErr
     }
     let mut options = ff::Dictionary::new();
     options.set("fpsprobesize", "0");
-    ff::format::input_with_dictionary(&path, options).map_err(|source| PlaybackError::Open {
-        path: path.to_path_buf(),
-        source,
-    })
+    ff::format::input_with_interrupt_and_dictionary(&path, stop.interrupt(), options).map_err(
+        |source| PlaybackError::Open {
+            path: path.to_path_buf(),
+            source,
+        },
+    )
 }
 
 /// A video stream with a codec, a size and a time base: all a decoder needs.
@@ -348,10 +390,10 @@ pub struct SegmentReader {
 }
 
 impl SegmentReader {
-    /// Opens `segment`'s file.
-    pub fn open(storage: &Path, segment: &Segment) -> Result<Self, PlaybackError> {
+    /// Opens `segment`'s file; FFmpeg gives up waiting on it once `stop` is raised.
+    pub fn open(storage: &Path, segment: &Segment, stop: &StopFlag) -> Result<Self, PlaybackError> {
         let path = storage.join(&segment.file);
-        let input = open_input(&path)?;
+        let input = open_input(&path, stop)?;
         let stream = input
             .streams()
             .best(ff::media::Type::Video)

@@ -12,7 +12,7 @@ use ffmpeg_next as ff;
 
 use super::PlaybackError;
 use super::footage::Progress;
-use super::source::{AvFrame, Decoder, Index, SegmentReader};
+use super::source::{AvFrame, Decoder, Index, SegmentReader, StopFlag};
 use vigil_time::WallNanos;
 
 /// A small RGBA picture of one moment.
@@ -40,7 +40,7 @@ pub fn thumbnail(
         return Ok(None);
     };
     let (keyframe_ns, _) = index.keyframe_around(&segment, time.0)?;
-    let mut reader = SegmentReader::open(storage, &segment)?;
+    let mut reader = SegmentReader::open(storage, &segment, &StopFlag::never())?;
     let mut decoder = Decoder::for_reader(&reader, 1)?;
     reader.seek_keyframe(keyframe_ns, &mut decoder)?;
     let mut out = Vec::new();

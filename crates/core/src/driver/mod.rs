@@ -12,6 +12,7 @@
 //! uploads [`Core::upload_fresh`]'s pictures and draws [`Core::view`]), or block: every
 //! slow thing runs on a named thread.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -88,6 +89,9 @@ pub struct Core {
     snapshots: (Sender<String>, Receiver<String>),
     /// Texture keys whose pictures went away with a review.
     gone: Vec<VideoKey>,
+    /// Pictures the renderer refused (too large for the GPU), with its words: their
+    /// tiles say so instead of drawing. Cleared by the key's next accepted upload.
+    undrawable: HashMap<VideoKey, String>,
 }
 
 impl Core {
@@ -136,6 +140,7 @@ impl Core {
             unsaved: false,
             snapshots: crossbeam_channel::bounded(16),
             gone: Vec::new(),
+            undrawable: HashMap::new(),
         }
     }
 
@@ -501,11 +506,27 @@ impl Core {
     }
 
     /// Hands every picture that changed since the last call to `upload` (live and
-    /// review), once each.
-    pub fn upload_fresh(&mut self, mut upload: impl FnMut(&VideoKey, &VideoFrame)) {
-        self.streams.upload_fresh(&mut upload);
+    /// review), once each. `upload` says why it could not take a picture (too large
+    /// for the GPU): the picture's tile shows that instead of the picture.
+    pub fn upload_fresh(
+        &mut self,
+        mut upload: impl FnMut(&VideoKey, &VideoFrame) -> Result<(), String>,
+    ) {
+        let undrawable = &mut self.undrawable;
+        let mut each = |key: &VideoKey, frame: &VideoFrame| match upload(key, frame) {
+            Ok(()) => {
+                undrawable.remove(key);
+            }
+            Err(why) => {
+                if undrawable.get(key) != Some(&why) {
+                    tracing::warn!(picture = ?key, reason = %why, "picture not drawn");
+                    undrawable.insert(key.clone(), why);
+                }
+            }
+        };
+        self.streams.upload_fresh(&mut each);
         if let Some(review) = &mut self.review {
-            review.upload_fresh(&mut upload);
+            review.upload_fresh(&mut each);
         }
     }
 
@@ -515,6 +536,9 @@ impl Core {
         gone.extend(self.streams.take_gone());
         if let Some(review) = &mut self.review {
             gone.extend(review.take_gone());
+        }
+        for key in &gone {
+            self.undrawable.remove(key);
         }
         gone
     }
@@ -549,7 +573,11 @@ impl Core {
             .iter()
             .flatten()
             .filter(|id| {
-                self.streams.state(id) == StreamState::Live && self.streams.shown(id).is_some()
+                self.streams.state(id) == StreamState::Live
+                    && self.streams.shown(id).is_some()
+                    && !self
+                        .undrawable
+                        .contains_key(&VideoKey::Live(id.to_string()))
             })
             .count()
     }

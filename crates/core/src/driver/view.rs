@@ -56,15 +56,18 @@ impl Core {
         let hud: Option<Hud> = self.streams.hud(&camera.id);
         let state = self.streams.state(&camera.id);
         let last_frame_at = shown.map(|s| s.at);
+        let key = VideoKey::Live(camera.id.to_string());
+        let undrawable = self.undrawable.get(&key).cloned();
         LiveTile {
             frozen: state == StreamState::Live
                 && last_frame_at.is_some_and(|t| now.saturating_duration_since(t) > FROZEN_AFTER),
             state,
-            picture: shown.map(|s| Picture {
-                key: VideoKey::Live(camera.id.to_string()),
+            picture: shown.filter(|_| undrawable.is_none()).map(|s| Picture {
+                key,
                 width: s.frame.width,
                 height: s.frame.height,
             }),
+            undrawable,
             last_frame_at,
             keyframe_only: hud.as_ref().is_some_and(|h| h.keyframe_only),
             hud: hud.filter(|_| show_stats),
@@ -75,15 +78,24 @@ impl Core {
     fn review_tile(&self, review: &Review, camera: TileCamera) -> ReviewTile {
         let tile = review.tile(&camera.id);
         let clock = review.clock();
+        let key = VideoKey::Review(camera.id.to_string());
+        // A picture the GPU cannot hold is reported like a read error: across the tile.
+        let undrawable = self.undrawable.get(&key).cloned();
         ReviewTile {
-            picture: review.shown(&camera.id).map(|f| Picture {
-                key: VideoKey::Review(camera.id.to_string()),
-                width: f.width,
-                height: f.height,
-            }),
+            picture: review
+                .shown(&camera.id)
+                .filter(|_| undrawable.is_none())
+                .map(|f| Picture {
+                    key,
+                    width: f.width,
+                    height: f.height,
+                }),
             shown_at: tile.as_ref().and_then(|t| t.shown),
             exact: tile.as_ref().is_some_and(|t| t.exact),
-            player: tile.map_or(vigil_playback::PlayerState::Idle, |t| t.state),
+            player: match undrawable {
+                Some(why) => vigil_playback::PlayerState::Error(why),
+                None => tile.map_or(vigil_playback::PlayerState::Idle, |t| t.state),
+            },
             paused: clock.is_paused(),
             speed: clock.speed(),
             camera,

@@ -9,13 +9,14 @@
 //! through the clock's injected [`Clock`](vigil_time::Clock) — so a test drives it round
 //! by round on a fake footage and a `SimClock`, with no thread and no timing.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::cache::{Gop, GopCache, GopKey, Want};
 use crate::clock::{ClockSnapshot, PlaybackClock, PlayerId, Request, SeekMode};
 use crate::footage::{Footage, Progress};
+use crate::source::StopFlag;
 use crate::{PlaybackError, PlayerState, PlayerStatus};
 use vigil_store::Segment;
 use vigil_time::{SharedClock, WallNanos};
@@ -44,7 +45,8 @@ pub(crate) trait Output<P> {
 #[derive(Debug, Default)]
 pub(crate) struct Shared {
     status: Mutex<PlayerStatus>,
-    pub(crate) stop: AtomicBool,
+    /// Raised to stop the player; FFmpeg polls it while a segment is slow to answer.
+    pub(crate) stop: StopFlag,
     frames_decoded: AtomicU64,
     frames_published: AtomicU64,
     cache_bytes: AtomicUsize,
@@ -67,7 +69,7 @@ impl Shared {
     }
 
     pub(crate) fn stopping(&self) -> bool {
-        self.stop.load(Ordering::SeqCst)
+        self.stop.is_raised()
     }
 }
 

@@ -18,9 +18,9 @@ mod tests;
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, sync_channel};
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::PlayerStatus;
 use super::cache::DEFAULT_BUDGET_BYTES;
@@ -60,6 +60,11 @@ pub struct PlayerStats {
     pub cache_gops: usize,
 }
 
+/// How long stopping waits for the thread. A thread still inside a system call that
+/// no interrupt reaches (a read on a hung network mount) is left to end on its own,
+/// so review never hangs on a disk.
+pub const STOP_WAIT: Duration = Duration::from_secs(2);
+
 /// One camera's player; see the module docs. Stopped and joined on drop.
 pub struct Player {
     camera: String,
@@ -68,6 +73,17 @@ pub struct Player {
     slot: Arc<FrameSlot>,
     clock: Arc<PlaybackClock>,
     thread: Option<JoinHandle<()>>,
+    /// Disconnected (or sent on) when the thread's body has ended.
+    ended: Receiver<()>,
+}
+
+/// Held by the player thread: says that it ended, also when it panicked.
+struct EndSignal(SyncSender<()>);
+
+impl Drop for EndSignal {
+    fn drop(&mut self) {
+        self.0.try_send(()).ok();
+    }
 }
 
 impl Player {
@@ -96,14 +112,21 @@ impl Player {
         let (camera, storage) = (camera_id.to_owned(), storage.to_path_buf());
         let (worker_clock, worker_shared, worker_slot) =
             (Arc::clone(&clock), Arc::clone(&shared), Arc::clone(&slot));
+        let (ended_tx, ended) = sync_channel(1);
         let thread = std::thread::Builder::new()
             .name(format!("vigil-play-{camera_id}"))
             .spawn(move || {
+                let _end = EndSignal(ended_tx);
                 let span = tracing::info_span!("player", camera = %camera);
                 let _enter = span.enter();
                 ffmpeg_next::init().ok();
                 // Built on its own thread: FFmpeg's contexts are not `Send`.
-                let footage = Recorded::new(&storage, &camera, options.decode_threads);
+                let footage = Recorded::new(
+                    &storage,
+                    &camera,
+                    options.decode_threads,
+                    worker_shared.stop.clone(),
+                );
                 let output = SlotOutput {
                     slot: worker_slot,
                     converter: FrameConverter::default(),
@@ -128,6 +151,7 @@ impl Player {
             slot,
             clock,
             thread: Some(thread),
+            ended,
         })
     }
 
@@ -164,12 +188,21 @@ impl Player {
     }
 
     fn shutdown(&mut self) {
-        self.shared.stop.store(true, Ordering::SeqCst);
+        self.shared.stop.raise();
         self.clock.poke();
-        if let Some(thread) = self.thread.take()
-            && thread.join().is_err()
-        {
-            tracing::error!(camera = %self.camera, "player thread panicked");
+        let Some(thread) = self.thread.take() else {
+            return;
+        };
+        match self.ended.recv_timeout(STOP_WAIT) {
+            Ok(()) | Err(RecvTimeoutError::Disconnected) => {
+                if thread.join().is_err() {
+                    tracing::error!(camera = %self.camera, "player thread panicked");
+                }
+            }
+            Err(RecvTimeoutError::Timeout) => tracing::warn!(
+                camera = %self.camera,
+                "player thread still waiting on the disk after {STOP_WAIT:?}; left to end by itself"
+            ),
         }
     }
 }
