@@ -408,7 +408,6 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         });
     }
 
-    std::fs::create_dir_all(&paths.log_dir).ok();
     let _log = vigil::logging::init(log_level, Some(&paths.log_dir));
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "Vigil starting");
 
