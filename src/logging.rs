@@ -183,8 +183,15 @@ fn prune(dir: &Path) {
 /// `log_dir/vigil.YYYY-MM-DD.log` (see [`PrivateDailyFile`]). A log folder that cannot
 /// be used leaves stderr logging only, and says so.
 pub fn init(default_level: &str, log_dir: Option<&Path>) -> LogGuard {
-    let filter =
+    let mut filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_level));
+    // VIGIL_FFMPEG_LOG sets FFmpeg's own level; its lines (target `ffmpeg`, already
+    // redacted) are then all let through.
+    if std::env::var_os(vigil_media::ffmpeg_log::FFMPEG_LOG_ENV).is_some()
+        && let Ok(directive) = "ffmpeg=trace".parse()
+    {
+        filter = filter.add_directive(directive);
+    }
     let stderr = layer(std::io::stderr, true);
     let mut notes = Vec::new();
     let (file_layer, guard) = match log_dir.map(|dir| (dir, PrivateDailyFile::open(dir))) {

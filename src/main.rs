@@ -78,7 +78,9 @@ Environment:
   VIGIL_DATA_DIR     Data directory (logs, recordings, snapshots) instead of
                      $XDG_DATA_HOME/vigil
   VIGIL_DEMO_DIR     Folder of the demo site's clips instead of the installed ones
-  VIGIL_FFMPEG_LOG   When set, FFmpeg's own log goes to stderr (quiet otherwise)
+  VIGIL_FFMPEG_LOG   FFmpeg's own log level (error, warning, info, verbose, debug,
+                     trace; any other value: info); its lines are redacted and go
+                     to the log (only fatal ones otherwise)
   VIGIL_HWACCEL      'off' never tries hardware video decoders (as --software-decoding)
   VIGIL_CAMERA_<ID>_PASSWORD
                      Password of camera <ID> (upper case, '-' as '_'); wins over the
@@ -102,7 +104,7 @@ Environment:
   VIGIL_CONFIG_DIR   Config directory checked
   VIGIL_DATA_DIR     Data directory and recording storage checked
   VIGIL_DEMO_DIR     Folder of the demo clips checked
-  VIGIL_FFMPEG_LOG   When set, FFmpeg's own log of the device probes goes to stderr
+  VIGIL_FFMPEG_LOG   FFmpeg's own log level for the device probes (redacted, stderr)
   VIGIL_HWACCEL      'off' reports hardware decoding as disabled
   WGPU_BACKEND       The wgpu backends probed (as for the window)
 
@@ -110,7 +112,7 @@ Exit codes: 0 Vigil has what it needs, 1 something needed is missing, 2 usage.";
 
 const BENCH_LIVE_AFTER_HELP: &str = "\
 Environment:
-  VIGIL_FFMPEG_LOG   When set, FFmpeg's own log goes to stderr
+  VIGIL_FFMPEG_LOG   FFmpeg's own log level (redacted, to the log)
   VIGIL_HWACCEL      'off' never tries hardware video decoders
   RUST_LOG           Log filter; overrides --log-level (default warn)";
 
@@ -127,7 +129,7 @@ const ARCHIVE_RECORD_AFTER_HELP: &str = "\
 Environment:
   VIGIL_DATA_DIR     Without --storage, recordings go to its `recordings` folder
   VIGIL_CONFIG_DIR   Config directory (looked up with the data directory)
-  VIGIL_FFMPEG_LOG   When set, FFmpeg's own log goes to stderr
+  VIGIL_FFMPEG_LOG   FFmpeg's own log level (redacted, to the log)
   RUST_LOG           Log filter; overrides --log-level";
 
 const ARCHIVE_SEED_AFTER_HELP: &str = "\
@@ -314,6 +316,8 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    // Before anything opens a file or a camera: FFmpeg's own log goes through redaction.
+    vigil_media::ffmpeg_log::init();
     vigil_media::hwaccel::force_software(cli.software_decoding);
     let log_level = cli.log_level.unwrap_or(LogLevel::Info).as_str();
     // The benches print figures; their log stays at warnings unless asked.
@@ -383,6 +387,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         return archive(kind, log_level);
     }
     if let Some(Command::Doctor { json }) = &cli.command {
+        let _log = vigil::logging::init(bench_level, None);
         return Ok(vigil::doctor::run(cli.config.as_deref(), *json));
     }
     let paths = AppPaths::from_env().context("cannot find the config and data directories")?;

@@ -32,9 +32,10 @@ const DECODERS: [(Id, &str, bool); 4] = [
 
 /// Gathers every fact; `site_file` is the `--config` path, if given.
 pub fn collect(site_file: Option<&Path>) -> Facts {
-    ffmpeg_next::init().ok();
-    // FFmpeg's own log would print every failed device open; Vigil reports them itself.
-    if std::env::var_os("VIGIL_FFMPEG_LOG").is_none() {
+    // FFmpeg's own log goes through redaction into tracing; unless VIGIL_FFMPEG_LOG asks
+    // for it, it would print every failed device open, which Vigil reports itself.
+    vigil_media::ffmpeg_log::init();
+    if std::env::var_os(vigil_media::ffmpeg_log::FFMPEG_LOG_ENV).is_none() {
         ffmpeg_next::util::log::set_level(ffmpeg_next::util::log::Level::Quiet);
     }
     // The two slow probes run at the same time.
