@@ -396,20 +396,12 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             .clone()
             .or(cli.config.clone())
             .unwrap_or_else(|| paths.default_site_file.clone());
-        return Ok(match config::load_site(&path) {
-            Ok(site) => {
-                println!(
-                    "{}: OK ({} cameras, {} custom layouts)",
-                    path.display(),
-                    site.cameras.len(),
-                    site.layouts.len()
-                );
-                std::process::ExitCode::SUCCESS
-            }
-            Err(err) => {
-                println!("{err}");
-                std::process::ExitCode::FAILURE
-            }
+        let (text, ok) = vigil::check_config::report(&path);
+        println!("{text}");
+        return Ok(if ok {
+            std::process::ExitCode::SUCCESS
+        } else {
+            std::process::ExitCode::FAILURE
         });
     }
 

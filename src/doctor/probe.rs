@@ -288,7 +288,7 @@ fn demo_facts(dir: &Path) -> DemoFacts {
     }
 }
 
-fn path_facts(paths: &AppPaths, site_file: Option<&Path>) -> PathFacts {
+pub(super) fn path_facts(paths: &AppPaths, site_file: Option<&Path>) -> PathFacts {
     let site_file = site_file.map_or_else(|| paths.default_site_file.clone(), Path::to_path_buf);
     let site_file_state = if site_file.exists() {
         match config::load_site(&site_file) {
