@@ -112,6 +112,9 @@ Exit codes: 0 Vigil has what it needs, 1 something needed is missing, 2 usage.";
 
 const BENCH_LIVE_AFTER_HELP: &str = "\
 Environment:
+  VIGIL_CONFIG_DIR   Config directory, where credentials.toml is
+  VIGIL_CAMERA_<ID>_PASSWORD
+                     Password of the input with camera id <ID> (see --camera-id)
   VIGIL_FFMPEG_LOG   FFmpeg's own log level (redacted, to the log)
   VIGIL_HWACCEL      'off' never tries hardware video decoders
   RUST_LOG           Log filter; overrides --log-level (default warn)";
@@ -128,7 +131,10 @@ Environment:
 const ARCHIVE_RECORD_AFTER_HELP: &str = "\
 Environment:
   VIGIL_DATA_DIR     Without --storage, recordings go to its `recordings` folder
-  VIGIL_CONFIG_DIR   Config directory (looked up with the data directory)
+  VIGIL_CONFIG_DIR   Config directory, where credentials.toml is
+  VIGIL_CAMERA_<ID>_PASSWORD
+                     Password of the camera (upper case, '-' as '_'); wins over
+                     credentials.toml
   VIGIL_FFMPEG_LOG   FFmpeg's own log level (redacted, to the log)
   RUST_LOG           Log filter; overrides --log-level";
 
@@ -170,13 +176,14 @@ enum ArchiveKind {
     /// reconciles the storage folder first.
     #[command(after_help = ARCHIVE_RECORD_AFTER_HELP)]
     Record {
-        /// An rtsp:// URL or a video file (files loop, paced at real time).
+        /// An rtsp:// URL or a video file (files loop, paced at real time). No password
+        /// in the URL: give it in credentials.toml or VIGIL_CAMERA_<ID>_PASSWORD.
         #[arg(long, value_name = "URL_OR_FILE")]
         input: String,
         /// Storage folder (default: `recordings` in the data directory).
         #[arg(long, value_name = "DIR")]
         storage: Option<PathBuf>,
-        /// Camera id the recordings are filed under.
+        /// Camera id the recordings are filed under, and whose credentials are used.
         #[arg(long, default_value = "cam1")]
         camera_id: String,
         /// Stop after this many seconds.
@@ -232,7 +239,8 @@ enum BenchKind {
     /// Streams through ingest, decode and upload into wgpu textures, paced at real time.
     #[command(after_help = BENCH_LIVE_AFTER_HELP)]
     Live {
-        /// An rtsp:// URL or a video file (files loop); repeat for more streams.
+        /// An rtsp:// URL or a video file (files loop); repeat for more streams. No
+        /// password in the URL: see --camera-id.
         #[arg(long = "input", value_name = "URL_OR_FILE", required = true)]
         inputs: Vec<String>,
         /// How long to run, in seconds.
@@ -247,6 +255,10 @@ enum BenchKind {
         /// RTSP transport of every input (as the site file's `transport`).
         #[arg(long, value_enum, default_value_t = Transport::Tcp)]
         transport: Transport,
+        /// Camera ids whose credentials the inputs use, in order (credentials.toml or
+        /// VIGIL_CAMERA_<ID>_PASSWORD; default input1, input2, …).
+        #[arg(long, value_name = "ID", value_delimiter = ',')]
+        camera_id: Vec<String>,
     },
     /// Time to open the timeline on a whole archive (every camera, its full span).
     #[command(after_help = BENCH_TIMELINE_AFTER_HELP)]
@@ -330,15 +342,32 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 json,
                 reattach,
                 transport,
+                camera_id,
             },
     }) = &cli.command
     {
         let _log = vigil::logging::init(bench_level, None);
+        let mut credentials = Vec::new();
+        for (i, input) in inputs.iter().enumerate() {
+            let id = camera_id
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| format!("input{}", i + 1));
+            let option = format!("--input {}", i + 1);
+            let (_, creds) = vigil::headless_credentials::resolve(
+                input,
+                &option,
+                &id,
+                vigil::headless_credentials::default_store,
+            )?;
+            credentials.push(creds);
+        }
         let options = vigil::bench::live::LiveOptions {
             inputs: inputs.clone(),
             seconds: *seconds,
             reattach: *reattach,
             transport: *transport,
+            credentials,
         };
         let report = vigil::bench::live::run(&options)?;
         print!("{}", vigil::bench::live::summary(&report));
@@ -535,6 +564,12 @@ fn archive_record(kind: &ArchiveKind, log_level: &str) -> anyhow::Result<std::pr
         anyhow::bail!("--mode off records nothing: use continuous or events");
     }
     let _log = vigil::logging::init(log_level, None);
+    let (_, credentials) = vigil::headless_credentials::resolve(
+        input,
+        "--input",
+        camera_id,
+        vigil::headless_credentials::default_store,
+    )?;
     let storage = match storage {
         Some(dir) => dir.clone(),
         None => AppPaths::from_env()
@@ -555,6 +590,7 @@ fn archive_record(kind: &ArchiveKind, log_level: &str) -> anyhow::Result<std::pr
             .filter(|d| *d > 0.0)
             .map(|d| std::time::Duration::from_secs_f64(d * 86_400.0)),
         resume_free_bytes: resume_free_mb << 20,
+        credentials,
     };
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {

@@ -155,13 +155,25 @@ const READS: &[(&[&str], &[&str])] = &[
     ),
     (
         &["bench", "live"],
-        &["VIGIL_FFMPEG_LOG", "VIGIL_HWACCEL", "RUST_LOG"],
+        &[
+            "VIGIL_CONFIG_DIR",
+            "VIGIL_CAMERA_<ID>_PASSWORD",
+            "VIGIL_FFMPEG_LOG",
+            "VIGIL_HWACCEL",
+            "RUST_LOG",
+        ],
     ),
     (&["bench", "scrub"], &["VIGIL_HWACCEL", "RUST_LOG"]),
     (&["bench", "timeline"], &["RUST_LOG"]),
     (
         &["archive", "record"],
-        &["VIGIL_DATA_DIR", "VIGIL_FFMPEG_LOG", "RUST_LOG"],
+        &[
+            "VIGIL_DATA_DIR",
+            "VIGIL_CONFIG_DIR",
+            "VIGIL_CAMERA_<ID>_PASSWORD",
+            "VIGIL_FFMPEG_LOG",
+            "RUST_LOG",
+        ],
     ),
     (&["archive", "seed"], &["RUST_LOG"]),
 ];
