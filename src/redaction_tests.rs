@@ -4,7 +4,8 @@
 //! `check-config`'s report, log lines (the real logging layer, captured), and the
 //! reasons a wall tile and the camera list show (a headless `Core`). `vigil doctor` is
 //! tested the same way in `doctor/tests.rs`; the config crate's own paths (site-file
-//! errors, source errors, the camera list's source) in `vigil-config`.
+//! errors, source errors, the camera list's source) in `vigil-config`; passwords from
+//! the credential store and the environment in `tests/redaction_store.rs`.
 //!
 //! Owns: the password strategy and the leak check the package's property tests share.
 //! Must not: reach the network (every source here fails before connecting).
@@ -165,14 +166,8 @@ fn tile_and_list_output(dir: &Path, written: &str) -> Vec<String> {
     site.cameras.push(camera.clone());
     site.wall.layout = "1x1".into();
     site.wall.assignment = vec![Some("lobby".into())];
-    let mut store = CredentialStore::new(&dir.join("credentials.toml"));
-    store.set(
-        "lobby",
-        Credentials {
-            username: "admin".into(),
-            password: written.into(),
-        },
-    );
+    // The store's own passwords are tested in tests/redaction_store.rs.
+    let store = CredentialStore::new(&dir.join("credentials.toml"));
     let mut core = Core::new(
         site,
         store,
