@@ -83,7 +83,7 @@ thread_local! {
 /// `truncated`: the piece did not fit the buffer, so it may hold half a URL and is not
 /// shown at all.
 fn take_piece(level: i32, piece: &str, truncated: bool) {
-    PENDING.with(|pending| {
+    let taken = PENDING.try_with(|pending| {
         let mut pending = pending.borrow_mut();
         if truncated || pending.0.len() + piece.len() > MAX_PENDING_BYTES {
             pending.0.clear();
@@ -102,6 +102,10 @@ fn take_piece(level: i32, piece: &str, truncated: bool) {
             emit(pending.1, &line);
         }
     });
+    if taken.is_err() && !truncated {
+        // This thread is ending: no pending line to join, so the piece goes alone.
+        emit(level, piece);
+    }
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -127,7 +131,10 @@ mod callback {
         vl: *mut ffi::__va_list_tag,
     ) {
         let mut line = [0 as c_char; super::LINE_BYTES];
-        let mut print_prefix = super::PRINT_PREFIX.with(std::cell::Cell::get);
+        // try_with: FFmpeg may log while this thread's locals are being torn down.
+        let mut print_prefix = super::PRINT_PREFIX
+            .try_with(std::cell::Cell::get)
+            .unwrap_or(1);
         let needed = unsafe {
             if level > ffi::av_log_get_level() {
                 return;
@@ -146,7 +153,7 @@ mod callback {
         let truncated = needed < 0 || needed as usize >= super::LINE_BYTES;
         let piece = piece.to_string_lossy();
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            super::PRINT_PREFIX.with(|p| p.set(print_prefix));
+            super::PRINT_PREFIX.try_with(|p| p.set(print_prefix)).ok();
             super::take_piece(level, &piece, truncated);
         }))
         .ok();
