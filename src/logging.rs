@@ -60,16 +60,35 @@ impl<'a, M: MakeWriter<'a>> MakeWriter<'a> for RedactingMakeWriter<M> {
     }
 }
 
-/// The fmt layer Vigil logs with, writing through [`Redacting`].
-pub fn layer<S, M>(writer: M, ansi: bool) -> impl tracing_subscriber::Layer<S>
+/// The fmt layer Vigil logs with, writing through [`Redacting`], without colours.
+///
+/// Its span fields are formatted by [`PlainFields`], not by the `DefaultFields` of the
+/// terminal's coloured layer: fmt layers cache a span's formatted fields per formatter
+/// type, so sharing one would put the terminal's colour codes into the file.
+pub fn layer<S, M>(writer: M) -> impl tracing_subscriber::Layer<S>
 where
     S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
     M: for<'a> MakeWriter<'a> + 'static,
 {
     fmt::layer()
+        .fmt_fields(PlainFields::default())
         .with_writer(RedactingMakeWriter(writer))
-        .with_ansi(ansi)
+        .with_ansi(false)
         .with_target(false)
+}
+
+/// `DefaultFields` under a type of its own (see [`layer`]).
+#[derive(Default)]
+pub struct PlainFields(fmt::format::DefaultFields);
+
+impl<'w> fmt::FormatFields<'w> for PlainFields {
+    fn format_fields<R: tracing_subscriber::field::RecordFields>(
+        &self,
+        writer: fmt::format::Writer<'w>,
+        fields: R,
+    ) -> std::fmt::Result {
+        self.0.format_fields(writer, fields)
+    }
 }
 
 /// `dir/vigil.YYYY-MM-DD.log` (UTC date), opened for appending with mode 0600 and
@@ -192,7 +211,9 @@ pub fn init(default_level: &str, log_dir: Option<&Path>) -> LogGuard {
     {
         filter = filter.add_directive(directive);
     }
-    let stderr = layer(std::io::stderr, true);
+    let stderr = fmt::layer()
+        .with_writer(RedactingMakeWriter(std::io::stderr))
+        .with_target(false);
     let mut notes = Vec::new();
     let (file_layer, guard) = match log_dir.map(|dir| (dir, PrivateDailyFile::open(dir))) {
         Some((_, Ok((file, tightened)))) => {
@@ -203,7 +224,7 @@ pub fn init(default_level: &str, log_dir: Option<&Path>) -> LogGuard {
                 ));
             }
             let (writer, guard) = tracing_appender::non_blocking(file);
-            (Some(layer(writer, false)), Some(guard))
+            (Some(layer(writer)), Some(guard))
         }
         Some((dir, Err(err))) => {
             notes.push(format!("cannot write logs to {}: {err}", dir.display()));
@@ -250,7 +271,11 @@ mod tests {
         std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o644)).expect("chmod");
 
         let guard = init("info", Some(&dir));
-        tracing::info!("a line for the private log");
+        {
+            let span = tracing::info_span!("camera", camera = "Lobby");
+            let _entered = span.enter();
+            tracing::info!("a line for the private log");
+        }
         drop(guard);
 
         assert_eq!(mode(&dir), 0o700, "log folder");
@@ -265,6 +290,9 @@ mod tests {
         let today = files.iter().find(|f| **f != old).expect("today's log");
         let text = std::fs::read_to_string(today).expect("read");
         assert!(text.contains("a line for the private log"), "{text}");
+        // The terminal's colours stay out of the file, in span fields too.
+        assert!(text.contains("camera{camera=\"Lobby\"}"), "{text}");
+        assert!(!text.contains('\x1b'), "{text:?}");
     }
 
     /// Only the newest files are kept, and only Vigil's own files are touched.

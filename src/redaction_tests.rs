@@ -136,8 +136,7 @@ fn check_config_output(dir: &Path, written: &str) -> String {
 fn log_output(dir: &Path, written: &str) -> String {
     let url = format!("rtsp://admin:{written}@cam.example/Streaming/101");
     let capture = Capture::default();
-    let subscriber =
-        tracing_subscriber::registry().with(crate::logging::layer(capture.clone(), false));
+    let subscriber = tracing_subscriber::registry().with(crate::logging::layer(capture.clone()));
     let load_error = vigil_config::load_site(&{
         let path = dir.join("site.toml");
         std::fs::write(&path, site_file_text(written)).expect("write site file");
