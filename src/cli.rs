@@ -129,13 +129,14 @@ pub enum ArchiveKind {
     /// reconciles the storage folder first.
     #[command(after_help = env::ARCHIVE_RECORD_AFTER_HELP)]
     Record {
-        /// An rtsp:// URL or a video file (files loop, paced at real time).
+        /// An rtsp:// URL or a video file (files loop, paced at real time). No password
+        /// in the URL: give it in credentials.toml or VIGIL_CAMERA_<ID>_PASSWORD.
         #[arg(long, value_name = "URL_OR_FILE")]
         input: String,
         /// Storage folder (default: `recordings` in the data directory).
         #[arg(long, value_name = "DIR")]
         storage: Option<PathBuf>,
-        /// Camera id the recordings are filed under.
+        /// Camera id the recordings are filed under, and whose credentials are used.
         #[arg(long, default_value = "cam1")]
         camera_id: String,
         /// Stop after this many seconds.
@@ -191,7 +192,8 @@ pub enum BenchKind {
     /// Streams through ingest, decode and upload into wgpu textures, paced at real time.
     #[command(after_help = env::BENCH_LIVE_AFTER_HELP)]
     Live {
-        /// An rtsp:// URL or a video file (files loop); repeat for more streams.
+        /// An rtsp:// URL or a video file (files loop); repeat for more streams. No
+        /// password in the URL: see --camera-id.
         #[arg(long = "input", value_name = "URL_OR_FILE", required = true)]
         inputs: Vec<String>,
         /// How long to run, in seconds.
@@ -206,6 +208,10 @@ pub enum BenchKind {
         /// RTSP transport of every input (as the site file's `transport`).
         #[arg(long, value_enum, default_value_t = Transport::Tcp)]
         transport: Transport,
+        /// Camera ids whose credentials the inputs use, in order (credentials.toml or
+        /// VIGIL_CAMERA_<ID>_PASSWORD; default input1, input2, …).
+        #[arg(long, value_name = "ID", value_delimiter = ',')]
+        camera_id: Vec<String>,
     },
     /// Time to open the timeline on a whole archive (every camera, its full span).
     #[command(after_help = env::BENCH_TIMELINE_AFTER_HELP)]

@@ -1,14 +1,21 @@
 //! The `vigil` package: what the command line needs beyond the workspace's crates —
-//! the bundled assets' locations (`assets`), `vigil doctor` (`doctor`), the headless
-//! benchmarks (`bench`), the command line's definition (`cli`: help, completions, man
-//! pages), logging set-up (`logging`) and the long commands' progress (`progress`).
+//! the bundled assets' locations (`assets`), `vigil check-config`'s report
+//! (`check_config`), `vigil doctor` (`doctor`), the headless benchmarks (`bench`), the
+//! command line's definition (`cli`: help, completions, man pages), the headless
+//! commands' credentials (`headless_credentials`), logging set-up (`logging`) and the
+//! long commands' progress (`progress`).
 //!
 //! The engine and the app live in `crates/` (see `docs/architecture.md` for the crate
 //! map); `main.rs` parses the command line and calls into them.
 
 pub mod assets;
 pub mod bench;
+pub mod check_config;
 pub mod cli;
 pub mod doctor;
+pub mod headless_credentials;
 pub mod logging;
 pub mod progress;
+
+#[cfg(test)]
+mod redaction_tests;

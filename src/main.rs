@@ -28,6 +28,8 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
+    // Before anything opens a file or a camera: FFmpeg's own log goes through redaction.
+    vigil_media::ffmpeg_log::init();
     vigil_media::hwaccel::force_software(cli.software_decoding);
     if let Some(Command::Generate { what }) = &cli.command {
         return generate(what);
@@ -54,15 +56,32 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 json,
                 reattach,
                 transport,
+                camera_id,
             },
     }) = &cli.command
     {
         let _log = vigil::logging::init(bench_level, None);
+        let mut credentials = Vec::new();
+        for (i, input) in inputs.iter().enumerate() {
+            let id = camera_id
+                .get(i)
+                .cloned()
+                .unwrap_or_else(|| format!("input{}", i + 1));
+            let option = format!("--input {}", i + 1);
+            let (_, creds) = vigil::headless_credentials::resolve(
+                input,
+                &option,
+                &id,
+                vigil::headless_credentials::default_store,
+            )?;
+            credentials.push(creds);
+        }
         let options = vigil::bench::live::LiveOptions {
             inputs: inputs.clone(),
             seconds: *seconds,
             reattach: *reattach,
             transport: *transport,
+            credentials,
         };
         let report = vigil::bench::live::run(&options)?;
         print!("{}", vigil::bench::live::summary(&report));
@@ -112,6 +131,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         return archive(kind, log_level, progress);
     }
     if let Some(Command::Doctor { json }) = &cli.command {
+        let _log = vigil::logging::init(bench_level, None);
         return Ok(vigil::doctor::run(cli.config.as_deref(), *json));
     }
     let paths = AppPaths::from_env().context("cannot find the config and data directories")?;
@@ -120,24 +140,15 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             .clone()
             .or(cli.config.clone())
             .unwrap_or_else(|| paths.default_site_file.clone());
-        return Ok(match config::load_site(&path) {
-            Ok(site) => {
-                println!(
-                    "{}: OK ({} cameras, {} custom layouts)",
-                    path.display(),
-                    site.cameras.len(),
-                    site.layouts.len()
-                );
-                std::process::ExitCode::SUCCESS
-            }
-            Err(err) => {
-                println!("{err}");
-                std::process::ExitCode::FAILURE
-            }
+        let (text, ok) = vigil::check_config::report(&path);
+        println!("{text}");
+        return Ok(if ok {
+            std::process::ExitCode::SUCCESS
+        } else {
+            std::process::ExitCode::FAILURE
         });
     }
 
-    std::fs::create_dir_all(&paths.log_dir).ok();
     let _log = vigil::logging::init(log_level, Some(&paths.log_dir));
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "Vigil starting");
 
@@ -299,6 +310,12 @@ fn archive_record(kind: &ArchiveKind, log_level: &str) -> anyhow::Result<std::pr
         anyhow::bail!("--mode off records nothing: use continuous or events");
     }
     let _log = vigil::logging::init(log_level, None);
+    let (_, credentials) = vigil::headless_credentials::resolve(
+        input,
+        "--input",
+        camera_id,
+        vigil::headless_credentials::default_store,
+    )?;
     let storage = match storage {
         Some(dir) => dir.clone(),
         None => AppPaths::from_env()
@@ -319,6 +336,7 @@ fn archive_record(kind: &ArchiveKind, log_level: &str) -> anyhow::Result<std::pr
             .filter(|d| *d > 0.0)
             .map(|d| std::time::Duration::from_secs_f64(d * 86_400.0)),
         resume_free_bytes: resume_free_mb << 20,
+        credentials,
     };
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {

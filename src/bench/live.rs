@@ -15,7 +15,7 @@ use serde::Serialize;
 
 use super::percentile;
 use super::proc::{peak_rss_mb, process_cpu, threads_cpu};
-use vigil_config::redact::{parse_source, redact};
+use vigil_config::redact::{Credentials, parse_source, redact};
 use vigil_gpu::{VideoKey, VideoRenderer};
 use vigil_media::{Engine, MAIN_STREAM, StreamShared, StreamSpec, Timeouts, Transport};
 
@@ -29,6 +29,8 @@ pub struct LiveOptions {
     pub reattach: bool,
     /// RTSP transport of every input.
     pub transport: Transport,
+    /// Each input's login, in the order of `inputs` (missing: none).
+    pub credentials: Vec<Option<Credentials>>,
 }
 
 /// Figures of one input.
@@ -96,7 +98,12 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
-fn spec_for(index: usize, input: &str, transport: Transport) -> anyhow::Result<StreamSpec> {
+fn spec_for(
+    index: usize,
+    input: &str,
+    transport: Transport,
+    credentials: Option<Credentials>,
+) -> anyhow::Result<StreamSpec> {
     let source = parse_source(input).with_context(|| format!("input {}", index + 1))?;
     Ok(StreamSpec {
         camera_id: format!("bench{index}"),
@@ -104,7 +111,7 @@ fn spec_for(index: usize, input: &str, transport: Transport) -> anyhow::Result<S
         stream: MAIN_STREAM.to_owned(),
         source,
         transport,
-        credentials: None,
+        credentials,
         loop_file: true,
         timeouts: Timeouts::default(),
     })
@@ -148,7 +155,10 @@ pub fn run(options: &LiveOptions) -> anyhow::Result<LiveReport> {
         .inputs
         .iter()
         .enumerate()
-        .map(|(i, input)| spec_for(i, input, options.transport))
+        .map(|(i, input)| {
+            let credentials = options.credentials.get(i).cloned().flatten();
+            spec_for(i, input, options.transport, credentials)
+        })
         .collect::<anyhow::Result<_>>()?;
     let cpu_before = process_cpu();
     let mut running: Vec<Running> = specs

@@ -33,7 +33,7 @@ pub const VARIABLES: &[EnvVar] = &[
     },
     EnvVar {
         name: "VIGIL_FFMPEG_LOG",
-        meaning: "When set, FFmpeg's own log goes to stderr (quiet otherwise)",
+        meaning: "FFmpeg's own log level (error, warning, info, verbose, debug, trace; any other value: info); its lines are redacted and go to the log (only fatal ones otherwise)",
     },
     EnvVar {
         name: "VIGIL_HWACCEL",
@@ -84,7 +84,13 @@ pub const READS: &[(&[&str], &[&str])] = &[
     ),
     (
         &["bench", "live"],
-        &["VIGIL_FFMPEG_LOG", "VIGIL_HWACCEL", "RUST_LOG"],
+        &[
+            "VIGIL_CONFIG_DIR",
+            "VIGIL_FFMPEG_LOG",
+            "VIGIL_HWACCEL",
+            CAMERA_PASSWORD,
+            "RUST_LOG",
+        ],
     ),
     (&["bench", "scrub"], &["VIGIL_HWACCEL", "RUST_LOG"]),
     (&["bench", "timeline"], &["RUST_LOG"]),
@@ -94,6 +100,7 @@ pub const READS: &[(&[&str], &[&str])] = &[
             "VIGIL_DATA_DIR",
             "VIGIL_CONFIG_DIR",
             "VIGIL_FFMPEG_LOG",
+            CAMERA_PASSWORD,
             "RUST_LOG",
         ],
     ),
@@ -175,7 +182,7 @@ Environment:
   VIGIL_CONFIG_DIR   Config directory checked
   VIGIL_DATA_DIR     Data directory and recording storage checked
   VIGIL_DEMO_DIR     Folder of the demo clips checked
-  VIGIL_FFMPEG_LOG   When set, FFmpeg's own log of the device probes goes to stderr
+  VIGIL_FFMPEG_LOG   FFmpeg's own log level for the device probes (redacted, stderr)
   VIGIL_HWACCEL      'off' reports hardware decoding as disabled
   WGPU_BACKEND       The wgpu backends probed (as for the window)
 
@@ -183,7 +190,10 @@ Exit codes: 0 Vigil has what it needs, 1 something needed is missing, 2 usage.";
 
 pub const BENCH_LIVE_AFTER_HELP: &str = "\
 Environment:
-  VIGIL_FFMPEG_LOG   When set, FFmpeg's own log goes to stderr
+  VIGIL_CONFIG_DIR   Config directory, where credentials.toml is
+  VIGIL_CAMERA_<ID>_PASSWORD
+                     Password of the input with camera id <ID> (see --camera-id)
+  VIGIL_FFMPEG_LOG   FFmpeg's own log level (redacted, to the log)
   VIGIL_HWACCEL      'off' never tries hardware video decoders
   RUST_LOG           Log filter; overrides --log-level (default warn)";
 
@@ -205,8 +215,11 @@ Environment:
 pub const ARCHIVE_RECORD_AFTER_HELP: &str = "\
 Environment:
   VIGIL_DATA_DIR     Without --storage, recordings go to its `recordings` folder
-  VIGIL_CONFIG_DIR   Config directory (looked up with the data directory)
-  VIGIL_FFMPEG_LOG   When set, FFmpeg's own log goes to stderr
+  VIGIL_CONFIG_DIR   Config directory, where credentials.toml is
+  VIGIL_CAMERA_<ID>_PASSWORD
+                     Password of the camera (upper case, '-' as '_'); wins over
+                     credentials.toml
+  VIGIL_FFMPEG_LOG   FFmpeg's own log level (redacted, to the log)
   RUST_LOG           Log filter; overrides --log-level";
 
 pub const ARCHIVE_SEED_AFTER_HELP: &str = "\
@@ -313,7 +326,16 @@ mod tests {
             }
         }
         let bench: Vec<&str> = read_by(&["bench"]).iter().map(|v| v.name).collect();
-        assert_eq!(bench, ["VIGIL_FFMPEG_LOG", "VIGIL_HWACCEL", "RUST_LOG"]);
+        assert_eq!(
+            bench,
+            [
+                "VIGIL_CONFIG_DIR",
+                "VIGIL_FFMPEG_LOG",
+                "VIGIL_HWACCEL",
+                CAMERA_PASSWORD,
+                "RUST_LOG"
+            ]
+        );
     }
 
     #[test]

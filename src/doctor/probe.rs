@@ -32,9 +32,10 @@ const DECODERS: [(Id, &str, bool); 4] = [
 
 /// Gathers every fact; `site_file` is the `--config` path, if given.
 pub fn collect(site_file: Option<&Path>) -> Facts {
-    ffmpeg_next::init().ok();
-    // FFmpeg's own log would print every failed device open; Vigil reports them itself.
-    if std::env::var_os("VIGIL_FFMPEG_LOG").is_none() {
+    // FFmpeg's own log goes through redaction into tracing; unless VIGIL_FFMPEG_LOG asks
+    // for it, it would print every failed device open, which Vigil reports itself.
+    vigil_media::ffmpeg_log::init();
+    if std::env::var_os(vigil_media::ffmpeg_log::FFMPEG_LOG_ENV).is_none() {
         ffmpeg_next::util::log::set_level(ffmpeg_next::util::log::Level::Quiet);
     }
     // The two slow probes run at the same time.
@@ -287,7 +288,7 @@ fn demo_facts(dir: &Path) -> DemoFacts {
     }
 }
 
-fn path_facts(paths: &AppPaths, site_file: Option<&Path>) -> PathFacts {
+pub(super) fn path_facts(paths: &AppPaths, site_file: Option<&Path>) -> PathFacts {
     let site_file = site_file.map_or_else(|| paths.default_site_file.clone(), Path::to_path_buf);
     let site_file_state = if site_file.exists() {
         match config::load_site(&site_file) {

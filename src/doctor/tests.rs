@@ -314,3 +314,44 @@ fn flatpak_advice_does_not_mention_apt() {
     assert!(advice.contains("codecs-extra"), "{advice}");
     assert!(advice.contains("flatpak install --reinstall"), "{advice}");
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(32))]
+
+    /// `vigil doctor` on a site file whose camera source holds a password: the text
+    /// report, its findings and the JSON never show a 3-character piece of it.
+    #[test]
+    fn doctor_never_shows_a_piece_of_any_password(
+        password in crate::redaction_tests::password()
+    ) {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let config_dir = tmp.path().join("config");
+        let data_dir = tmp.path().join("data");
+        std::fs::create_dir_all(&config_dir).expect("mkdir");
+        let paths = vigil_config::AppPaths::resolve(|name| match name {
+            vigil_config::CONFIG_DIR_ENV => Some(config_dir.clone().into_os_string()),
+            vigil_config::DATA_DIR_ENV => Some(data_dir.clone().into_os_string()),
+            _ => None,
+        })
+        .expect("paths");
+        crate::redaction_tests::check_paths(&password, |written| {
+            std::fs::write(
+                &paths.default_site_file,
+                crate::redaction_tests::site_file_text(written),
+            )
+            .expect("write site file");
+            let mut facts = healthy();
+            facts.paths = Some(super::probe::path_facts(&paths, None));
+            let findings = evaluate(&facts);
+            assert!(
+                findings.iter().any(|f| f.what.contains("does not load")),
+                "{findings:?}"
+            );
+            vec![
+                render_text(&facts, &findings),
+                format!("{findings:?}"),
+                serde_json::to_string(&facts).expect("json"),
+            ]
+        })?;
+    }
+}

@@ -351,7 +351,7 @@ impl VigilApp {
                         },
                     )
                     .response;
-                let source = vigil_config::redact::redact(&camera.source);
+                let source = camera.shown_source();
                 let response = response.on_hover_text(format!("{source}\n{}", state.describe(now)));
                 if response.double_clicked() {
                     put_on_wall = Some(camera.id.clone());

@@ -132,6 +132,16 @@ pub enum UrlError {
         /// The source, redacted and escaped.
         input: String,
     },
+    /// `scheme:` without `//` (`rtsp:admin:pw@cam`, `rtsp:/cam`): neither a URL nor a
+    /// file path. The input is not shown: without `//` it cannot be redacted reliably.
+    #[error(
+        "`{scheme}:` is not followed by `//`: write {scheme}://host/path (a file whose name \
+         has a colon is written ./name)"
+    )]
+    MissingSlashes {
+        /// The scheme found, escaped.
+        scheme: String,
+    },
     /// `file://` URL naming a remote host.
     #[error("file URL with a remote host is not supported: {input}")]
     RemoteFile {
@@ -162,6 +172,11 @@ pub fn parse_source_with_credentials(
         return Err(UrlError::Empty);
     }
     let Some((scheme, rest)) = split_scheme(s) else {
+        if let Some(scheme) = scheme_without_slashes(s) {
+            return Err(UrlError::MissingSlashes {
+                scheme: scheme.escape_debug().to_string(),
+            });
+        }
         if let Some(position) = s.find(char::is_control) {
             return Err(UrlError::ForbiddenCharacter {
                 position,
@@ -214,6 +229,16 @@ fn split_scheme(s: &str) -> Option<(&str, &str)> {
     let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
     let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
     (first_ok && rest_ok).then(|| (scheme, &s[idx + 3..]))
+}
+
+/// The `scheme` of a source that starts `scheme:` but has no `://`. FFmpeg would take
+/// such a "file name" as a protocol; one letter (`C:`) is left alone, as FFmpeg does.
+fn scheme_without_slashes(s: &str) -> Option<&str> {
+    let (scheme, _) = s.split_once(':')?;
+    let mut chars = scheme.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
+    let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    (first_ok && rest_ok && scheme.len() >= 2).then_some(scheme)
 }
 
 fn parse_file_url(full: &str, rest: &str) -> Result<PathBuf, UrlError> {
@@ -429,34 +454,120 @@ fn ends_token(c: char) -> bool {
 /// Query keys whose values are secrets.
 const SECRET_KEYS: [&str; 4] = ["password", "passwd", "pass", "pwd"];
 
+/// Schemes whose `scheme:` is treated as the start of a URL even without `//` (a
+/// malformed source such as `rtsp:admin:pw@cam` must not show its password either).
+const URL_SCHEMES_WITHOUT_SLASHES: [&str; 4] = ["rtsp:", "rtsps:", "http:", "https:"];
+
 /// Removes credentials from arbitrary text (log lines, FFmpeg messages, errors).
 ///
-/// Every `scheme://userinfo@` becomes `scheme://***@`, and the values of
-/// `password=`, `passwd=`, `pass=`, `pwd=` (any case) become `***`. Text without
-/// secrets is returned unchanged.
+/// * After every `scheme://` (and after `rtsp:`, `rtsps:`, `http:`, `https:` without
+///   `//`), everything up to the LAST `@` before the line's next URL (or its end)
+///   becomes `***`: a password written without percent-encoding may hold spaces,
+///   quotes, `/`, `?`, `#`, `@` or `://`, so no shorter rule is safe. The price is
+///   over-redaction: an `@` later on the line (a path `/a@b`, a query, an e-mail
+///   address after the URL) hides the host and path up to it. Leaking a password is
+///   never the better trade.
+/// * The values of `password=`, `passwd=`, `pass=`, `pwd=` (any case) become `***`.
+/// * The rest of a line after `Authorization:` (FFmpeg's debug log of RTSP requests
+///   prints the Basic credentials there) becomes `***`.
+///
+/// Text without secrets is returned unchanged. This is the one redaction function:
+/// every path that shows or logs a source (errors, the camera list, tile reasons, log
+/// lines, FFmpeg's own log, `vigil doctor`, `check-config`) goes through it.
 pub fn redact(text: &str) -> String {
-    redact_query_secrets(&redact_userinfo(text))
+    text.split_inclusive('\n')
+        .map(|line| redact_authorization(&redact_query_secrets(&redact_userinfo(line))))
+        .collect()
 }
 
-fn redact_userinfo(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(idx) = rest.find("://") {
-        let (before, after_sep) = rest.split_at(idx + 3);
-        out.push_str(before);
-        let token_len = after_sep.find(ends_token).unwrap_or(after_sep.len());
-        let token = &after_sep[..token_len];
-        match userinfo_end(token) {
-            Some(at) => {
-                out.push_str("***");
-                out.push_str(&token[at..]);
+/// Where the URL that starts at or after byte `from` of `line` begins its authority:
+/// the byte after `scheme://` or after a bare `rtsp:`-like scheme. `None` if no URL.
+fn next_authority(line: &str, from: usize) -> Option<(usize, usize)> {
+    let lower = line.to_ascii_lowercase();
+    let slashes = line[from..].find("://").map(|i| (from + i, from + i + 3));
+    let bare = URL_SCHEMES_WITHOUT_SLASHES
+        .iter()
+        .filter_map(|scheme| {
+            let mut at = from;
+            while let Some(i) = lower[at..].find(scheme) {
+                let start = at + i;
+                let end = start + scheme.len();
+                let boundary = start == 0 || !lower.as_bytes()[start - 1].is_ascii_alphanumeric();
+                if boundary && !line[end..].starts_with("//") {
+                    return Some((start, end));
+                }
+                at = end;
             }
-            None => out.push_str(token),
-        }
-        rest = &after_sep[token_len..];
+            None
+        })
+        .min();
+    match (slashes, bare) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
-    out.push_str(rest);
+}
+
+fn redact_userinfo(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut copied = 0;
+    while let Some((_, authority)) = next_authority(line, copied) {
+        out.push_str(&line[copied..authority]);
+        let rest = &line[authority..];
+        match rest[..next_url_start(rest)].rfind('@') {
+            Some(at) => {
+                out.push_str("***@");
+                copied = authority + at + 1;
+            }
+            None => copied = authority,
+        }
+        if copied == authority {
+            // No userinfo: keep the URL's first character and look further on.
+            let step = rest.chars().next().map_or(0, char::len_utf8);
+            if step == 0 {
+                break;
+            }
+            out.push_str(&rest[..step]);
+            copied += step;
+        }
+    }
+    out.push_str(&line[copied..]);
     out
+}
+
+/// Where the next URL of a line begins: a `scheme://` whose scheme starts the line or
+/// follows whitespace or punctuation that ends a token. A `://` inside a password
+/// (`admin:a://b@cam`) follows other characters, so it does not count.
+fn next_url_start(rest: &str) -> usize {
+    let mut from = 0;
+    while let Some(i) = rest[from..].find("://") {
+        let sep = from + i;
+        let scheme_start = rest[..sep]
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+            .map_or(0, |j| j + 1);
+        let starts_token = rest[..scheme_start]
+            .chars()
+            .next_back()
+            .is_some_and(|c| ends_token(c) || matches!(c, '(' | '[' | ',' | ';' | '='));
+        if scheme_start < sep && starts_token {
+            return scheme_start;
+        }
+        from = sep + 3;
+    }
+    rest.len()
+}
+
+/// The value of an `Authorization:` header to the end of the line becomes `***`.
+fn redact_authorization(line: &str) -> String {
+    const HEADER: &str = "authorization:";
+    let lower = line.to_ascii_lowercase();
+    let Some(start) = lower.find(HEADER) else {
+        return line.to_string();
+    };
+    let value = start + HEADER.len();
+    let end = line[value..]
+        .find(['\r', '\n'])
+        .map_or(line.len(), |i| value + i);
+    format!("{} ***{}", &line[..value], &line[end..])
 }
 
 fn redact_query_secrets(text: &str) -> String {
@@ -487,5 +598,7 @@ fn redact_query_secrets(text: &str) -> String {
     out
 }
 
+#[cfg(test)]
+mod proptests;
 #[cfg(test)]
 mod tests;

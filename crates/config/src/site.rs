@@ -193,6 +193,12 @@ impl CameraConfig {
         }
     }
 
+    /// The source as the camera list shows it: through [`crate::redact::redact`], so a
+    /// password written into the URL never reaches the screen.
+    pub fn shown_source(&self) -> String {
+        crate::redact::redact(&self.source)
+    }
+
     /// How the camera records; `Off` without a `[cameras.recording]` table.
     pub fn recording_mode(&self) -> RecordingMode {
         self.recording

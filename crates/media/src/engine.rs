@@ -52,15 +52,9 @@ impl Engine {
     /// packet times, and the grace period, follow it. A recorder of these streams must
     /// be given the same clock.
     pub fn with_clock(notify: Notify, clock: SharedClock) -> Self {
-        ffmpeg_next::init().ok();
-        // FFmpeg's own log goes straight to stderr and can quote URLs: keep it quiet
-        // unless asked for; Vigil reports every failure itself.
-        let level = if std::env::var_os("VIGIL_FFMPEG_LOG").is_some() {
-            ffmpeg_next::util::log::Level::Info
-        } else {
-            ffmpeg_next::util::log::Level::Fatal
-        };
-        ffmpeg_next::util::log::set_level(level);
+        // FFmpeg's own log can quote URLs: it goes through redaction into tracing, at
+        // `fatal` unless VIGIL_FFMPEG_LOG raises it.
+        crate::ffmpeg_log::init();
         Self {
             ingests: HashMap::new(),
             decoders: HashMap::new(),

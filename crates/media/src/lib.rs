@@ -16,6 +16,7 @@ pub mod choice;
 pub mod convert;
 pub mod decoder;
 pub mod engine;
+pub mod ffmpeg_log;
 pub mod hwaccel;
 pub mod ingest;
 pub mod priority;

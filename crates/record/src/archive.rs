@@ -34,6 +34,8 @@ pub struct RecordOptions {
     pub quota_bytes: Option<u64>,
     pub max_age: Option<Duration>,
     pub resume_free_bytes: u64,
+    /// The camera's login (from credentials.toml or the environment, never the URL).
+    pub credentials: Option<vigil_config::redact::Credentials>,
 }
 
 /// Camera ids name folders: `[A-Za-z0-9_-]{1,64}`, as in the site file.
@@ -73,7 +75,7 @@ pub fn record(options: &RecordOptions, stop: &AtomicBool) -> anyhow::Result<()> 
         stream: MAIN_STREAM.to_owned(),
         source,
         transport: options.transport,
-        credentials: None,
+        credentials: options.credentials.clone(),
         loop_file: true,
         timeouts: Timeouts::default(),
     };

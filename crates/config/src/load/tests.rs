@@ -399,3 +399,34 @@ fn recording_settings_errors_are_located() {
     let text = RECORDING_EXAMPLE.replace("max_age_days = 30", "max_age_days = \"30\"");
     assert_eq!(location(&parse_err(&text)).map(|l| l.line), Some(14));
 }
+
+/// `rtsp:user:pw@host` and `rtsp:/host` (no `//`) were taken as file paths; they are
+/// refused at the source's line:column, without the password.
+#[test]
+fn sources_without_slashes_are_refused_at_their_position() {
+    for source in [
+        "rtsp:admin:hunter2@10.0.0.5/s",
+        "rtsp:/10.0.0.5/s",
+        "rtsps:cam",
+    ] {
+        let text = format!(
+            "schema_version = 1\n\n[[cameras]]\nid = \"lobby\"\nname = \"Lobby\"\nsource = \"{source}\"\n"
+        );
+        let err = parse_err(&text);
+        assert_eq!(
+            location(&err),
+            Some(LineCol {
+                line: 6,
+                column: 10
+            }),
+            "{err}"
+        );
+        let msg = err.to_string();
+        assert!(
+            msg.contains("site.toml:6:10: camera `lobby`: `rtsp"),
+            "{msg}"
+        );
+        assert!(msg.contains("is not followed by `//`"), "{msg}");
+        assert!(!msg.contains("hunter2"), "{msg}");
+    }
+}

@@ -307,8 +307,8 @@ fn redacts_encoded_at_and_literal_at() {
         &["se%40cret", "cret"],
     );
     assert_redacted(
-        "rtsp://admin:p@ss@w0rd@cam/s?a=b@c",
-        "rtsp://***@cam/s?a=b@c",
+        "rtsp://admin:p@ss@w0rd@cam/s?a=b",
+        "rtsp://***@cam/s?a=b",
         &["p@ss", "w0rd"],
     );
     // Unencoded '/' in the password: the fallback still hides it.
@@ -330,13 +330,88 @@ fn redacts_multiple_urls_and_keeps_other_text() {
         "",
         "no urls here: 10.0.0.5@home",
         "rtsp://10.0.0.5:554/Streaming/Channels/101",
-        "rtsp://[fe80::1]:554/x and user@example.com",
-        "rtsp://cam/path@with-at",
         "ünïcödé :// odd",
         "bypass=1 compass=north",
     ] {
         assert_eq!(redact(plain), plain);
     }
+}
+
+/// An `@` later on the line is taken as the end of the userinfo: over-redaction, the
+/// price of hiding passwords written without percent-encoding.
+#[test]
+fn an_at_later_on_the_line_over_redacts() {
+    assert_redacted(
+        "rtsp://[fe80::1]:554/x and user@example.com",
+        "rtsp://***@example.com",
+        &[],
+    );
+    assert_redacted("rtsp://cam/path@with-at", "rtsp://***@with-at", &[]);
+    assert_redacted(
+        "rtsp://admin:p@ss@w0rd@cam/s?a=b@c\nnext rtsp://cam/x",
+        "rtsp://***@c\nnext rtsp://cam/x",
+        &["w0rd"],
+    );
+}
+
+/// Passwords pasted without percent-encoding: spaces, quotes, `://`, `#`, `?`.
+#[test]
+fn redacts_unencoded_passwords_with_any_character() {
+    for (input, expected) in [
+        (
+            "open 'rtsp://admin:it's ok@cam/s' failed",
+            "open 'rtsp://***@cam/s' failed",
+        ),
+        ("rtsp://admin:a b\"c@cam/s", "rtsp://***@cam/s"),
+        ("x rtsp://admin:12/ab@cam/s", "x rtsp://***@cam/s"),
+        ("rtsp://admin:a://b@c@cam", "rtsp://***@cam"),
+        ("in `rtsp://admin:<x> y`@cam`", "in `rtsp://***@cam`"),
+    ] {
+        assert_redacted(input, expected, &[]);
+    }
+}
+
+#[test]
+fn redacts_bare_schemes_and_authorization_headers() {
+    assert_redacted(
+        "bad rtsp:admin:hunter2@cam/x",
+        "bad rtsp:***@cam/x",
+        &["hunter2"],
+    );
+    assert_redacted("RTSPS:/admin:pw12@cam", "RTSPS:***@cam", &["pw12"]);
+    assert_redacted(
+        "[rtsp @ 0x1] Authorization: Basic YWRtaW46aHVudGVyMg==\r\nCSeq: 2",
+        "[rtsp @ 0x1] Authorization: ***\r\nCSeq: 2",
+        &["YWRtaW46"],
+    );
+    assert_eq!(redact("error: rtsp: no"), "error: rtsp: no");
+}
+
+/// `scheme:` without `//` is neither a URL nor a file: refused, input not shown.
+#[test]
+fn sources_without_slashes_are_refused() {
+    for source in [
+        "rtsp:admin:hunter2@cam",
+        "rtsp:/cam/x",
+        "RTSPS:cam",
+        "file:/srv/x.mp4",
+    ] {
+        let err = parse_source(source).expect_err(source);
+        assert!(
+            matches!(err, UrlError::MissingSlashes { .. }),
+            "{source}: {err:?}"
+        );
+        assert!(!err.to_string().contains("hunter2"), "{err}");
+        assert!(err.to_string().contains("://"), "{err}");
+    }
+    assert_eq!(
+        parse_source("./clip:1.mp4"),
+        Ok(SourceSpec::File("./clip:1.mp4".into()))
+    );
+    assert_eq!(
+        parse_source("C:x.mp4"),
+        Ok(SourceSpec::File("C:x.mp4".into()))
+    );
 }
 
 #[test]
