@@ -38,11 +38,10 @@ pub struct RecordOptions {
 
 /// Camera ids name folders: `[A-Za-z0-9_-]{1,64}`, as in the site file.
 fn check_camera_id(id: &str) -> anyhow::Result<()> {
-    let ok = (1..=64).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    anyhow::ensure!(ok, "camera id '{id}' must be 1 to 64 of A-Z a-z 0-9 _ -");
+    anyhow::ensure!(
+        crate::segment_path::is_camera_id(id),
+        "camera id '{id}' must be 1 to 64 of A-Z a-z 0-9 _ -"
+    );
     Ok(())
 }
 

@@ -21,6 +21,7 @@ pub mod mp4;
 pub mod reconcile;
 pub mod retention;
 pub mod seed;
+pub mod segment_path;
 pub mod site;
 pub mod writer;
 

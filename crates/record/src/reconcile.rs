@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use ffmpeg_next as ff;
 
 use super::mp4::{self, Scan};
+use crate::segment_path::{self, Checked, is_camera_id, is_segment_name};
 use vigil_media::track::VideoTrack;
 use vigil_store::{INDEX_FILE, NewSegment, Segment, SegmentTrigger, Store, StoreError};
 
@@ -32,6 +33,9 @@ pub struct ReconcileReport {
     pub missing: Vec<String>,
     /// Files and folders Vigil did not write; left alone.
     pub unknown: Vec<PathBuf>,
+    /// Rows whose path is not `<camera id>/<digits>.mp4` inside the storage folder:
+    /// never followed, left as they are ("row <id> '<path>': why").
+    pub refused: Vec<String>,
 }
 
 impl ReconcileReport {
@@ -91,6 +95,9 @@ fn log_report(report: &ReconcileReport) {
     for file in &report.missing {
         tracing::error!(%file, "indexed segment file is missing: its footage is lost; row removed");
     }
+    for why in &report.refused {
+        tracing::error!(row = %why, "index row refused: its path is not a segment inside the storage folder; left alone");
+    }
     for path in &report.unknown {
         tracing::warn!(path = %path.display(), "file in the storage folder that Vigil did not write: left alone");
     }
@@ -102,16 +109,19 @@ fn check_row(
     row: &Segment,
     report: &mut ReconcileReport,
 ) -> Result<(), ReconcileError> {
-    let path = dir.join(&row.file);
-    let len = match std::fs::metadata(&path) {
-        Ok(meta) => meta.len(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+    let path = match segment_path::check(dir, &row.camera, &row.file) {
+        Checked::Inside(path) => path,
+        Checked::Missing => {
             store.delete_segment(row.id)?;
             report.missing.push(row.file.clone());
             return Ok(());
         }
-        Err(e) => return Err(io_err(&path)(e)),
+        Checked::Refused(why) => {
+            report.refused.push(format!("row {}: {why}", row.id));
+            return Ok(());
+        }
     };
+    let len = std::fs::metadata(&path).map_err(io_err(&path))?.len();
     if !row.recording && len == row.bytes {
         return Ok(());
     }
@@ -171,7 +181,9 @@ fn index_orphans(
         if name.starts_with(INDEX_FILE) || name == super::lock::LOCK_FILE {
             continue;
         }
-        if !path.is_dir() || !is_camera_id(&name) {
+        // A link is not followed: a folder linked from elsewhere is not Vigil's.
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if !is_dir || !is_camera_id(&name) {
             report.unknown.push(path);
             continue;
         }
@@ -179,10 +191,11 @@ fn index_orphans(
         for file in files.flatten() {
             let file_path = file.path();
             let file_name = file.file_name().to_string_lossy().into_owned();
-            let Some(start_ns) = file_name
+            let is_file = file.file_type().is_ok_and(|t| t.is_file());
+            let start_ns = file_name
                 .strip_suffix(".mp4")
-                .and_then(|s| s.parse::<i64>().ok())
-            else {
+                .and_then(|s| s.parse::<i64>().ok());
+            let Some(start_ns) = start_ns.filter(|_| is_file && is_segment_name(&file_name)) else {
                 report.unknown.push(file_path);
                 continue;
             };
@@ -247,13 +260,6 @@ fn index_orphan(
     )?;
     report.recovered.push(rel.to_owned());
     Ok(())
-}
-
-fn is_camera_id(name: &str) -> bool {
-    (1..=64).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// What FFmpeg reads in a segment file.

@@ -68,6 +68,9 @@ pub struct RetentionReport {
     /// Deletion by age did not run (for some or all cameras) because the clock is
     /// implausible, and why; quota and free-space deletion ran regardless.
     pub age_paused: Option<AgePause>,
+    /// Rows whose path is not `<camera id>/<digits>.mp4` inside the storage folder:
+    /// nothing was deleted for them ("row <id> '<path>': why").
+    pub refused: Vec<String>,
 }
 
 /// Why deletion by age was refused in a pass.
@@ -301,6 +304,9 @@ fn run(
         let cutoff = now_ns.saturating_sub(nanos_i64(*age));
         let mut doomed = Vec::new();
         for segment in store.complete_segments_ending_before(camera, cutoff)? {
+            if !admit(store, &segment, &mut report) {
+                continue;
+            }
             if protected.covers(&segment) {
                 report.protected += 1;
             } else {
@@ -331,7 +337,7 @@ fn run(
                 break;
             };
             cursor = (segment.start_ns, segment.id);
-            if protected.covers(&segment) {
+            if protected.covers(&segment) || !admit(store, &segment, &mut report) {
                 continue;
             }
             total = total.saturating_sub(segment.bytes);
@@ -357,6 +363,22 @@ fn run(
         );
     }
     Ok(report)
+}
+
+/// True when `segment`'s path may be acted on (see [`crate::segment_path`]); a refused
+/// row is named in the report and the log, and nothing is deleted for it.
+fn admit(store: &Store, segment: &Segment, report: &mut RetentionReport) -> bool {
+    match crate::segment_path::check(store.dir(), &segment.camera, &segment.file) {
+        crate::segment_path::Checked::Refused(why) => {
+            let text = format!("row {}: {why}", segment.id);
+            if !report.refused.contains(&text) {
+                tracing::error!(row = %text, "retention refuses an index row: its path is not a segment inside the storage folder; nothing deleted for it");
+                report.refused.push(text);
+            }
+            false
+        }
+        _ => true,
+    }
 }
 
 /// Rows first (one transaction), then files: a crash in between leaves files without
