@@ -393,6 +393,12 @@ fn wanted_for(
     if !camera.enabled {
         return None;
     }
+    if camera.id.as_str() == crate::reconcile::QUARANTINE_DIR {
+        return Some(Err(format!(
+            "camera id '{}' names the storage folder's quarantine; give the camera another id to record it",
+            crate::reconcile::QUARANTINE_DIR
+        )));
+    }
     let seconds = |s: f64| Duration::try_from_secs_f64(s.max(0.0)).unwrap_or_default();
     Some(main_stream_spec(camera, credentials).map(|spec| Wanted {
         spec,

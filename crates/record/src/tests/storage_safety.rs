@@ -152,3 +152,137 @@ fn retention_refuses_index_paths_outside_the_storage_folder() {
         );
     }
 }
+
+/// The lobby clip remuxed into `path` as `format` (`mp4`: an ordinary, unfragmented
+/// MP4 as a phone or an export writes it; `mpegts`), as someone's own file would be.
+fn remux(path: &Path, format: &str) {
+    use ffmpeg_next as ff;
+    let (packets, params, tb) = super::packets();
+    let mut octx = ff::format::output_as(&path, format).expect("output");
+    let in_tb = ff::Rational::new(tb.0, tb.1);
+    {
+        let mut stream = octx
+            .add_stream(ff::encoder::find(ff::codec::Id::None))
+            .expect("stream");
+        stream.set_parameters(params);
+        stream.set_time_base(in_tb);
+    }
+    octx.write_header().expect("header");
+    let out_tb = octx.stream(0).expect("stream").time_base();
+    for packet in packets {
+        let mut packet = packet.clone();
+        packet.set_stream(0);
+        packet.rescale_ts(in_tb, out_tb);
+        packet.set_position(-1);
+        packet.write_interleaved(&mut octx).expect("packet");
+    }
+    octx.write_trailer().expect("trailer");
+}
+
+/// A segment as Vigil writes it, with a row, `fragments_s` seconds of the clip; returns
+/// its path.
+fn own_segment(store: &mut Store, start_ns: i64, packets_n: usize) -> PathBuf {
+    let (packets, params, tb) = super::packets();
+    let mut writer =
+        crate::writer::SegmentWriter::create(store, super::start(params, tb, start_ns))
+            .expect("create");
+    for packet in &packets[..packets_n] {
+        writer.write(store, packet).expect("write");
+    }
+    let path = writer.path().to_path_buf();
+    std::mem::forget(writer); // killed: the row stays `recording`
+    path
+}
+
+/// Where reconciliation moved `rel` (`<camera>/<name>`), with its reason beside it.
+fn quarantined(dir: &Path, rel: &str) -> (Vec<u8>, String) {
+    let moved = dir.join("quarantine").join(rel);
+    let bytes = std::fs::read(&moved).unwrap_or_else(|e| panic!("{}: {e}", moved.display()));
+    let reason_path = moved.with_file_name(format!(
+        "{}.reason.txt",
+        moved.file_name().expect("name").to_string_lossy()
+    ));
+    let reason = std::fs::read_to_string(&reason_path)
+        .unwrap_or_else(|e| panic!("{}: {e}", reason_path.display()));
+    (bytes, reason)
+}
+
+#[test]
+fn foreign_and_damaged_files_are_quarantined_never_cut_or_deleted() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut store = Store::open(dir.path()).expect("store");
+    std::fs::create_dir_all(dir.path().join("cam")).expect("cam");
+    // Someone's own MP4 and an MPEG-TS recording, named like segments, without rows.
+    let user_mp4 = "cam/1700000000000000000.mp4";
+    remux(&dir.path().join(user_mp4), "mp4");
+    let ts = "cam/1700000100000000000.mp4";
+    remux(&dir.path().join(ts), "mpegts");
+    // A segment Vigil wrote whose moov header was damaged afterwards (its size field).
+    let damaged = own_segment(&mut store, 1_700_000_200_000_000_000, 130);
+    let damaged_rel = "cam/1700000200000000000.mp4";
+    {
+        let mut bytes = std::fs::read(&damaged).expect("read");
+        let scan = crate::mp4::scan(&damaged).expect("scan");
+        let moov = scan
+            .boxes
+            .iter()
+            .find(|b| &b.kind == b"moov")
+            .expect("moov");
+        let at = usize::try_from(moov.offset).expect("offset");
+        bytes[at..at + 4].copy_from_slice(&0xFFFF_FF00u32.to_be_bytes());
+        std::fs::write(&damaged, bytes).expect("damage");
+    }
+    let before: Vec<(String, Vec<u8>)> = [user_mp4, ts, damaged_rel]
+        .iter()
+        .map(|rel| {
+            (
+                (*rel).to_owned(),
+                std::fs::read(dir.path().join(rel)).expect("read"),
+            )
+        })
+        .collect();
+    // Vigil's own torn segment is still trimmed.
+    let torn = own_segment(&mut store, 1_700_000_300_000_000_000, 130);
+    let torn_row = store
+        .segment_by_file("cam/1700000300000000000.mp4")
+        .expect("q")
+        .expect("row");
+    {
+        use std::io::Write as _;
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&torn)
+            .expect("open");
+        f.write_all(&[7u8; 900]).expect("tail");
+    }
+    drop(store);
+    let mut store = Store::open(dir.path()).expect("reopen");
+    let report = reconcile(&mut store).expect("reconcile");
+    for (rel, bytes) in &before {
+        assert!(!dir.path().join(rel).exists(), "{rel} moved aside");
+        let (moved, reason) = quarantined(dir.path(), rel);
+        assert!(moved == *bytes, "{rel} kept byte for byte");
+        assert!(!reason.trim().is_empty(), "{rel}: a reason");
+        assert!(
+            report.quarantined.iter().any(|(f, _)| f == rel),
+            "{rel} in {:?}",
+            report.quarantined
+        );
+    }
+    assert!(
+        store.segment_by_file(damaged_rel).expect("q").is_none(),
+        "the damaged segment's row is gone with its file"
+    );
+    assert!(report.removed_empty.is_empty(), "{report:?}");
+    assert_eq!(
+        std::fs::metadata(&torn).expect("torn").len(),
+        torn_row.bytes,
+        "{report:?}"
+    );
+    // A second pass leaves the quarantine alone.
+    let again = reconcile(&mut store).expect("again");
+    assert!(
+        again.quarantined.is_empty() && again.unknown.is_empty(),
+        "{again:?}"
+    );
+}
