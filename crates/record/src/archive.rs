@@ -49,11 +49,13 @@ fn check_camera_id(id: &str) -> anyhow::Result<()> {
 /// time is up; returns when done.
 pub fn record(options: &RecordOptions, stop: &AtomicBool) -> anyhow::Result<()> {
     check_camera_id(&options.camera_id)?;
+    crate::identity::precheck(&options.storage)?;
     // Held until recording ends: no other writer may reconcile this folder meanwhile.
     let _lock = crate::lock::StorageLock::acquire(&options.storage)?;
     {
         let mut store = Store::open(&options.storage)
             .with_context(|| format!("storage folder {}", options.storage.display()))?;
+        crate::identity::check(&store)?;
         let report = reconcile::reconcile(&mut store)?;
         println!(
             "reconciled: closed={} trimmed={} recovered={} removed_empty={} missing={} unknown={}",

@@ -16,6 +16,7 @@
 
 pub mod archive;
 mod clock;
+pub mod identity;
 pub mod lock;
 pub mod mp4;
 pub mod reconcile;

@@ -145,9 +145,11 @@ impl SiteRecording {
         storage: PathBuf,
         options: SiteRecordingOptions,
     ) -> anyhow::Result<Self> {
+        crate::identity::precheck(&storage)?;
         let lock = StorageLock::acquire(&storage)?;
         let store = Store::open(&storage)
             .with_context(|| format!("cannot open the recording index in {}", storage.display()))?;
+        crate::identity::check(&store)?;
         let retention = Arc::new(RetentionShared {
             policy: Mutex::new(policy_for(site, &options)),
             watches: Mutex::new(HashMap::new()),

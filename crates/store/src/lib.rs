@@ -275,6 +275,34 @@ impl Store {
             .query_row("PRAGMA user_version", [], |r| r.get(0))?)
     }
 
+    /// The storage folder's identity as this index knows it (`None`: never set, an
+    /// index from before identities, or a new one).
+    pub fn storage_id(&self) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'storage_id'", [], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    /// Records the storage folder's identity.
+    pub fn set_storage_id(&self, id: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('storage_id', ?1)",
+            [id],
+        )?;
+        Ok(())
+    }
+
+    /// Number of segment rows.
+    pub fn segment_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM segment", [], |r| r.get(0))?;
+        Ok(n.max(0).unsigned_abs())
+    }
+
     /// Adds a segment in state `recording`, its end at its start.
     pub fn insert_segment(&self, s: &NewSegment) -> Result<i64, StoreError> {
         self.conn.execute(

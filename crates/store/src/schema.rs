@@ -83,6 +83,14 @@ const MIGRATIONS: &[&str] = &[
     DROP INDEX segment_camera_start;
     CREATE INDEX segment_camera_span ON segment (camera, start_ns, end_ns);
     ",
+    // 2 → 3: small facts about the archive; `storage_id` is the storage folder's
+    // identity, also kept in the folder's meta file, compared at every writer's start.
+    r"
+    CREATE TABLE meta (
+        key           TEXT    PRIMARY KEY,
+        value         TEXT    NOT NULL
+    ) WITHOUT ROWID;
+    ",
 ];
 
 /// The version this build writes.
@@ -139,8 +147,8 @@ mod tests {
             .expect("gap");
         }
         let store = crate::Store::open(dir.path()).expect("migrate");
-        assert_eq!(store.schema_version().expect("version"), 2);
-        assert_eq!(SCHEMA_VERSION, 2);
+        assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
+        assert_eq!(store.storage_id().expect("id"), None, "no identity yet");
         let segments = store.segments(Some("cam")).expect("segments");
         assert_eq!((segments[0].start_ns, segments[0].end_ns), (1000, 2000));
         assert_eq!(store.gaps(None).expect("gaps").len(), 1);

@@ -286,3 +286,56 @@ fn foreign_and_damaged_files_are_quarantined_never_cut_or_deleted() {
         "{again:?}"
     );
 }
+
+fn start_site(dir: &Path) -> anyhow::Result<crate::site::SiteRecording> {
+    crate::site::SiteRecording::start_with(
+        &vigil_config::Site::empty(),
+        dir.to_path_buf(),
+        crate::site::SiteRecordingOptions::default(),
+    )
+}
+
+/// Moves `from`'s index files to `to` (over what is there).
+fn move_index(from: &Path, to: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let name = format!("{}{suffix}", vigil_store::INDEX_FILE);
+        let _ = std::fs::remove_file(to.join(&name));
+        if from.join(&name).exists() {
+            std::fs::rename(from.join(&name), to.join(&name)).expect("move index");
+        }
+    }
+}
+
+#[test]
+fn swapped_indexes_refuse_to_record_and_say_why() {
+    let a = tempfile::tempdir().expect("a");
+    let b = tempfile::tempdir().expect("b");
+    start_site(a.path()).expect("a starts").stop();
+    start_site(b.path()).expect("b starts").stop();
+    let parked = tempfile::tempdir().expect("parked");
+    move_index(a.path(), parked.path());
+    move_index(b.path(), a.path());
+    move_index(parked.path(), b.path());
+    for dir in [a.path(), b.path()] {
+        let err = match start_site(dir) {
+            Ok(_) => panic!("{} records with another folder's index", dir.display()),
+            Err(err) => format!("{err:#}"),
+        };
+        assert!(err.contains("belongs to another storage folder"), "{err}");
+        assert!(err.contains(&dir.display().to_string()), "{err}");
+    }
+}
+
+#[test]
+fn an_index_whose_folder_lost_its_identity_refuses_to_record() {
+    let a = tempfile::tempdir().expect("a");
+    start_site(a.path()).expect("starts").stop();
+    let meta = a.path().join(crate::identity::META_FILE);
+    assert!(meta.exists(), "the folder has its identity");
+    std::fs::remove_file(&meta).expect("remove");
+    let err = match start_site(a.path()) {
+        Ok(_) => panic!("records into a folder that is not the index's"),
+        Err(err) => format!("{err:#}"),
+    };
+    assert!(err.contains(crate::identity::META_FILE), "{err}");
+}
