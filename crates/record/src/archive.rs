@@ -53,8 +53,11 @@ pub fn record(options: &RecordOptions, stop: &AtomicBool) -> anyhow::Result<()> 
     // Held until recording ends: no other writer may reconcile this folder meanwhile.
     let _lock = crate::lock::StorageLock::acquire(&options.storage)?;
     {
-        let mut store = Store::open(&options.storage)
+        let (mut store, set_aside) = Store::open_checked(&options.storage)
             .with_context(|| format!("storage folder {}", options.storage.display()))?;
+        if let Some(aside) = &set_aside {
+            println!("{}", crate::site::index_notice(aside));
+        }
         crate::identity::check(&store)?;
         let report = reconcile::reconcile(&mut store)?;
         println!(

@@ -120,6 +120,8 @@ pub struct SiteRecording {
     retention: Arc<RetentionShared>,
     retention_tx: Sender<RetentionCommand>,
     retention_thread: Option<JoinHandle<()>>,
+    /// What the person running the site should know (see [`Self::notice`]).
+    notice: Option<String>,
     /// This process is the folder's only writer while it runs (dropped last).
     _lock: StorageLock,
 }
@@ -147,9 +149,10 @@ impl SiteRecording {
     ) -> anyhow::Result<Self> {
         crate::identity::precheck(&storage)?;
         let lock = StorageLock::acquire(&storage)?;
-        let store = Store::open(&storage)
+        let (store, set_aside) = Store::open_checked(&storage)
             .with_context(|| format!("cannot open the recording index in {}", storage.display()))?;
         crate::identity::check(&store)?;
+        let notice = set_aside.map(|aside| index_notice(&aside));
         let retention = Arc::new(RetentionShared {
             policy: Mutex::new(policy_for(site, &options)),
             watches: Mutex::new(HashMap::new()),
@@ -178,6 +181,7 @@ impl SiteRecording {
             retention,
             retention_tx,
             retention_thread: Some(retention_thread),
+            notice,
             _lock: lock,
         })
     }
@@ -197,6 +201,12 @@ impl SiteRecording {
     /// why deletion by age is paused, for the app and the doctor to show.
     pub fn retention_report(&self) -> Option<RetentionReport> {
         lock(&self.retention.last_report).clone()
+    }
+
+    /// Something the person running the site should know although recording runs
+    /// (the index was damaged, set aside and rebuilt), for the app's status bar.
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
     }
 
     /// The storage folder.
@@ -376,6 +386,15 @@ impl Drop for SiteRecording {
     fn drop(&mut self) {
         self.shutdown();
     }
+}
+
+/// What to tell about an index that was set aside.
+pub fn index_notice(aside: &vigil_store::SetAside) -> String {
+    format!(
+        "The recording index was damaged ({}); it was set aside as {} and is rebuilt from the segment files (its bookmarks, events and gaps are in the set-aside file only)",
+        aside.why,
+        aside.path.display()
+    )
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

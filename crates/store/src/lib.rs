@@ -46,6 +46,12 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// True when SQLite says the file is not a database or is damaged.
+    pub fn is_damaged(&self) -> bool {
+        matches!(self, StoreError::Sql(rusqlite::Error::SqliteFailure(e, _))
+            if matches!(e.code, rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt))
+    }
+
     /// True when the failure is the disk (or the database) being full.
     pub fn is_disk_full(&self) -> bool {
         match self {
@@ -56,6 +62,47 @@ impl StoreError {
             _ => false,
         }
     }
+}
+
+/// What a damaged index was renamed to, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetAside {
+    pub path: PathBuf,
+    pub why: String,
+}
+
+/// `index.sqlite3.corrupt-<UTC seconds>`: a damaged index set aside.
+const CORRUPT_SUFFIX: &str = ".corrupt-";
+
+/// Renames the index in `dir` (and its `-wal`, `-shm`) aside; returns the new name.
+fn set_aside(dir: &Path) -> Result<PathBuf, StoreError> {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let mut n = 0;
+    let aside = loop {
+        let name = match n {
+            0 => format!("{INDEX_FILE}{CORRUPT_SUFFIX}{secs}"),
+            n => format!("{INDEX_FILE}{CORRUPT_SUFFIX}{secs}-{n}"),
+        };
+        if !dir.join(&name).exists() {
+            break name;
+        }
+        n += 1;
+    };
+    for suffix in ["", "-wal", "-shm"] {
+        let from = dir.join(format!("{INDEX_FILE}{suffix}"));
+        if !from.exists() {
+            continue;
+        }
+        std::fs::rename(&from, dir.join(format!("{aside}{suffix}"))).map_err(|source| {
+            StoreError::Io {
+                path: from.clone(),
+                source,
+            }
+        })?;
+    }
+    Ok(dir.join(aside))
 }
 
 /// Why there is no footage for a while.
@@ -261,6 +308,87 @@ impl Store {
             conn,
             dir: dir.to_path_buf(),
         })
+    }
+
+    /// [`Self::open`] for the folder's writer, after `PRAGMA quick_check`: an index that
+    /// is not a database, or fails the check, is renamed aside (with its `-wal` and
+    /// `-shm`) to `index.sqlite3.corrupt-<UTC seconds>`, never deleted, and a new empty
+    /// index is opened in its place; the caller rebuilds it from the segment files
+    /// (reconciliation) and tells the person what [`SetAside`] says.
+    pub fn open_checked(dir: &Path) -> Result<(Self, Option<SetAside>), StoreError> {
+        let why = match Self::open(dir) {
+            Ok(store) => match store.quick_check() {
+                Ok(()) => return Ok((store, None)),
+                Err(why) => why,
+            },
+            Err(err) if err.is_damaged() => err.to_string(),
+            Err(err) => return Err(err),
+        };
+        let aside = set_aside(dir)?;
+        tracing::error!(index = %aside.display(), reason = %why, "the recording index is damaged: set aside, rebuilding it from the segment files");
+        let store = Self::open(dir)?;
+        Ok((store, Some(SetAside { path: aside, why })))
+    }
+
+    /// `PRAGMA quick_check`: `Err` with SQLite's findings when the file is damaged.
+    pub fn quick_check(&self) -> Result<(), String> {
+        let rows: Result<Vec<String>, rusqlite::Error> = self
+            .conn
+            .prepare("PRAGMA quick_check")
+            .and_then(|mut stmt| stmt.query_map([], |r| r.get(0))?.collect());
+        match rows {
+            Ok(rows) if rows.len() == 1 && rows[0] == "ok" => Ok(()),
+            Ok(rows) => Err(format!(
+                "quick_check: {}",
+                rows.into_iter().take(3).collect::<Vec<_>>().join("; ")
+            )),
+            Err(err) => Err(format!("quick_check: {err}")),
+        }
+    }
+
+    /// Health of the index in `dir` for `vigil doctor`, read only (nothing created or
+    /// changed): `Ok(false)` when there is no index, `Ok(true)` when it passes
+    /// `quick_check`, `Err` with what is wrong.
+    pub fn check_file(dir: &Path) -> Result<bool, String> {
+        let path = dir.join(INDEX_FILE);
+        if !path.exists() {
+            return Ok(false);
+        }
+        let conn = Connection::open_with_flags(
+            &path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| e.to_string())?;
+        let rows: Vec<String> = conn
+            .prepare("PRAGMA quick_check")
+            .and_then(|mut stmt| stmt.query_map([], |r| r.get(0))?.collect())
+            .map_err(|e| e.to_string())?;
+        if rows.len() == 1 && rows[0] == "ok" {
+            Ok(true)
+        } else {
+            Err(rows.into_iter().take(3).collect::<Vec<_>>().join("; "))
+        }
+    }
+
+    /// Damaged indexes set aside in `dir` by [`Self::open_checked`], oldest first.
+    pub fn set_aside_files(dir: &Path) -> Vec<PathBuf> {
+        let prefix = format!("{INDEX_FILE}{CORRUPT_SUFFIX}");
+        let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| {
+                        p.file_name().is_some_and(|n| {
+                            let n = n.to_string_lossy();
+                            n.starts_with(&prefix) && !n.ends_with("-wal") && !n.ends_with("-shm")
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        found.sort();
+        found
     }
 
     /// The storage folder this index describes.
@@ -806,6 +934,48 @@ mod tests {
             "the segment holding 250 is not before it"
         );
         assert_eq!(before(100), None);
+    }
+
+    #[test]
+    fn a_damaged_index_is_set_aside_never_deleted() {
+        // Not a database at all.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let garbage = vec![0x5Au8; 4096];
+        std::fs::write(dir.path().join(INDEX_FILE), &garbage).expect("garbage");
+        assert!(Store::check_file(dir.path()).is_err());
+        let (store, aside) = Store::open_checked(dir.path()).expect("open");
+        let aside = aside.expect("set aside");
+        assert_eq!(std::fs::read(&aside.path).expect("kept"), garbage);
+        assert_eq!(Store::set_aside_files(dir.path()), vec![aside.path.clone()]);
+        assert_eq!(store.segment_count().expect("empty"), 0);
+        drop(store);
+        assert_eq!(Store::check_file(dir.path()), Ok(true));
+
+        // A database whose pages were overwritten.
+        let dir = tempfile::tempdir().expect("tempdir");
+        {
+            let mut store = Store::open(dir.path()).expect("open");
+            for i in 0..400 {
+                test_support::add_closed(&mut store, "cam", i * 100, i * 100 + 50, 10);
+            }
+            store
+                .conn
+                .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+                .expect("checkpoint");
+        }
+        let path = dir.path().join(INDEX_FILE);
+        let mut bytes = std::fs::read(&path).expect("read");
+        assert!(bytes.len() > 4 * 4096, "{}", bytes.len());
+        for b in &mut bytes[2 * 4096..4 * 4096] {
+            *b = 0xEE;
+        }
+        std::fs::write(&path, &bytes).expect("garble pages");
+        let (_, aside) = Store::open_checked(dir.path()).expect("open");
+        let aside = aside.expect("quick_check finds the damage");
+        assert_eq!(std::fs::read(&aside.path).expect("kept"), bytes);
+        // A sound index is left as it is.
+        let (_, again) = Store::open_checked(dir.path()).expect("open");
+        assert_eq!(again, None);
     }
 
     #[test]

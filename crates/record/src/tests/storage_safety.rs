@@ -339,3 +339,48 @@ fn an_index_whose_folder_lost_its_identity_refuses_to_record() {
     };
     assert!(err.contains(crate::identity::META_FILE), "{err}");
 }
+
+#[test]
+fn a_garbled_index_is_set_aside_and_rebuilt_from_the_segment_files() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut store = Store::open(dir.path()).expect("store");
+    let segment = own_segment(&mut store, 1_700_000_000_000_000_000, 130);
+    drop(store);
+    // Garbage where the index was: "file is not a database".
+    let garbage: Vec<u8> = (0..8192u32).map(|i| (i * 7 + 3) as u8).collect();
+    std::fs::write(dir.path().join(vigil_store::INDEX_FILE), &garbage).expect("garble");
+    for suffix in ["-wal", "-shm"] {
+        let _ = std::fs::remove_file(
+            dir.path()
+                .join(format!("{}{suffix}", vigil_store::INDEX_FILE)),
+        );
+    }
+    let rec = start_site(dir.path()).expect("recording starts with a rebuilt index");
+    let notice = rec.notice().expect("a notice for the app").to_owned();
+    assert!(notice.contains("set aside"), "{notice}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !rec.is_ready() {
+        assert!(std::time::Instant::now() < deadline, "reconciled");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let report = rec.reconcile_report().expect("report").expect("ok");
+    rec.stop();
+    assert_eq!(
+        report.recovered,
+        vec!["cam/1700000000000000000.mp4".to_owned()]
+    );
+    // The damaged index is kept, renamed, byte for byte; never deleted.
+    let aside: Vec<PathBuf> = std::fs::read_dir(dir.path())
+        .expect("ls")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("index.sqlite3.corrupt-"))
+        })
+        .collect();
+    assert_eq!(aside.len(), 1, "{aside:?}");
+    assert!(std::fs::read(&aside[0]).expect("read") == garbage);
+    assert!(notice.contains(&aside[0].display().to_string()), "{notice}");
+    assert!(segment.exists());
+}
