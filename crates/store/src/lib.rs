@@ -112,6 +112,8 @@ pub enum GapReason {
     DiskFull,
     NotRunning,
     IoError,
+    /// The recorder's packet queue overflowed: what the camera sent meanwhile is lost.
+    RecorderBehind,
 }
 
 impl GapReason {
@@ -121,6 +123,18 @@ impl GapReason {
             GapReason::DiskFull => "disk_full",
             GapReason::NotRunning => "not_running",
             GapReason::IoError => "io_error",
+            GapReason::RecorderBehind => "recorder_behind",
+        }
+    }
+
+    /// The reason for a person.
+    pub fn describe(self) -> &'static str {
+        match self {
+            GapReason::CameraOffline => "camera offline",
+            GapReason::DiskFull => "disk full",
+            GapReason::NotRunning => "not running",
+            GapReason::IoError => "write error",
+            GapReason::RecorderBehind => "recorder fell behind",
         }
     }
 
@@ -130,6 +144,7 @@ impl GapReason {
             "disk_full" => GapReason::DiskFull,
             "not_running" => GapReason::NotRunning,
             "io_error" => GapReason::IoError,
+            "recorder_behind" => GapReason::RecorderBehind,
             other => return Err(StoreError::BadValue(other.to_owned())),
         })
     }
