@@ -448,6 +448,7 @@ fn policy_for(site: &Site, options: &SiteRecordingOptions) -> RetentionPolicy {
             .as_ref()
             .and_then(vigil_config::StorageConfig::quota_bytes),
         min_free_bytes: options.min_free_bytes,
+        pass_limit: crate::retention::PassLimit::default(),
     }
 }
 

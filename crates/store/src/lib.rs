@@ -617,17 +617,27 @@ impl Store {
         Ok(())
     }
 
-    /// Removes several segments' rows (and keyframes) in one transaction.
-    pub fn delete_segments(&self, ids: &[i64]) -> Result<(), StoreError> {
+    /// Removes several segments' rows (and keyframes) in one transaction, except those
+    /// a bookmark overlaps: the bookmarks are read inside the same statement, so one
+    /// added by another connection since the caller chose the segments is honoured.
+    /// Returns the ids actually removed (their files may go).
+    pub fn delete_segments(&self, ids: &[i64]) -> Result<Vec<i64>, StoreError> {
         let tx = self.conn.unchecked_transaction()?;
+        let mut deleted = Vec::with_capacity(ids.len());
         {
-            let mut stmt = tx.prepare_cached("DELETE FROM segment WHERE id = ?1")?;
+            let mut stmt = tx.prepare_cached(
+                "DELETE FROM segment WHERE id = ?1 AND NOT EXISTS (
+                     SELECT 1 FROM bookmark b WHERE b.camera = segment.camera
+                        AND b.start_ns <= segment.end_ns AND b.end_ns >= segment.start_ns)",
+            )?;
             for id in ids {
-                stmt.execute([id])?;
+                if stmt.execute([id])? == 1 {
+                    deleted.push(*id);
+                }
             }
         }
         tx.commit()?;
-        Ok(())
+        Ok(deleted)
     }
 
     /// A camera's complete segments that end before `end_before_ns`, oldest first
@@ -991,6 +1001,31 @@ mod tests {
         // A sound index is left as it is.
         let (_, again) = Store::open_checked(dir.path()).expect("open");
         assert_eq!(again, None);
+    }
+
+    /// Retention picks segments, then a bookmark is added on another connection
+    /// before it deletes them: the bookmarked one stays (checked inside the delete).
+    #[test]
+    fn a_bookmark_added_while_a_pass_runs_is_honoured() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut retention = Store::open(dir.path()).expect("open");
+        let a = test_support::add_closed(&mut retention, "cam", 0, 100, 10);
+        let b = test_support::add_closed(&mut retention, "cam", 100, 200, 10);
+        let picked: Vec<i64> = retention
+            .segments(None)
+            .expect("segments")
+            .iter()
+            .map(|s| s.id)
+            .collect();
+        assert_eq!(picked, vec![a, b]);
+        let reviewer = Store::open(dir.path()).expect("second connection");
+        reviewer.add_bookmark("cam", 150, 160, "keep").expect("bm");
+        let deleted = retention.delete_segments(&picked).expect("delete");
+        assert_eq!(deleted, vec![a]);
+        assert!(
+            retention.segment(b).expect("q").is_some(),
+            "bookmarked kept"
+        );
     }
 
     #[test]
