@@ -245,7 +245,10 @@ fn index_orphans(
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with(INDEX_FILE) || name == super::lock::LOCK_FILE || name == QUARANTINE_DIR
+        if name.starts_with(INDEX_FILE)
+            || name == super::lock::LOCK_FILE
+            || name == QUARANTINE_DIR
+            || name == crate::identity::META_FILE
         {
             continue;
         }

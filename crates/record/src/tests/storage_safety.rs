@@ -369,6 +369,10 @@ fn a_garbled_index_is_set_aside_and_rebuilt_from_the_segment_files() {
         report.recovered,
         vec!["cam/1700000000000000000.mp4".to_owned()]
     );
+    assert!(
+        report.unknown.is_empty() && report.quarantined.is_empty(),
+        "the identity file and the set-aside index are Vigil's: {report:?}"
+    );
     // The damaged index is kept, renamed, byte for byte; never deleted.
     let aside: Vec<PathBuf> = std::fs::read_dir(dir.path())
         .expect("ls")
