@@ -79,8 +79,9 @@ pub fn reconcile(store: &mut Store) -> Result<ReconcileReport, ReconcileError> {
     let mut report = ReconcileReport::default();
     let dir = store.dir().to_path_buf();
     let rows = store.segments(None)?;
+    let mut paths = segment_path::Checker::new(&dir);
     for row in &rows {
-        check_row(store, &dir, row, &mut report)?;
+        check_row(store, &dir, &mut paths, row, &mut report)?;
     }
     // Files with a row (one lookup per file on disk, not one query).
     let indexed: HashSet<String> = rows.into_iter().map(|r| r.file).collect();
@@ -119,10 +120,11 @@ fn log_report(report: &ReconcileReport) {
 fn check_row(
     store: &mut Store,
     dir: &Path,
+    paths: &mut segment_path::Checker,
     row: &Segment,
     report: &mut ReconcileReport,
 ) -> Result<(), ReconcileError> {
-    let path = match segment_path::check(dir, &row.camera, &row.file) {
+    let path = match paths.check(&row.camera, &row.file) {
         Checked::Inside(path) => path,
         Checked::Missing => {
             store.delete_segment(row.id)?;

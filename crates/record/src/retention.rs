@@ -325,6 +325,7 @@ fn run(
         ..RetentionReport::default()
     };
     let protected = Protected::load(store)?;
+    let mut paths = crate::segment_path::Checker::new(store.dir());
     let mut cameras: Vec<(&String, &Duration)> = match &report.age_paused {
         Some(AgePause::ClockJumped { .. }) => Vec::new(),
         Some(AgePause::FarPastNewestFootage { cameras: kept, .. }) => policy
@@ -339,7 +340,7 @@ fn run(
         let cutoff = now_ns.saturating_sub(nanos_i64(*age));
         let mut doomed = Vec::new();
         for segment in store.complete_segments_ending_before(camera, cutoff)? {
-            if !admit(store, &segment, &mut report) {
+            if !admit(&mut paths, &segment, &mut report) {
                 continue;
             }
             if protected.covers(&segment) {
@@ -380,7 +381,7 @@ fn run(
                 break;
             };
             cursor = (segment.start_ns, segment.id);
-            if protected.covers(&segment) || !admit(store, &segment, &mut report) {
+            if protected.covers(&segment) || !admit(&mut paths, &segment, &mut report) {
                 continue;
             }
             total = total.saturating_sub(segment.bytes);
@@ -423,8 +424,12 @@ fn run(
 
 /// True when `segment`'s path may be acted on (see [`crate::segment_path`]); a refused
 /// row is named in the report and the log, and nothing is deleted for it.
-fn admit(store: &Store, segment: &Segment, report: &mut RetentionReport) -> bool {
-    match crate::segment_path::check(store.dir(), &segment.camera, &segment.file) {
+fn admit(
+    paths: &mut crate::segment_path::Checker,
+    segment: &Segment,
+    report: &mut RetentionReport,
+) -> bool {
+    match paths.check(&segment.camera, &segment.file) {
         crate::segment_path::Checked::Refused(why) => {
             let text = format!("row {}: {why}", segment.id);
             if !report.refused.contains(&text) {
