@@ -391,7 +391,7 @@ impl Drop for SiteRecording {
 /// What to tell about an index that was set aside.
 pub fn index_notice(aside: &vigil_store::SetAside) -> String {
     format!(
-        "The recording index was damaged ({}); it was set aside as {} and is rebuilt from the segment files (its bookmarks, events and gaps are in the set-aside file only)",
+        "Recording index was damaged ({}): rebuilt from the segment files; the damaged one is set aside as {} (its bookmarks, events and gaps are only there)",
         aside.why,
         aside.path.display()
     )
