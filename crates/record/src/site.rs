@@ -134,9 +134,15 @@ enum RetentionCommand {
 impl SiteRecording {
     /// Opens (creating, migrating) the storage folder's index and starts the retention
     /// thread, which first reconciles the folder once (the report is logged and kept,
-    /// see [`Self::reconcile_report`]; files the index does not know are indexed or
-    /// reported, never deleted). Returns at once: reconciling a month of 16 cameras
-    /// takes seconds, and no recorder starts (in [`Self::sync`]) until it is done.
+    /// see [`Self::reconcile_report`]; files the index does not know are indexed,
+    /// quarantined or reported, never deleted). Returns at once: reconciling a month of
+    /// 16 cameras takes seconds, and no recorder starts (in [`Self::sync`]) until it is
+    /// done.
+    ///
+    /// Refused (an error saying why and what to do) when the folder and its index do
+    /// not belong together, or the folder lies under an unmounted `/etc/fstab` mount
+    /// point ([`crate::identity`]). A damaged index is set aside and rebuilt; then
+    /// [`Self::notice`] says so.
     pub fn start(site: &Site, storage: PathBuf) -> anyhow::Result<Self> {
         Self::start_with(site, storage, SiteRecordingOptions::default())
     }
