@@ -257,6 +257,10 @@ pub struct StorageFacts {
     pub total_bytes: Option<u64>,
     /// Why there are no numbers.
     pub error: Option<String>,
+    /// The recording index fails `PRAGMA quick_check` (read only): what SQLite says.
+    pub index_damaged: Option<String>,
+    /// Damaged indexes Vigil set aside (`index.sqlite3.corrupt-*`) and rebuilt.
+    pub index_set_aside: Vec<PathBuf>,
 }
 
 /// How much a finding matters.
@@ -454,6 +458,25 @@ pub fn evaluate(facts: &Facts) -> Vec<Finding> {
     }
 
     if let Some(s) = &facts.storage {
+        if let Some(why) = &s.index_damaged {
+            out.push(note(
+                format!(
+                    "the recording index in {} is damaged ({why})",
+                    s.recordings_dir.display()
+                ),
+                vec!["at its next start Vigil sets it aside (renamed, not deleted) and rebuilds it from the segment files".into()],
+            ));
+        }
+        if let Some(last) = s.index_set_aside.last() {
+            out.push(note(
+                format!(
+                    "the recording index in {} was damaged: Vigil set it aside as {} and rebuilt it from the segment files; bookmarks, events and gaps are only in the set-aside file",
+                    s.recordings_dir.display(),
+                    last.display()
+                ),
+                vec!["keep the set-aside file for support; delete it once the rebuilt archive looks right".into()],
+            ));
+        }
         match (s.free_bytes, &s.measured_at) {
             (Some(free), Some(at)) if free < LOW_SPACE_BYTES => out.push(note(
                 format!(

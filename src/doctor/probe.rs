@@ -402,6 +402,8 @@ fn storage_facts(recordings_dir: &Path) -> StorageFacts {
         free_bytes: None,
         total_bytes: None,
         error: None,
+        index_damaged: vigil_store::Store::check_file(recordings_dir).err(),
+        index_set_aside: vigil_store::Store::set_aside_files(recordings_dir),
     };
     let Some(at) = nearest_existing_ancestor(recordings_dir) else {
         facts.error = Some("no part of the path exists".into());
@@ -493,6 +495,23 @@ mod tests {
             "{facts:?}"
         );
         assert!(facts.free_bytes <= facts.total_bytes);
+    }
+
+    #[test]
+    fn a_damaged_index_is_found_read_only() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let index = dir.path().join(vigil_store::INDEX_FILE);
+        std::fs::write(&index, vec![0x5Au8; 4096]).expect("garbage");
+        let facts = storage_facts(dir.path());
+        assert!(facts.index_damaged.is_some(), "{facts:?}");
+        assert_eq!(
+            std::fs::read(&index).expect("untouched"),
+            vec![0x5Au8; 4096]
+        );
+        let (_, aside) = vigil_store::Store::open_checked(dir.path()).expect("rebuilt");
+        let facts = storage_facts(dir.path());
+        assert_eq!(facts.index_damaged, None, "{facts:?}");
+        assert_eq!(facts.index_set_aside, vec![aside.expect("set aside").path]);
     }
 
     #[test]

@@ -282,6 +282,18 @@ fn storage_section(r: &mut Report, facts: &Facts) {
             ),
         ),
     }
+    if let Some(why) = &s.index_damaged {
+        r.line(WARN, &format!("recording index damaged: {why}"));
+    }
+    if let Some(last) = s.index_set_aside.last() {
+        r.line(
+            WARN,
+            &format!(
+                "recording index was damaged, set aside as {} and rebuilt",
+                last.display()
+            ),
+        );
+    }
 }
 
 fn summary(r: &mut Report, findings: &[Finding]) {

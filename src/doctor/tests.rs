@@ -84,6 +84,8 @@ fn healthy() -> Facts {
             free_bytes: Some(50 * LOW_SPACE_BYTES),
             total_bytes: Some(100 * LOW_SPACE_BYTES),
             error: None,
+            index_damaged: None,
+            index_set_aside: Vec::new(),
         }),
     }
 }
@@ -285,10 +287,33 @@ fn unmeasured_storage_is_a_note() {
         free_bytes: None,
         total_bytes: None,
         error: Some("no part of the path exists".into()),
+        index_damaged: None,
+        index_set_aside: Vec::new(),
     });
     let findings = evaluate(&facts);
     assert!(needed(&findings).is_empty());
     assert!(findings[0].what.contains("no part of the path exists"));
+}
+
+#[test]
+fn a_damaged_or_rebuilt_index_is_a_note_naming_the_file() {
+    let mut facts = healthy();
+    if let Some(s) = facts.storage.as_mut() {
+        s.index_damaged = Some("file is not a database".into());
+        s.index_set_aside = vec![PathBuf::from("/r/index.sqlite3.corrupt-1700000000")];
+    }
+    let findings = evaluate(&facts);
+    assert!(needed(&findings).is_empty());
+    let text: Vec<&str> = findings.iter().map(|f| f.what.as_str()).collect();
+    assert!(
+        text.iter().any(|t| t.contains("file is not a database")),
+        "{text:?}"
+    );
+    assert!(
+        text.iter()
+            .any(|t| t.contains("/r/index.sqlite3.corrupt-1700000000") && t.contains("rebuilt")),
+        "{text:?}"
+    );
 }
 
 #[test]

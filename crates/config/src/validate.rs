@@ -23,6 +23,10 @@ pub const MAX_GRID_SIDE: u32 = 8;
 pub const MAX_PRE_ROLL_S: f64 = 120.0;
 /// Longest post-roll, in seconds.
 pub const MAX_POST_ROLL_S: f64 = 3600.0;
+/// Shortest `recording.max_age_days`: less deletes footage before anyone reviews it.
+pub const MIN_MAX_AGE_DAYS: f64 = 1.0;
+/// Smallest `storage.quota_gb`: less holds minutes of one camera.
+pub const MIN_QUOTA_GB: f64 = 1.0;
 
 /// Which part of the site file an issue is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -199,12 +203,12 @@ pub fn validate_site(site: &Site) -> Vec<Issue> {
         if let Some(rec) = &cam.recording {
             let at = |key| Locator::Recording { index, key };
             if let Some(days) = rec.max_age_days
-                && !(days.is_finite() && days > 0.0)
+                && !(days.is_finite() && days >= MIN_MAX_AGE_DAYS)
             {
                 push(
                     at("max_age_days"),
                     format!(
-                        "{who}: recording.max_age_days must be a number of days above 0 (it is {days})"
+                        "{who}: recording.max_age_days must be at least {MIN_MAX_AGE_DAYS} day (it is {days}); a shorter age deletes footage before anyone reviews it"
                     ),
                 );
             }
@@ -244,12 +248,12 @@ pub fn validate_site(site: &Site) -> Vec<Issue> {
             }
         }
         if let Some(gb) = storage.quota_gb
-            && !(gb.is_finite() && gb > 0.0)
+            && !(gb.is_finite() && gb >= MIN_QUOTA_GB)
         {
             push(
                 Locator::Storage("quota_gb"),
                 format!(
-                    "storage: quota_gb must be a number of gigabytes above 0 (it is {gb}); remove it for no quota"
+                    "storage: quota_gb must be at least {MIN_QUOTA_GB} GB (it is {gb}); remove it for no quota"
                 ),
             );
         }
@@ -578,7 +582,7 @@ mod tests {
         site.cameras[0].recording = Some(RecordingConfig::new(RecordingMode::Events));
         site.storage = Some(StorageConfig {
             path: Some("/srv/vigil".into()),
-            quota_gb: Some(0.5),
+            quota_gb: Some(2.5),
         });
         assert!(
             validate_site(&site).is_empty(),

@@ -168,7 +168,7 @@ mod tests {
         site.cameras[2].recording = Some(RecordingConfig::new(RecordingMode::Off));
         site.storage = Some(StorageConfig {
             path: Some("/srv/vigil archive".into()),
-            quota_gb: Some(0.25),
+            quota_gb: Some(2.25),
         });
         site
     }

@@ -111,10 +111,13 @@ impl Recording {
         }
     }
 
-    /// Why recording is off, when the recorders could not start.
+    /// Why recording is off, when the recorders could not start; or, while it runs,
+    /// what the person should know about the storage (a damaged index set aside and
+    /// rebuilt).
     pub fn error(&self) -> Option<&str> {
         match &self.state {
             State::Failed(why) => Some(why),
+            State::Running(recording) => recording.notice(),
             _ => None,
         }
     }

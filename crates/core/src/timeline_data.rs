@@ -254,6 +254,9 @@ fn gap_reason(reason: vigil_store::GapReason) -> GapReason {
         vigil_store::GapReason::DiskFull => GapReason::DiskFull,
         vigil_store::GapReason::NotRunning => GapReason::NotRunning,
         vigil_store::GapReason::IoError => GapReason::Other("Write error".to_owned()),
+        vigil_store::GapReason::RecorderBehind => {
+            GapReason::Other("Recorder fell behind".to_owned())
+        }
     }
 }
 

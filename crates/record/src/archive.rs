@@ -40,11 +40,10 @@ pub struct RecordOptions {
 
 /// Camera ids name folders: `[A-Za-z0-9_-]{1,64}`, as in the site file.
 fn check_camera_id(id: &str) -> anyhow::Result<()> {
-    let ok = (1..=64).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    anyhow::ensure!(ok, "camera id '{id}' must be 1 to 64 of A-Z a-z 0-9 _ -");
+    anyhow::ensure!(
+        crate::segment_path::is_camera_id(id),
+        "camera id '{id}' must be 1 to 64 of A-Z a-z 0-9 _ -"
+    );
     Ok(())
 }
 
@@ -52,11 +51,16 @@ fn check_camera_id(id: &str) -> anyhow::Result<()> {
 /// time is up; returns when done.
 pub fn record(options: &RecordOptions, stop: &AtomicBool) -> anyhow::Result<()> {
     check_camera_id(&options.camera_id)?;
+    crate::identity::precheck(&options.storage)?;
     // Held until recording ends: no other writer may reconcile this folder meanwhile.
     let _lock = crate::lock::StorageLock::acquire(&options.storage)?;
     {
-        let mut store = Store::open(&options.storage)
+        let (mut store, set_aside) = Store::open_checked(&options.storage)
             .with_context(|| format!("storage folder {}", options.storage.display()))?;
+        if let Some(aside) = &set_aside {
+            println!("{}", crate::site::index_notice(aside));
+        }
+        crate::identity::check(&store)?;
         let report = reconcile::reconcile(&mut store)?;
         println!(
             "reconciled: closed={} trimmed={} recovered={} removed_empty={} missing={} unknown={}",

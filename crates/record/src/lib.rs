@@ -16,11 +16,13 @@
 
 pub mod archive;
 mod clock;
+pub mod identity;
 pub mod lock;
 pub mod mp4;
 pub mod reconcile;
 pub mod retention;
 pub mod seed;
+pub mod segment_path;
 pub mod site;
 pub mod writer;
 
@@ -67,6 +69,12 @@ pub struct RecorderConfig {
     /// A recording camera silent this long (or longer) closes its segment (camera
     /// offline).
     pub stall: Duration,
+    /// The recorder's packet queue holds at most this many bytes, and packets at most
+    /// this old (`None`: the pre-roll plus 10 s, at least 20 s); beyond, the queue
+    /// drops what it holds and resumes at the next keyframe, and the recorder records
+    /// a gap ("recorder fell behind").
+    pub queue_bytes: usize,
+    pub queue_max_age: Option<Duration>,
     /// The clock the recorder reads. `None` (the default): its ingest's
     /// ([`IngestShared::clock`]), on which the packets' arrival times are measured;
     /// another clock must read the same monotonic time.
@@ -87,6 +95,8 @@ impl RecorderConfig {
             resume_free_bytes: 256 << 20,
             retry_interval: Duration::from_secs(2),
             stall: Duration::from_secs(5),
+            queue_bytes: 64 << 20,
+            queue_max_age: None,
             clock: None,
             files: Arc::new(RealFiles),
         }
@@ -304,6 +314,8 @@ struct Run<'a> {
     paused: Option<(Instant, GapReason)>,
     /// When (monotonic) the last packet was taken from the queue.
     last_packet: Instant,
+    /// The queue's overflow count already accounted for.
+    overflows_seen: u64,
 }
 
 fn run(config: &RecorderConfig, ingest: &Arc<IngestShared>, shared: &Arc<Shared>) {
@@ -324,8 +336,10 @@ fn run(config: &RecorderConfig, ingest: &Arc<IngestShared>, shared: &Arc<Shared>
         shared.update(|s| s.state = RecorderState::Stopped);
         return;
     }
-    let max_age = config.pre_roll.max(Duration::from_secs(10)) + Duration::from_secs(10);
-    let queue = ingest.subscribe(64 << 20, max_age);
+    let max_age = config
+        .queue_max_age
+        .unwrap_or_else(|| config.pre_roll.max(Duration::from_secs(10)) + Duration::from_secs(10));
+    let queue = ingest.subscribe(config.queue_bytes, max_age);
     tracing::info!(mode = ?config.mode, "recorder started");
     let clock = &*shared.clock;
     let mut run = Run {
@@ -340,6 +354,7 @@ fn run(config: &RecorderConfig, ingest: &Arc<IngestShared>, shared: &Arc<Shared>
         preroll: VecDeque::new(),
         paused: None,
         last_packet: clock.monotonic(),
+        overflows_seen: 0,
     };
     if config.mode == RecordingMode::Events {
         shared.update(|s| s.state = RecorderState::Armed);
@@ -389,6 +404,7 @@ impl Run<'_> {
         if let Some((since, reason)) = self.paused {
             // Keep the queue from filling; what arrives now is the gap.
             while queue.pop(Duration::ZERO).is_some() {}
+            self.overflows_seen = queue.overflows.load(Ordering::Relaxed);
             if self.since(since) < self.config.retry_interval {
                 std::thread::sleep(Duration::from_millis(50));
                 return;
@@ -420,9 +436,33 @@ impl Run<'_> {
             return;
         };
         self.last_packet = self.clock.monotonic();
+        let overflows = queue.overflows.load(Ordering::Relaxed);
+        if overflows != self.overflows_seen {
+            self.overflows_seen = overflows;
+            if let Err(err) = self.fell_behind(queue) {
+                self.failed(&err);
+                return;
+            }
+        }
         if let Err(err) = self.handle(&item) {
             self.failed(&err);
         }
+    }
+
+    /// The queue overflowed: the packets it dropped are lost. The segment ends at what
+    /// was written, and the next one (from the keyframe the queue resumed at) starts
+    /// after a gap saying why.
+    fn fell_behind(&mut self, queue: &PacketQueue) -> Result<(), WriteError> {
+        tracing::warn!(
+            skipped = queue.skipped.load(Ordering::Relaxed),
+            "the recorder fell behind its camera: packets dropped; a gap is recorded"
+        );
+        self.preroll.clear();
+        if self.writer.is_some() {
+            self.finish_segment()?;
+        }
+        self.pending_gap = Some(GapReason::RecorderBehind);
+        Ok(())
     }
 
     fn set_state(&self, state: RecorderState) {

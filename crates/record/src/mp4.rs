@@ -47,6 +47,79 @@ impl Scan {
     }
 }
 
+/// Whether `path` (scanned as `scan`) is laid out as the fragmented MP4s Vigil writes:
+/// `ftyp`, then a `moov` whose child boxes fill it exactly and include `mvhd`, `trak`
+/// and `mvex`, then only fragments (`moof` + `mdat`) and the muxer's trailing index
+/// (`mfra`). `Err` says, for a person, what does not fit: the file is someone else's
+/// or damaged, and must not be cut or deleted.
+pub fn check_fragmented(path: &Path, scan: &Scan) -> Result<(), String> {
+    let kinds: Vec<&[u8; 4]> = scan.boxes.iter().map(|b| &b.kind).collect();
+    if kinds.first() != Some(&b"ftyp") {
+        return Err("not an MP4 file (it does not start with an ftyp box)".to_owned());
+    }
+    let Some(moov) = scan.boxes.get(1).filter(|b| &b.kind == b"moov") else {
+        return Err(
+            "no moov header right after ftyp: damaged, or not an MP4 that Vigil wrote".to_owned(),
+        );
+    };
+    let children = read_children(path, moov)
+        .map_err(|e| format!("the moov header cannot be read: {e}"))?
+        .ok_or_else(|| "the moov header is damaged (its boxes do not fit in it)".to_owned())?;
+    for needed in [b"mvhd", b"trak"] {
+        if !children.contains(needed) {
+            return Err(format!(
+                "the moov header is damaged (no {} box)",
+                String::from_utf8_lossy(needed)
+            ));
+        }
+    }
+    if !children.contains(b"mvex") {
+        return Err("an ordinary MP4 (not fragmented): not a segment Vigil wrote".to_owned());
+    }
+    let mut after_moof = false;
+    for kind in &kinds[2..] {
+        match *kind {
+            b"moof" => after_moof = true,
+            b"mdat" if after_moof => after_moof = false,
+            b"mfra" | b"free" | b"skip" => {}
+            other => {
+                return Err(format!(
+                    "a {} box outside a fragment: not a segment Vigil wrote",
+                    String::from_utf8_lossy(other)
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The kinds of the child boxes of `parent`, or `None` when they do not fill it exactly.
+fn read_children(path: &Path, parent: &BoxInfo) -> std::io::Result<Option<Vec<[u8; 4]>>> {
+    let mut file = std::fs::File::open(path)?;
+    let len = usize::try_from(parent.size.saturating_sub(8)).unwrap_or(usize::MAX);
+    if len > 64 << 20 {
+        return Ok(None); // no header of a camera stream is that large
+    }
+    let mut body = vec![0u8; len];
+    file.seek(SeekFrom::Start(parent.offset + 8))?;
+    file.read_exact(&mut body)?;
+    let mut kinds = Vec::new();
+    let mut at = 0usize;
+    while at < body.len() {
+        let Some(header) = body.get(at..at + 8) else {
+            return Ok(None);
+        };
+        let size = u32::from_be_bytes([header[0], header[1], header[2], header[3]]) as usize;
+        let kind = [header[4], header[5], header[6], header[7]];
+        if size < 8 || !kind.iter().all(u8::is_ascii_graphic) || at + size > body.len() {
+            return Ok(None);
+        }
+        kinds.push(kind);
+        at += size;
+    }
+    Ok(Some(kinds))
+}
+
 /// Reads the box headers of `path`.
 pub fn scan(path: &Path) -> std::io::Result<Scan> {
     let mut file = std::fs::File::open(path)?;

@@ -3,8 +3,12 @@
 //!
 //! Owns: trimming torn fragments, closing rows left `recording`, indexing segment files
 //! that have no row, removing rows whose file is gone, and reporting all of it.
-//! Must not: delete footage it cannot account for — files it does not recognise are
-//! reported and left alone; only header-only files (no footage in them) are removed.
+//! Must not: cut or delete a file it cannot account for. Only a file that the index
+//! says Vigil wrote, laid out as Vigil writes segments, is trimmed, and only after the
+//! bytes the row says are durable; a file named like a segment that is someone else's
+//! or damaged is moved into `<storage>/quarantine/` with the reason beside it; other
+//! files are reported and left alone; only Vigil's header-only files (no footage in
+//! them) are removed.
 
 use std::collections::HashSet;
 use std::fs::OpenOptions;
@@ -13,8 +17,13 @@ use std::path::{Path, PathBuf};
 use ffmpeg_next as ff;
 
 use super::mp4::{self, Scan};
+use crate::segment_path::{self, Checked, is_camera_id, is_segment_name};
 use vigil_media::track::VideoTrack;
 use vigil_store::{INDEX_FILE, NewSegment, Segment, SegmentTrigger, Store, StoreError};
+
+/// Folder inside the storage folder where files that are not Vigil's, or are damaged,
+/// are moved instead of being cut or deleted. No camera records under this id.
+pub const QUARANTINE_DIR: &str = "quarantine";
 
 /// What reconciliation did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -32,6 +41,11 @@ pub struct ReconcileReport {
     pub missing: Vec<String>,
     /// Files and folders Vigil did not write; left alone.
     pub unknown: Vec<PathBuf>,
+    /// Rows whose path is not `<camera id>/<digits>.mp4` inside the storage folder:
+    /// never followed, left as they are ("row <id> '<path>': why").
+    pub refused: Vec<String>,
+    /// Files moved into `<storage>/quarantine/` (not Vigil's, or damaged), with why.
+    pub quarantined: Vec<(String, String)>,
 }
 
 impl ReconcileReport {
@@ -65,8 +79,9 @@ pub fn reconcile(store: &mut Store) -> Result<ReconcileReport, ReconcileError> {
     let mut report = ReconcileReport::default();
     let dir = store.dir().to_path_buf();
     let rows = store.segments(None)?;
+    let mut paths = segment_path::Checker::new(&dir);
     for row in &rows {
-        check_row(store, &dir, row, &mut report)?;
+        check_row(store, &dir, &mut paths, row, &mut report)?;
     }
     // Files with a row (one lookup per file on disk, not one query).
     let indexed: HashSet<String> = rows.into_iter().map(|r| r.file).collect();
@@ -91,6 +106,12 @@ fn log_report(report: &ReconcileReport) {
     for file in &report.missing {
         tracing::error!(%file, "indexed segment file is missing: its footage is lost; row removed");
     }
+    for why in &report.refused {
+        tracing::error!(row = %why, "index row refused: its path is not a segment inside the storage folder; left alone");
+    }
+    for (file, why) in &report.quarantined {
+        tracing::warn!(%file, reason = %why, "not a segment Vigil can repair: moved into the quarantine, not cut or deleted");
+    }
     for path in &report.unknown {
         tracing::warn!(path = %path.display(), "file in the storage folder that Vigil did not write: left alone");
     }
@@ -99,25 +120,42 @@ fn log_report(report: &ReconcileReport) {
 fn check_row(
     store: &mut Store,
     dir: &Path,
+    paths: &mut segment_path::Checker,
     row: &Segment,
     report: &mut ReconcileReport,
 ) -> Result<(), ReconcileError> {
-    let path = dir.join(&row.file);
-    let len = match std::fs::metadata(&path) {
-        Ok(meta) => meta.len(),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+    let path = match paths.check(&row.camera, &row.file) {
+        Checked::Inside(path) => path,
+        Checked::Missing => {
             store.delete_segment(row.id)?;
             report.missing.push(row.file.clone());
             return Ok(());
         }
-        Err(e) => return Err(io_err(&path)(e)),
+        Checked::Refused(why) => {
+            report.refused.push(format!("row {}: {why}", row.id));
+            return Ok(());
+        }
     };
+    let len = std::fs::metadata(&path).map_err(io_err(&path))?.len();
     if !row.recording && len == row.bytes {
         return Ok(());
     }
-    // Keep what the row says is durable, and never more than is whole on disk.
     let scan = mp4::scan(&path).map_err(io_err(&path))?;
-    let keep = row.bytes.min(scan.whole_len);
+    if let Err(why) = mp4::check_fragmented(&path, &scan) {
+        return set_row_aside(store, dir, row, &path, &why, report);
+    }
+    // The torn tail is what follows the row's durable bytes, which end at a box
+    // boundary; a file whose whole boxes end before that is damaged, not torn.
+    let keep = row.bytes;
+    let located = keep <= scan.whole_len && scan.boxes.iter().any(|b| b.offset + b.size == keep);
+    if !located {
+        let why = format!(
+            "damaged: the index says its first {keep} bytes are durable, but its whole boxes \
+             end at byte {} of {len}",
+            scan.whole_len
+        );
+        return set_row_aside(store, dir, row, &path, &why, report);
+    }
     let fragments = scan
         .boxes
         .iter()
@@ -134,18 +172,59 @@ fn check_row(
         truncate(&path, keep)?;
         report.trimmed.push((row.file.clone(), len, keep));
     }
-    let mut end_ns = row.end_ns;
-    if keep < row.bytes {
-        // The index claimed more than the file holds (not our write order: a damaged
-        // file). Measure what is left.
-        tracing::error!(file = %row.file, claimed = row.bytes, whole = keep, "segment shorter than its index row");
-        end_ns = probe(&path, &mp4::scan(&path).map_err(io_err(&path))?)
-            .map_or(row.start_ns, |p| row.start_ns + p.duration_ns);
-    }
-    store.segment_progress(row.id, end_ns, keep, &[], true)?;
+    store.segment_progress(row.id, row.end_ns, keep, &[], true)?;
     if row.recording {
         report.closed.push(row.file.clone());
     }
+    Ok(())
+}
+
+/// Moves a row's file into the quarantine and removes the row (it points at nothing
+/// any more; the footage, if any, is in the quarantine).
+fn set_row_aside(
+    store: &mut Store,
+    dir: &Path,
+    row: &Segment,
+    path: &Path,
+    why: &str,
+    report: &mut ReconcileReport,
+) -> Result<(), ReconcileError> {
+    quarantine(dir, path, &row.file, why)?;
+    store.delete_segment(row.id)?;
+    report.quarantined.push((row.file.clone(), why.to_owned()));
+    Ok(())
+}
+
+/// Moves `path` (`rel` in the storage folder) to `<storage>/quarantine/<rel>` (a
+/// number added when that name is taken), with `<name>.reason.txt` beside it.
+fn quarantine(dir: &Path, path: &Path, rel: &str, why: &str) -> Result<(), ReconcileError> {
+    let rel_path = Path::new(rel);
+    let folder = dir
+        .join(QUARANTINE_DIR)
+        .join(rel_path.parent().unwrap_or(Path::new("")));
+    std::fs::create_dir_all(&folder).map_err(io_err(&folder))?;
+    let name = rel_path
+        .file_name()
+        .map_or_else(|| "file".to_owned(), |n| n.to_string_lossy().into_owned());
+    let mut target = folder.join(&name);
+    let mut n = 1;
+    while target.exists() {
+        target = folder.join(format!("{name}.{n}"));
+        n += 1;
+    }
+    std::fs::rename(path, &target).map_err(io_err(path))?;
+    let reason_path = folder.join(format!(
+        "{}.reason.txt",
+        target
+            .file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned())
+    ));
+    let text = format!(
+        "Vigil moved this file here from {rel} at {} instead of cutting or deleting it:\n{why}\n",
+        vigil_time::WallNanos::now()
+    );
+    std::fs::write(&reason_path, text).map_err(io_err(&reason_path))?;
+    tracing::warn!(file = %rel, to = %target.display(), reason = %why, "file set aside into the quarantine");
     Ok(())
 }
 
@@ -168,10 +247,16 @@ fn index_orphans(
     for entry in entries.flatten() {
         let path = entry.path();
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with(INDEX_FILE) || name == super::lock::LOCK_FILE {
+        if name.starts_with(INDEX_FILE)
+            || name == super::lock::LOCK_FILE
+            || name == QUARANTINE_DIR
+            || name == crate::identity::META_FILE
+        {
             continue;
         }
-        if !path.is_dir() || !is_camera_id(&name) {
+        // A link is not followed: a folder linked from elsewhere is not Vigil's.
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if !is_dir || !is_camera_id(&name) {
             report.unknown.push(path);
             continue;
         }
@@ -179,10 +264,11 @@ fn index_orphans(
         for file in files.flatten() {
             let file_path = file.path();
             let file_name = file.file_name().to_string_lossy().into_owned();
-            let Some(start_ns) = file_name
+            let is_file = file.file_type().is_ok_and(|t| t.is_file());
+            let start_ns = file_name
                 .strip_suffix(".mp4")
-                .and_then(|s| s.parse::<i64>().ok())
-            else {
+                .and_then(|s| s.parse::<i64>().ok());
+            let Some(start_ns) = start_ns.filter(|_| is_file && is_segment_name(&file_name)) else {
                 report.unknown.push(file_path);
                 continue;
             };
@@ -190,7 +276,7 @@ fn index_orphans(
             if indexed.contains(&rel) {
                 continue;
             }
-            index_orphan(store, &name, &rel, &file_path, start_ns, report)?;
+            index_orphan(store, dir, &name, &rel, &file_path, start_ns, report)?;
         }
     }
     Ok(())
@@ -198,6 +284,7 @@ fn index_orphans(
 
 fn index_orphan(
     store: &mut Store,
+    dir: &Path,
     camera: &str,
     rel: &str,
     path: &Path,
@@ -205,21 +292,30 @@ fn index_orphan(
     report: &mut ReconcileReport,
 ) -> Result<(), ReconcileError> {
     let scan = mp4::scan(path).map_err(io_err(path))?;
-    if scan.whole_len != scan.file_len {
-        truncate(path, scan.whole_len)?;
-        report
-            .trimmed
-            .push((rel.to_owned(), scan.file_len, scan.whole_len));
-    }
-    let probed = if scan.has_header() && scan.fragments() > 0 {
-        probe(path, &scan)
-    } else {
-        None
+    let mut set_aside = |why: String| -> Result<(), ReconcileError> {
+        quarantine(dir, path, rel, &why)?;
+        report.quarantined.push((rel.to_owned(), why));
+        Ok(())
     };
-    let Some(probed) = probed else {
+    if let Err(why) = mp4::check_fragmented(path, &scan) {
+        return set_aside(why);
+    }
+    if scan.whole_len != scan.file_len {
+        // Vigil indexes a segment as soon as its header is durable: a torn file
+        // without a row is not one it was writing.
+        return set_aside(format!(
+            "its last {} bytes are torn and no index row says Vigil wrote it",
+            scan.file_len - scan.whole_len
+        ));
+    }
+    if scan.fragments() == 0 {
+        // Vigil's header alone (killed before the row): no footage in it.
         std::fs::remove_file(path).map_err(io_err(path))?;
         report.removed_empty.push(rel.to_owned());
         return Ok(());
+    }
+    let Some(probed) = probe(path, &scan) else {
+        return set_aside("FFmpeg cannot read its packets".to_owned());
     };
     let id = store.insert_segment(&NewSegment {
         camera: camera.to_owned(),
@@ -247,13 +343,6 @@ fn index_orphan(
     )?;
     report.recovered.push(rel.to_owned());
     Ok(())
-}
-
-fn is_camera_id(name: &str) -> bool {
-    (1..=64).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// What FFmpeg reads in a segment file.

@@ -19,12 +19,25 @@
 //!   discrepancy stands (a clock set back ends it; a clock that stays moved pauses age
 //!   deletion until the next start).
 //! - **"Now" is far past the newest footage** ([`AgePause::FarPastNewestFootage`], at
-//!   any pass): for each camera whose maximum age is shorter than the time from the
-//!   archive's newest footage to now, and that time is over [`FAR_PAST_FLOOR`], deleting
-//!   by age would delete everything of that camera; it is kept until footage newer
-//!   than that is recorded.
+//!   any pass): when the archive's newest footage ends more than [`FAR_PAST_LIMIT`]
+//!   (one day) before now, the clock is more likely wrong (set ahead, a dead RTC
+//!   battery) than the whole site silent for a day; deleting by age would take as much
+//!   footage as the clock is ahead. Every camera with a maximum age keeps its footage
+//!   until footage newer than that is recorded (a running recorder does so within a
+//!   minute, which ends the pause when the clock was right after all).
 //!
 //! Deletion for the quota or for free space (oldest first) needs no clock and goes on.
+//!
+//! # Bounds
+//!
+//! - One pass deletes at most [`PassLimit`] (2000 segments or 100 GB); the report's
+//!   `limited` says when it stopped there, and the log says so.
+//! - The free-space rule never deletes footage the quota keeps: with a quota, only the
+//!   quota deletes; a disk filled by something else while the archive is within its
+//!   quota is reported (`space_kept_for_quota`), and recorders pause on the full disk.
+//! - A segment is deleted only if no bookmark overlaps it when its row is deleted (the
+//!   bookmarks are read in the delete statement itself).
+//! - Only rows whose path passes [`crate::segment_path::check`] are acted on.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -40,9 +53,9 @@ use vigil_time::{
 /// retention calls it a jump (NTP slews and small steps stay under it).
 pub const JUMP_TOLERANCE: Duration = Duration::from_secs(5 * 60);
 
-/// "Now" may be this far past the newest footage (or the camera's maximum age, when
-/// longer) before deleting by age is refused.
-pub const FAR_PAST_FLOOR: Duration = Duration::from_secs(24 * 3600);
+/// "Now" may be this far past the archive's newest footage before deleting by age is
+/// refused (see the module's documentation).
+pub const FAR_PAST_LIMIT: Duration = Duration::from_secs(24 * 3600);
 
 /// What may be kept.
 #[derive(Clone, Debug, Default)]
@@ -51,8 +64,30 @@ pub struct RetentionPolicy {
     pub max_age: HashMap<String, Duration>,
     /// All cameras together may use at most this many bytes.
     pub quota_bytes: Option<u64>,
-    /// Keep at least this much free on the storage file system.
+    /// Keep at least this much free on the storage file system (never by deleting
+    /// footage within the quota, when there is one).
     pub min_free_bytes: u64,
+    /// The most one pass deletes.
+    pub pass_limit: PassLimit,
+}
+
+/// The most one retention pass deletes; the rest waits for the next pass (a minute
+/// later, or two seconds while a disk is full), so that one wrong setting or one wrong
+/// clock reading cannot empty the archive at once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PassLimit {
+    pub segments: usize,
+    pub bytes: u64,
+}
+
+impl Default for PassLimit {
+    /// 2000 segments (over a day of one camera in 1-minute segments) or 100 GB.
+    fn default() -> Self {
+        Self {
+            segments: 2000,
+            bytes: 100_000_000_000,
+        }
+    }
 }
 
 /// What a pass deleted.
@@ -68,6 +103,14 @@ pub struct RetentionReport {
     /// Deletion by age did not run (for some or all cameras) because the clock is
     /// implausible, and why; quota and free-space deletion ran regardless.
     pub age_paused: Option<AgePause>,
+    /// Rows whose path is not `<camera id>/<digits>.mp4` inside the storage folder:
+    /// nothing was deleted for them ("row <id> '<path>': why").
+    pub refused: Vec<String>,
+    /// The pass stopped at [`PassLimit`]: more is due and goes in the next pass.
+    pub limited: bool,
+    /// The disk is low on space but the archive is within its quota: something else
+    /// fills the disk, and no footage was deleted for it.
+    pub space_kept_for_quota: bool,
 }
 
 /// Why deletion by age was refused in a pass.
@@ -106,9 +149,9 @@ impl fmt::Display for AgePause {
                 cameras,
             } => write!(
                 f,
-                "the wall clock reads {now}, {} after the newest footage ({newest}): deleting \
-                 by age would delete everything of {}; paused until newer footage is \
-                 recorded (quota and free space still apply)",
+                "the wall clock reads {now}, {} after the newest footage ({newest}): the \
+                 clock is likely wrong, and deleting by age would take that much footage of \
+                 {}; paused until newer footage is recorded (the quota still applies)",
                 span_text(now.nanos_since(*newest)),
                 cameras.join(", ")
             ),
@@ -242,8 +285,8 @@ pub fn apply(
     Ok(report)
 }
 
-/// Cameras whose footage would all go by age at `now_ns`: "now" is further past the
-/// archive's newest footage than both the camera's maximum age and [`FAR_PAST_FLOOR`].
+/// Cameras whose deletion by age pauses at `now_ns`: all with a maximum age, when "now"
+/// is more than [`FAR_PAST_LIMIT`] past the archive's newest footage.
 fn far_past(
     store: &Store,
     policy: &RetentionPolicy,
@@ -255,21 +298,16 @@ fn far_past(
     let Some(newest_ns) = store.camera_extents()?.iter().map(|e| e.end_ns).max() else {
         return Ok(None);
     };
-    let behind_ns = now_ns.saturating_sub(newest_ns);
-    let mut cameras: Vec<String> = policy
-        .max_age
-        .iter()
-        .filter(|(_, age)| behind_ns > nanos_i64((**age).max(FAR_PAST_FLOOR)))
-        .map(|(camera, _)| camera.clone())
-        .collect();
+    if now_ns.saturating_sub(newest_ns) <= nanos_i64(FAR_PAST_LIMIT) {
+        return Ok(None);
+    }
+    let mut cameras: Vec<String> = policy.max_age.keys().cloned().collect();
     cameras.sort();
-    Ok(
-        (!cameras.is_empty()).then_some(AgePause::FarPastNewestFootage {
-            now: WallNanos(now_ns),
-            newest: WallNanos(newest_ns),
-            cameras,
-        }),
-    )
+    Ok(Some(AgePause::FarPastNewestFootage {
+        now: WallNanos(now_ns),
+        newest: WallNanos(newest_ns),
+        cameras,
+    }))
 }
 
 /// One pass; `jumped` tells that the wall clock jumped (no deletion by age at all).
@@ -287,6 +325,7 @@ fn run(
         ..RetentionReport::default()
     };
     let protected = Protected::load(store)?;
+    let mut paths = crate::segment_path::Checker::new(store.dir());
     let mut cameras: Vec<(&String, &Duration)> = match &report.age_paused {
         Some(AgePause::ClockJumped { .. }) => Vec::new(),
         Some(AgePause::FarPastNewestFootage { cameras: kept, .. }) => policy
@@ -301,13 +340,19 @@ fn run(
         let cutoff = now_ns.saturating_sub(nanos_i64(*age));
         let mut doomed = Vec::new();
         for segment in store.complete_segments_ending_before(camera, cutoff)? {
+            if !admit(&mut paths, &segment, &mut report) {
+                continue;
+            }
             if protected.covers(&segment) {
                 report.protected += 1;
             } else {
                 doomed.push(segment);
             }
         }
-        delete_batch(store, &doomed, &mut report)?;
+        delete_batch(store, &doomed, policy.pass_limit, &mut report)?;
+        if report.limited {
+            break;
+        }
     }
     let mut total = store.total_bytes()?;
     let over_quota = |total: u64| policy.quota_bytes.is_some_and(|q| total > q);
@@ -317,13 +362,18 @@ fn run(
     };
     let mut cursor = (i64::MIN, i64::MIN);
     let mut page = std::collections::VecDeque::new();
-    loop {
+    while !report.limited {
+        // With a quota, free space never deletes footage the quota keeps.
         let need_space = low_space();
-        if !over_quota(total) && !need_space {
+        let for_space = need_space && policy.quota_bytes.is_none();
+        if need_space && !for_space && !over_quota(total) {
+            report.space_kept_for_quota = true;
+        }
+        if !over_quota(total) && !for_space {
             break;
         }
         let mut batch = Vec::new();
-        while over_quota(total) || (need_space && batch.len() < SPACE_BATCH) {
+        while over_quota(total) || (for_space && batch.len() < SPACE_BATCH) {
             if page.is_empty() {
                 page.extend(store.complete_segments_after(cursor, PAGE)?);
             }
@@ -331,7 +381,7 @@ fn run(
                 break;
             };
             cursor = (segment.start_ns, segment.id);
-            if protected.covers(&segment) {
+            if protected.covers(&segment) || !admit(&mut paths, &segment, &mut report) {
                 continue;
             }
             total = total.saturating_sub(segment.bytes);
@@ -341,7 +391,7 @@ fn run(
             report.target_missed = true;
             break;
         }
-        delete_batch(store, &batch, &mut report)?;
+        delete_batch(store, &batch, policy.pass_limit, &mut report)?;
     }
     if !report.deleted.is_empty() {
         tracing::info!(
@@ -349,6 +399,19 @@ fn run(
             bytes = report.freed_bytes,
             protected = report.protected,
             "retention deleted the oldest footage"
+        );
+    }
+    if report.limited {
+        tracing::warn!(
+            max_segments = policy.pass_limit.segments,
+            max_bytes = policy.pass_limit.bytes,
+            "retention stopped at its limit for one pass; the rest goes in the next pass"
+        );
+    }
+    if report.space_kept_for_quota {
+        tracing::warn!(
+            quota = policy.quota_bytes,
+            "the storage disk is low on space but the archive is within its quota: something else fills the disk (or the quota is larger than the disk); no footage is deleted for it"
         );
     }
     if report.target_missed {
@@ -359,33 +422,85 @@ fn run(
     Ok(report)
 }
 
+/// True when `segment`'s path may be acted on (see [`crate::segment_path`]); a refused
+/// row is named in the report and the log, and nothing is deleted for it.
+fn admit(
+    paths: &mut crate::segment_path::Checker,
+    segment: &Segment,
+    report: &mut RetentionReport,
+) -> bool {
+    match paths.check(&segment.camera, &segment.file) {
+        crate::segment_path::Checked::Refused(why) => {
+            let text = format!("row {}: {why}", segment.id);
+            if !report.refused.contains(&text) {
+                tracing::error!(row = %text, "retention refuses an index row: its path is not a segment inside the storage folder; nothing deleted for it");
+                report.refused.push(text);
+            }
+            false
+        }
+        _ => true,
+    }
+}
+
 /// Rows first (one transaction), then files: a crash in between leaves files without
 /// rows, which reconciliation indexes again (nothing points at a missing file). When
 /// the disk is so full that SQLite cannot commit, each file goes first to make room.
 fn delete_batch(
     store: &Store,
     segments: &[Segment],
+    limit: PassLimit,
     report: &mut RetentionReport,
 ) -> Result<(), StoreError> {
+    // What this pass may still delete.
+    let mut count = report.deleted.len();
+    let mut bytes = report.freed_bytes;
+    let fits = segments
+        .iter()
+        .take_while(|s| {
+            let ok = count < limit.segments && bytes.saturating_add(s.bytes) <= limit.bytes;
+            if ok {
+                count += 1;
+                bytes = bytes.saturating_add(s.bytes);
+            }
+            ok
+        })
+        .count();
+    if fits < segments.len() {
+        report.limited = true;
+    }
+    let segments = &segments[..fits];
     if segments.is_empty() {
         return Ok(());
     }
     let ids: Vec<i64> = segments.iter().map(|s| s.id).collect();
-    match store.delete_segments(&ids) {
-        Ok(()) => {
-            for segment in segments {
+    let gone: Vec<&Segment> = match store.delete_segments(&ids) {
+        Ok(deleted) => {
+            let gone: Vec<&Segment> = segments
+                .iter()
+                .filter(|s| deleted.contains(&s.id))
+                .collect();
+            report.protected += segments.len() - gone.len();
+            for segment in &gone {
                 remove_file(&store.dir().join(&segment.file));
             }
+            gone
         }
         Err(err) if err.is_disk_full() => {
+            let mut gone = Vec::new();
             for segment in segments {
+                if store.is_bookmarked(&segment.camera, segment.start_ns, segment.end_ns)? {
+                    report.protected += 1;
+                    continue;
+                }
                 remove_file(&store.dir().join(&segment.file));
                 store.delete_segment(segment.id)?;
+                gone.push(segment);
             }
+            gone
         }
         Err(err) => return Err(err),
-    }
-    for segment in segments {
+    };
+    for segment in gone {
         report.deleted.push(segment.file.clone());
         report.freed_bytes += segment.bytes;
     }
@@ -434,9 +549,9 @@ mod tests {
     }
 
     /// A clock that reads a year past the archive's newest footage (say, set wrong
-    /// before the app started): deleting by age would wipe out camera "a" and is
-    /// refused for it, with both times; "b" keeps 400 days and is not affected; within a
-    /// day of the newest footage, age retention runs as usual.
+    /// before the app started): deleting by age is refused for every camera with a
+    /// maximum age, with both times; within a day of the newest footage, age retention
+    /// runs as usual.
     #[test]
     fn now_far_past_the_newest_footage_keeps_what_age_would_wipe_out() {
         let dir = tempfile::tempdir().expect("tmp");
@@ -462,7 +577,7 @@ mod tests {
             AgePause::FarPastNewestFootage {
                 now: WallNanos(year_later),
                 newest,
-                cameras: vec!["a".to_owned()],
+                cameras: vec!["a".to_owned(), "b".to_owned()],
             }
         );
         let text = why.to_string();
@@ -482,6 +597,104 @@ mod tests {
         let report = apply(&store, &policy, newest.0 + 2 * 3600 * SEC).expect("apply");
         assert_eq!(report.age_paused, None);
         assert_eq!(report.deleted.len(), 5, "{report:?}");
+    }
+
+    #[test]
+    fn one_pass_deletes_at_most_its_limit_and_says_so() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut store = Store::open(dir.path()).expect("open");
+        for i in 0..10 {
+            add(&mut store, "a", i * 60, 100);
+        }
+        let mut policy = RetentionPolicy {
+            quota_bytes: Some(0),
+            ..RetentionPolicy::default()
+        };
+        policy.pass_limit.segments = 3;
+        let report = apply(&store, &policy, 1000 * SEC).expect("apply");
+        assert_eq!(report.deleted.len(), 3, "{report:?}");
+        assert!(report.limited);
+        policy.pass_limit = PassLimit {
+            segments: 100,
+            bytes: 250,
+        };
+        let report = apply(&store, &policy, 1000 * SEC).expect("apply");
+        assert_eq!(
+            (report.deleted.len(), report.freed_bytes),
+            (2, 200),
+            "{report:?}"
+        );
+        assert!(report.limited);
+        assert_eq!(store.segments(None).expect("left").len(), 5);
+        // By age too.
+        policy.quota_bytes = None;
+        policy.pass_limit.segments = 1;
+        policy
+            .max_age
+            .insert("a".to_owned(), Duration::from_secs(60));
+        let report = apply(&store, &policy, 660 * SEC).expect("apply");
+        assert_eq!(report.deleted.len(), 1, "{report:?}");
+        assert!(report.limited);
+    }
+
+    /// The clock reads 20 days past the newest footage, with a 30-day maximum age:
+    /// deleting by age would take 20 days of footage for a clock that is likely wrong.
+    #[test]
+    fn a_clock_weeks_past_the_newest_footage_deletes_nothing_by_age() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut store = Store::open(dir.path()).expect("open");
+        let day_s = NANOS_PER_DAY / SEC;
+        for d in 0..40 {
+            add(&mut store, "a", d * day_s, 100);
+        }
+        let newest_ns = (39 * day_s + 60) * SEC;
+        let mut policy = RetentionPolicy::default();
+        policy
+            .max_age
+            .insert("a".to_owned(), Duration::from_secs(30 * 86_400));
+        let report = apply(&store, &policy, newest_ns + 20 * NANOS_PER_DAY).expect("apply");
+        assert!(report.deleted.is_empty(), "{report:?}");
+        assert!(
+            matches!(
+                report.age_paused,
+                Some(AgePause::FarPastNewestFootage { .. })
+            ),
+            "{report:?}"
+        );
+        // Within a day of the newest footage, age retention runs.
+        let report = apply(&store, &policy, newest_ns + 3600 * SEC).expect("apply");
+        assert_eq!(report.age_paused, None);
+        assert_eq!(report.deleted.len(), 10, "{report:?}");
+    }
+
+    /// Something else fills the disk: the free-space rule deletes no footage that the
+    /// quota keeps, and says so; without a quota it deletes, within its pass limit.
+    #[test]
+    fn free_space_never_deletes_what_the_quota_keeps() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut store = Store::open(dir.path()).expect("open");
+        for i in 0..6 {
+            add(&mut store, "a", i * 60, 100);
+        }
+        let mut policy = RetentionPolicy {
+            quota_bytes: Some(10_000),
+            // More free space than any disk has: the disk is "full".
+            min_free_bytes: u64::MAX,
+            ..RetentionPolicy::default()
+        };
+        let report = apply(&store, &policy, 1000 * SEC).expect("apply");
+        assert!(report.deleted.is_empty(), "{report:?}");
+        assert!(report.space_kept_for_quota, "{report:?}");
+        // Over the quota, only down to the quota.
+        policy.quota_bytes = Some(450);
+        let report = apply(&store, &policy, 1000 * SEC).expect("apply");
+        assert_eq!(report.deleted.len(), 2, "{report:?}");
+        // No quota: free space decides, one bounded pass at a time.
+        policy.quota_bytes = None;
+        policy.pass_limit.segments = 2;
+        let report = apply(&store, &policy, 1000 * SEC).expect("apply");
+        assert_eq!(report.deleted.len(), 2, "{report:?}");
+        assert!(report.limited);
     }
 
     #[test]

@@ -120,6 +120,8 @@ pub struct SiteRecording {
     retention: Arc<RetentionShared>,
     retention_tx: Sender<RetentionCommand>,
     retention_thread: Option<JoinHandle<()>>,
+    /// What the person running the site should know (see [`Self::notice`]).
+    notice: Option<String>,
     /// This process is the folder's only writer while it runs (dropped last).
     _lock: StorageLock,
 }
@@ -132,9 +134,15 @@ enum RetentionCommand {
 impl SiteRecording {
     /// Opens (creating, migrating) the storage folder's index and starts the retention
     /// thread, which first reconciles the folder once (the report is logged and kept,
-    /// see [`Self::reconcile_report`]; files the index does not know are indexed or
-    /// reported, never deleted). Returns at once: reconciling a month of 16 cameras
-    /// takes seconds, and no recorder starts (in [`Self::sync`]) until it is done.
+    /// see [`Self::reconcile_report`]; files the index does not know are indexed,
+    /// quarantined or reported, never deleted). Returns at once: reconciling a month of
+    /// 16 cameras takes seconds, and no recorder starts (in [`Self::sync`]) until it is
+    /// done.
+    ///
+    /// Refused (an error saying why and what to do) when the folder and its index do
+    /// not belong together, or the folder lies under an unmounted `/etc/fstab` mount
+    /// point ([`crate::identity`]). A damaged index is set aside and rebuilt; then
+    /// [`Self::notice`] says so.
     pub fn start(site: &Site, storage: PathBuf) -> anyhow::Result<Self> {
         Self::start_with(site, storage, SiteRecordingOptions::default())
     }
@@ -145,9 +153,12 @@ impl SiteRecording {
         storage: PathBuf,
         options: SiteRecordingOptions,
     ) -> anyhow::Result<Self> {
+        crate::identity::precheck(&storage)?;
         let lock = StorageLock::acquire(&storage)?;
-        let store = Store::open(&storage)
+        let (store, set_aside) = Store::open_checked(&storage)
             .with_context(|| format!("cannot open the recording index in {}", storage.display()))?;
+        crate::identity::check(&store)?;
+        let notice = set_aside.map(|aside| index_notice(&aside));
         let retention = Arc::new(RetentionShared {
             policy: Mutex::new(policy_for(site, &options)),
             watches: Mutex::new(HashMap::new()),
@@ -176,6 +187,7 @@ impl SiteRecording {
             retention,
             retention_tx,
             retention_thread: Some(retention_thread),
+            notice,
             _lock: lock,
         })
     }
@@ -195,6 +207,12 @@ impl SiteRecording {
     /// why deletion by age is paused, for the app and the doctor to show.
     pub fn retention_report(&self) -> Option<RetentionReport> {
         lock(&self.retention.last_report).clone()
+    }
+
+    /// Something the person running the site should know although recording runs
+    /// (the index was damaged, set aside and rebuilt), for the app's status bar.
+    pub fn notice(&self) -> Option<&str> {
+        self.notice.as_deref()
     }
 
     /// The storage folder.
@@ -376,6 +394,15 @@ impl Drop for SiteRecording {
     }
 }
 
+/// What to tell about an index that was set aside.
+pub fn index_notice(aside: &vigil_store::SetAside) -> String {
+    format!(
+        "Recording index was damaged ({}): rebuilt from the segment files; the damaged one is set aside as {} (its bookmarks, events and gaps are only there)",
+        aside.why,
+        aside.path.display()
+    )
+}
+
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
@@ -392,6 +419,12 @@ fn wanted_for(
     }
     if !camera.enabled {
         return None;
+    }
+    if camera.id.as_str() == crate::reconcile::QUARANTINE_DIR {
+        return Some(Err(format!(
+            "camera id '{}' names the storage folder's quarantine; give the camera another id to record it",
+            crate::reconcile::QUARANTINE_DIR
+        )));
     }
     let seconds = |s: f64| Duration::try_from_secs_f64(s.max(0.0)).unwrap_or_default();
     Some(main_stream_spec(camera, credentials).map(|spec| Wanted {
@@ -421,6 +454,7 @@ fn policy_for(site: &Site, options: &SiteRecordingOptions) -> RetentionPolicy {
             .as_ref()
             .and_then(vigil_config::StorageConfig::quota_bytes),
         min_free_bytes: options.min_free_bytes,
+        pass_limit: crate::retention::PassLimit::default(),
     }
 }
 

@@ -11,6 +11,7 @@ use crate::reconcile::{probe, reconcile};
 use vigil_store::{SegmentTrigger, Store};
 
 mod recorder_faults;
+mod storage_safety;
 mod write_faults;
 
 const START_NS: i64 = 1_700_000_000_000_000_000;

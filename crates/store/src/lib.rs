@@ -46,6 +46,12 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// True when SQLite says the file is not a database or is damaged.
+    pub fn is_damaged(&self) -> bool {
+        matches!(self, StoreError::Sql(rusqlite::Error::SqliteFailure(e, _))
+            if matches!(e.code, rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt))
+    }
+
     /// True when the failure is the disk (or the database) being full.
     pub fn is_disk_full(&self) -> bool {
         match self {
@@ -58,6 +64,47 @@ impl StoreError {
     }
 }
 
+/// What a damaged index was renamed to, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetAside {
+    pub path: PathBuf,
+    pub why: String,
+}
+
+/// `index.sqlite3.corrupt-<UTC seconds>`: a damaged index set aside.
+const CORRUPT_SUFFIX: &str = ".corrupt-";
+
+/// Renames the index in `dir` (and its `-wal`, `-shm`) aside; returns the new name.
+fn set_aside(dir: &Path) -> Result<PathBuf, StoreError> {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let mut n = 0;
+    let aside = loop {
+        let name = match n {
+            0 => format!("{INDEX_FILE}{CORRUPT_SUFFIX}{secs}"),
+            n => format!("{INDEX_FILE}{CORRUPT_SUFFIX}{secs}-{n}"),
+        };
+        if !dir.join(&name).exists() {
+            break name;
+        }
+        n += 1;
+    };
+    for suffix in ["", "-wal", "-shm"] {
+        let from = dir.join(format!("{INDEX_FILE}{suffix}"));
+        if !from.exists() {
+            continue;
+        }
+        std::fs::rename(&from, dir.join(format!("{aside}{suffix}"))).map_err(|source| {
+            StoreError::Io {
+                path: from.clone(),
+                source,
+            }
+        })?;
+    }
+    Ok(dir.join(aside))
+}
+
 /// Why there is no footage for a while.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum GapReason {
@@ -65,6 +112,8 @@ pub enum GapReason {
     DiskFull,
     NotRunning,
     IoError,
+    /// The recorder's packet queue overflowed: what the camera sent meanwhile is lost.
+    RecorderBehind,
 }
 
 impl GapReason {
@@ -74,6 +123,18 @@ impl GapReason {
             GapReason::DiskFull => "disk_full",
             GapReason::NotRunning => "not_running",
             GapReason::IoError => "io_error",
+            GapReason::RecorderBehind => "recorder_behind",
+        }
+    }
+
+    /// The reason for a person.
+    pub fn describe(self) -> &'static str {
+        match self {
+            GapReason::CameraOffline => "camera offline",
+            GapReason::DiskFull => "disk full",
+            GapReason::NotRunning => "not running",
+            GapReason::IoError => "write error",
+            GapReason::RecorderBehind => "recorder fell behind",
         }
     }
 
@@ -83,6 +144,7 @@ impl GapReason {
             "disk_full" => GapReason::DiskFull,
             "not_running" => GapReason::NotRunning,
             "io_error" => GapReason::IoError,
+            "recorder_behind" => GapReason::RecorderBehind,
             other => return Err(StoreError::BadValue(other.to_owned())),
         })
     }
@@ -263,6 +325,87 @@ impl Store {
         })
     }
 
+    /// [`Self::open`] for the folder's writer, after `PRAGMA quick_check`: an index that
+    /// is not a database, or fails the check, is renamed aside (with its `-wal` and
+    /// `-shm`) to `index.sqlite3.corrupt-<UTC seconds>`, never deleted, and a new empty
+    /// index is opened in its place; the caller rebuilds it from the segment files
+    /// (reconciliation) and tells the person what [`SetAside`] says.
+    pub fn open_checked(dir: &Path) -> Result<(Self, Option<SetAside>), StoreError> {
+        let why = match Self::open(dir) {
+            Ok(store) => match store.quick_check() {
+                Ok(()) => return Ok((store, None)),
+                Err(why) => why,
+            },
+            Err(err) if err.is_damaged() => err.to_string(),
+            Err(err) => return Err(err),
+        };
+        let aside = set_aside(dir)?;
+        tracing::error!(index = %aside.display(), reason = %why, "the recording index is damaged: set aside, rebuilding it from the segment files");
+        let store = Self::open(dir)?;
+        Ok((store, Some(SetAside { path: aside, why })))
+    }
+
+    /// `PRAGMA quick_check`: `Err` with SQLite's findings when the file is damaged.
+    pub fn quick_check(&self) -> Result<(), String> {
+        let rows: Result<Vec<String>, rusqlite::Error> = self
+            .conn
+            .prepare("PRAGMA quick_check")
+            .and_then(|mut stmt| stmt.query_map([], |r| r.get(0))?.collect());
+        match rows {
+            Ok(rows) if rows.len() == 1 && rows[0] == "ok" => Ok(()),
+            Ok(rows) => Err(format!(
+                "quick_check: {}",
+                rows.into_iter().take(3).collect::<Vec<_>>().join("; ")
+            )),
+            Err(err) => Err(format!("quick_check: {err}")),
+        }
+    }
+
+    /// Health of the index in `dir` for `vigil doctor`, read only (nothing created or
+    /// changed): `Ok(false)` when there is no index, `Ok(true)` when it passes
+    /// `quick_check`, `Err` with what is wrong.
+    pub fn check_file(dir: &Path) -> Result<bool, String> {
+        let path = dir.join(INDEX_FILE);
+        if !path.exists() {
+            return Ok(false);
+        }
+        let conn = Connection::open_with_flags(
+            &path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|e| e.to_string())?;
+        let rows: Vec<String> = conn
+            .prepare("PRAGMA quick_check")
+            .and_then(|mut stmt| stmt.query_map([], |r| r.get(0))?.collect())
+            .map_err(|e| e.to_string())?;
+        if rows.len() == 1 && rows[0] == "ok" {
+            Ok(true)
+        } else {
+            Err(rows.into_iter().take(3).collect::<Vec<_>>().join("; "))
+        }
+    }
+
+    /// Damaged indexes set aside in `dir` by [`Self::open_checked`], oldest first.
+    pub fn set_aside_files(dir: &Path) -> Vec<PathBuf> {
+        let prefix = format!("{INDEX_FILE}{CORRUPT_SUFFIX}");
+        let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|entries| {
+                entries
+                    .flatten()
+                    .map(|e| e.path())
+                    .filter(|p| {
+                        p.file_name().is_some_and(|n| {
+                            let n = n.to_string_lossy();
+                            n.starts_with(&prefix) && !n.ends_with("-wal") && !n.ends_with("-shm")
+                        })
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        found.sort();
+        found
+    }
+
     /// The storage folder this index describes.
     pub fn dir(&self) -> &Path {
         &self.dir
@@ -273,6 +416,34 @@ impl Store {
         Ok(self
             .conn
             .query_row("PRAGMA user_version", [], |r| r.get(0))?)
+    }
+
+    /// The storage folder's identity as this index knows it (`None`: never set, an
+    /// index from before identities, or a new one).
+    pub fn storage_id(&self) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = 'storage_id'", [], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    /// Records the storage folder's identity.
+    pub fn set_storage_id(&self, id: &str) -> Result<(), StoreError> {
+        self.conn.execute(
+            "INSERT OR REPLACE INTO meta (key, value) VALUES ('storage_id', ?1)",
+            [id],
+        )?;
+        Ok(())
+    }
+
+    /// Number of segment rows.
+    pub fn segment_count(&self) -> Result<u64, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM segment", [], |r| r.get(0))?;
+        Ok(n.max(0).unsigned_abs())
     }
 
     /// Adds a segment in state `recording`, its end at its start.
@@ -446,17 +617,27 @@ impl Store {
         Ok(())
     }
 
-    /// Removes several segments' rows (and keyframes) in one transaction.
-    pub fn delete_segments(&self, ids: &[i64]) -> Result<(), StoreError> {
+    /// Removes several segments' rows (and keyframes) in one transaction, except those
+    /// a bookmark overlaps: the bookmarks are read inside the same statement, so one
+    /// added by another connection since the caller chose the segments is honoured.
+    /// Returns the ids actually removed (their files may go).
+    pub fn delete_segments(&self, ids: &[i64]) -> Result<Vec<i64>, StoreError> {
         let tx = self.conn.unchecked_transaction()?;
+        let mut deleted = Vec::with_capacity(ids.len());
         {
-            let mut stmt = tx.prepare_cached("DELETE FROM segment WHERE id = ?1")?;
+            let mut stmt = tx.prepare_cached(
+                "DELETE FROM segment WHERE id = ?1 AND NOT EXISTS (
+                     SELECT 1 FROM bookmark b WHERE b.camera = segment.camera
+                        AND b.start_ns <= segment.end_ns AND b.end_ns >= segment.start_ns)",
+            )?;
             for id in ids {
-                stmt.execute([id])?;
+                if stmt.execute([id])? == 1 {
+                    deleted.push(*id);
+                }
             }
         }
         tx.commit()?;
-        Ok(())
+        Ok(deleted)
     }
 
     /// A camera's complete segments that end before `end_before_ns`, oldest first
@@ -778,6 +959,73 @@ mod tests {
             "the segment holding 250 is not before it"
         );
         assert_eq!(before(100), None);
+    }
+
+    #[test]
+    fn a_damaged_index_is_set_aside_never_deleted() {
+        // Not a database at all.
+        let dir = tempfile::tempdir().expect("tempdir");
+        let garbage = vec![0x5Au8; 4096];
+        std::fs::write(dir.path().join(INDEX_FILE), &garbage).expect("garbage");
+        assert!(Store::check_file(dir.path()).is_err());
+        let (store, aside) = Store::open_checked(dir.path()).expect("open");
+        let aside = aside.expect("set aside");
+        assert_eq!(std::fs::read(&aside.path).expect("kept"), garbage);
+        assert_eq!(Store::set_aside_files(dir.path()), vec![aside.path.clone()]);
+        assert_eq!(store.segment_count().expect("empty"), 0);
+        drop(store);
+        assert_eq!(Store::check_file(dir.path()), Ok(true));
+
+        // A database whose pages were overwritten.
+        let dir = tempfile::tempdir().expect("tempdir");
+        {
+            let mut store = Store::open(dir.path()).expect("open");
+            for i in 0..400 {
+                test_support::add_closed(&mut store, "cam", i * 100, i * 100 + 50, 10);
+            }
+            store
+                .conn
+                .execute_batch("PRAGMA wal_checkpoint(TRUNCATE)")
+                .expect("checkpoint");
+        }
+        let path = dir.path().join(INDEX_FILE);
+        let mut bytes = std::fs::read(&path).expect("read");
+        assert!(bytes.len() > 4 * 4096, "{}", bytes.len());
+        for b in &mut bytes[2 * 4096..4 * 4096] {
+            *b = 0xEE;
+        }
+        std::fs::write(&path, &bytes).expect("garble pages");
+        let (_, aside) = Store::open_checked(dir.path()).expect("open");
+        let aside = aside.expect("quick_check finds the damage");
+        assert_eq!(std::fs::read(&aside.path).expect("kept"), bytes);
+        // A sound index is left as it is.
+        let (_, again) = Store::open_checked(dir.path()).expect("open");
+        assert_eq!(again, None);
+    }
+
+    /// Retention picks segments, then a bookmark is added on another connection
+    /// before it deletes them: the bookmarked one stays (checked inside the delete).
+    #[test]
+    fn a_bookmark_added_while_a_pass_runs_is_honoured() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut retention = Store::open(dir.path()).expect("open");
+        let a = test_support::add_closed(&mut retention, "cam", 0, 100, 10);
+        let b = test_support::add_closed(&mut retention, "cam", 100, 200, 10);
+        let picked: Vec<i64> = retention
+            .segments(None)
+            .expect("segments")
+            .iter()
+            .map(|s| s.id)
+            .collect();
+        assert_eq!(picked, vec![a, b]);
+        let reviewer = Store::open(dir.path()).expect("second connection");
+        reviewer.add_bookmark("cam", 150, 160, "keep").expect("bm");
+        let deleted = retention.delete_segments(&picked).expect("delete");
+        assert_eq!(deleted, vec![a]);
+        assert!(
+            retention.segment(b).expect("q").is_some(),
+            "bookmarked kept"
+        );
     }
 
     #[test]

@@ -83,6 +83,30 @@ const MIGRATIONS: &[&str] = &[
     DROP INDEX segment_camera_start;
     CREATE INDEX segment_camera_span ON segment (camera, start_ns, end_ns);
     ",
+    // 2 → 3: small facts about the archive (`storage_id`: the storage folder's
+    // identity, also kept in the folder's meta file, compared at every writer's start);
+    // a gap may say the recorder fell behind (SQLite cannot change a CHECK in place:
+    // the table is copied).
+    r"
+    CREATE TABLE meta (
+        key           TEXT    PRIMARY KEY,
+        value         TEXT    NOT NULL
+    ) WITHOUT ROWID;
+    CREATE TABLE gap_v3 (
+        id            INTEGER PRIMARY KEY,
+        camera        TEXT    NOT NULL,
+        start_ns      INTEGER NOT NULL,
+        end_ns        INTEGER,
+        reason        TEXT    NOT NULL
+                      CHECK (reason IN ('camera_offline', 'disk_full', 'not_running', 'io_error',
+                                        'recorder_behind'))
+    );
+    INSERT INTO gap_v3 (id, camera, start_ns, end_ns, reason)
+        SELECT id, camera, start_ns, end_ns, reason FROM gap;
+    DROP TABLE gap;
+    ALTER TABLE gap_v3 RENAME TO gap;
+    CREATE INDEX gap_camera_start ON gap (camera, start_ns);
+    ",
 ];
 
 /// The version this build writes.
@@ -139,11 +163,14 @@ mod tests {
             .expect("gap");
         }
         let store = crate::Store::open(dir.path()).expect("migrate");
-        assert_eq!(store.schema_version().expect("version"), 2);
-        assert_eq!(SCHEMA_VERSION, 2);
+        assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
+        assert_eq!(store.storage_id().expect("id"), None, "no identity yet");
         let segments = store.segments(Some("cam")).expect("segments");
         assert_eq!((segments[0].start_ns, segments[0].end_ns), (1000, 2000));
         assert_eq!(store.gaps(None).expect("gaps").len(), 1);
+        store
+            .insert_gap("cam", 2000, Some(2500), crate::GapReason::RecorderBehind)
+            .expect("a gap the migration allows");
         let id = store
             .add_event("cam", 1500, None, "trigger", "door")
             .expect("event");

@@ -430,3 +430,43 @@ fn sources_without_slashes_are_refused_at_their_position() {
         assert!(!msg.contains("hunter2"), "{msg}");
     }
 }
+
+#[test]
+fn retention_below_a_sane_floor_is_refused_at_its_line() {
+    let text = "schema_version = 1\n\
+        [storage]\n\
+        quota_gb = 0.5\n\
+        [[cameras]]\n\
+        id = \"door\"\n\
+        name = \"Door\"\n\
+        source = \"rtsp://door/live\"\n\
+        [cameras.recording]\n\
+        mode = \"continuous\"\n\
+        max_age_days = 0.25\n";
+    let err = parse_err(text);
+    let msg = err.to_string();
+    let ConfigError::Invalid { issues, .. } = &err else {
+        panic!("{msg}")
+    };
+    let found: Vec<(Option<LineCol>, &str)> = issues
+        .iter()
+        .map(|i| (i.location, i.message.as_str()))
+        .collect();
+    assert!(
+        found
+            .iter()
+            .any(|(at, m)| *at == lc(10, 16) && m.contains("at least 1 day")),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(at, m)| *at == lc(3, 12) && m.contains("at least 1 GB")),
+        "{found:?}"
+    );
+    // At the floor: accepted.
+    let ok = text
+        .replace("quota_gb = 0.5", "quota_gb = 1")
+        .replace("max_age_days = 0.25", "max_age_days = 1");
+    parse_site(&path(), &ok).expect("1 day and 1 GB are fine");
+}

@@ -197,7 +197,8 @@ impl Core {
         self.recording.status(camera_id)
     }
 
-    /// Why recording is off, when the recorders could not start.
+    /// Why recording is off, when the recorders could not start, or what to know about
+    /// its storage while it runs (a damaged index set aside and rebuilt).
     pub fn recording_error(&self) -> Option<&str> {
         self.recording.error()
     }

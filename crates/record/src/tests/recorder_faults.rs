@@ -197,3 +197,29 @@ fn in_events_mode_a_recorder_resumes_armed() {
     });
     rig.stop().assert_all_cut_clean();
 }
+
+#[test]
+fn a_recorder_that_falls_behind_records_a_gap_saying_so() {
+    let files = FaultyFiles::default();
+    // The 6th write (a fragment in the first segment) hangs for 2 s while the queue
+    // keeps packets 300 ms at most: it overflows.
+    files.stall_write(6, Duration::from_secs(2));
+    let rig = Rig::start(&files, |c| {
+        c.queue_max_age = Some(Duration::from_millis(300))
+    });
+    let rig = rig.record_until_segments(2);
+    let segments = rig.assert_all_cut_clean();
+    let gaps = rig.gaps();
+    let behind: Vec<&Gap> = gaps
+        .iter()
+        .filter(|g| g.reason == GapReason::RecorderBehind)
+        .collect();
+    assert_eq!(behind.len(), 1, "{gaps:?}");
+    assert_eq!(behind[0].start_ns, segments[0].end_ns);
+    assert_eq!(behind[0].end_ns, Some(segments[1].start_ns));
+    assert!(
+        segments[1].start_ns - segments[0].end_ns >= SEC,
+        "{segments:?}"
+    );
+    assert_eq!(GapReason::RecorderBehind.describe(), "recorder fell behind");
+}

@@ -59,6 +59,8 @@ struct Plan {
     syncs: u64,
     write_fault: Option<Fault>,
     sync_fault: Option<Fault>,
+    /// The write with this number (over all files) first waits this long.
+    stall: Option<(u64, std::time::Duration)>,
     synced: HashMap<PathBuf, u64>,
     failures: Vec<Failure>,
 }
@@ -85,6 +87,14 @@ impl FaultyFiles {
         let mut plan = self.plan();
         let at = plan.syncs + nth;
         plan.sync_fault = Some(Fault { at, errno, lasting });
+    }
+
+    /// The `nth` write from now waits `wait` before it goes through, as a disk that
+    /// stops answering for a while does (the recorder falls behind its camera).
+    pub fn stall_write(&self, nth: u64, wait: std::time::Duration) {
+        let mut plan = self.plan();
+        let at = plan.writes + nth;
+        plan.stall = Some((at, wait));
     }
 
     /// Writes and fsyncs work again.
@@ -142,6 +152,11 @@ impl SegmentFile for FaultyFile {
         let mut plan = files.plan();
         plan.writes += 1;
         let call = plan.writes;
+        if let Some((_, wait)) = plan.stall.filter(|(at, _)| *at == call) {
+            drop(plan);
+            std::thread::sleep(wait);
+            plan = files.plan();
+        }
         match plan.write_fault.filter(|f| f.hits(call)) {
             Some(fault) => {
                 // A torn write: part of the bytes reached the disk.
