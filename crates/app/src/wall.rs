@@ -7,7 +7,7 @@
 //! [`Command`]s that the core carries out).
 
 use eframe::egui_wgpu;
-use egui::{Align2, Color32, FontId, Rect, Sense, Stroke, StrokeKind, vec2};
+use egui::{Align2, Color32, FontId, Rect, Role, Sense, Stroke, StrokeKind, vec2};
 
 use vigil_config::CameraId;
 use vigil_core::wall::tile_rects;
@@ -17,6 +17,7 @@ use vigil_media::StreamState;
 use vigil_playback::PlayerState;
 use vigil_record::RecorderState;
 
+use crate::a11y::Named as _;
 use crate::timeline_panel::speed_label;
 
 /// What is dragged on the wall.
@@ -98,6 +99,11 @@ fn tile_ui(
     let commands = &mut out.commands;
     let id = ui.make_persistent_id(("tile", index));
     let response = ui.interact(rect, id, Sense::click_and_drag());
+    let name = match tile.content.camera() {
+        Some(camera) => format!("Tile {}: {}", index + 1, camera.name),
+        None => format!("Tile {}: empty", index + 1),
+    };
+    let response = response.named_toggle(Role::Button, selected, &name);
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 0.0, Color32::from_gray(24));
 
