@@ -399,3 +399,25 @@ fn recording_settings_errors_are_located() {
     let text = RECORDING_EXAMPLE.replace("max_age_days = 30", "max_age_days = \"30\"");
     assert_eq!(location(&parse_err(&text)).map(|l| l.line), Some(14));
 }
+
+#[test]
+fn snapshot_folder_loads_and_its_errors_are_located() {
+    let text = "schema_version = 1\n\n[snapshots]\ndir = \"/srv/snapshots\"\n";
+    let site = parse_site(&path(), text).expect("valid");
+    assert_eq!(
+        site.snapshots.and_then(|s| s.dir).as_deref(),
+        Some("/srv/snapshots")
+    );
+    let err = parse_err(&text.replace("/srv/snapshots", "snaps"));
+    let msg = err.to_string();
+    assert_eq!(location(&err), lc(4, 7), "{msg}");
+    assert!(
+        msg.starts_with(
+            "/home/u/.config/vigil/site.toml:4:7: snapshots: dir `snaps` must be absolute"
+        ),
+        "{msg}"
+    );
+    let err = parse_err(&text.replace("dir =", "folder ="));
+    assert!(err.to_string().contains("unknown field `folder`"), "{err}");
+    assert_eq!(location(&err), lc(4, 1), "{err}");
+}
