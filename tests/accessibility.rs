@@ -141,7 +141,26 @@ fn every_control_has_a_spoken_name_live_in_review_and_in_menus() {
         "camera list entry for the lobby"
     );
 
-    // The dialogs: the bookmark menu and the save-layout menu.
+    // The wall's tiles say their camera and state (the overlay is only painted).
+    let live_tiles = harness
+        .query_all_by_label_contains(", live")
+        .filter(|n| {
+            n.accesskit_node()
+                .label()
+                .is_some_and(|l| l.starts_with("Tile "))
+        })
+        .count();
+    assert_eq!(live_tiles, 4, "tiles named with their state");
+
+    // The dialogs: the speed list, the bookmark menu, the save-layout menu and a
+    // tile's right-click menu.
+    harness.get_by_label("Speed").click();
+    harness.run_steps(2);
+    harness.get_by_label("1/8 speed");
+    harness.get_by_label("16 times speed");
+    assert_all_named(&harness, "speed list");
+    harness.key_press(egui::Key::Escape);
+    harness.run_steps(2);
     harness.get_by_label("Bookmark…").click();
     harness.run_steps(2);
     harness.get_by_label("Bookmark note");
@@ -155,6 +174,12 @@ fn every_control_has_a_spoken_name_live_in_review_and_in_menus() {
     assert_all_named(&harness, "save layout menu");
     harness.key_press(egui::Key::Escape);
     harness.run_steps(2);
+    harness.get_by_label_contains("Tile 2: ").click_secondary();
+    harness.run_steps(2);
+    harness.get_by_label("Save snapshot (PNG)");
+    assert_all_named(&harness, "tile menu");
+    harness.key_press(egui::Key::Escape);
+    harness.run_steps(2);
 
     // Clicking by name works: replay, pause, play, back to live.
     harness.get_by_label("Replay the last 10 seconds").click();
@@ -166,6 +191,13 @@ fn every_control_has_a_spoken_name_live_in_review_and_in_menus() {
     );
     harness.run_steps(2);
     assert_all_named(&harness, "review");
+    assert!(
+        harness.query_all_by_label_contains(", playback").any(|n| n
+            .accesskit_node()
+            .label()
+            .is_some_and(|l| l.starts_with("Tile "))),
+        "a tile in review says so"
+    );
     assert!(!harness.state().core().review_paused());
     harness.get_by_label("Pause").click();
     harness.run_steps(2);

@@ -444,6 +444,7 @@ impl TimelinePanel {
                     for s in SPEEDS {
                         if ui
                             .selectable_label(magnitude == s, speed_label(s))
+                            .named_toggle(Role::Button, magnitude == s, &speed_words(s))
                             .clicked()
                         {
                             magnitude = s;
@@ -654,6 +655,15 @@ pub fn speed_label(s: f64) -> String {
     }
 }
 
+/// A speed as a screen reader should say it: "1/8 speed", "16 times speed".
+pub fn speed_words(s: f64) -> String {
+    if s < 1.0 {
+        format!("1/{:.0} speed", 1.0 / s)
+    } else {
+        format!("{s:.0} times speed")
+    }
+}
+
 /// Parses a local date and time typed by a person: `2026-11-26 14:03:27`,
 /// `2026-11-26 14:03`, `14:03:27` or `14:03` (today). Errors say what was wrong.
 pub fn parse_goto(text: &str, now: WallNanos) -> Result<WallNanos, String> {
@@ -736,5 +746,7 @@ mod tests {
         assert_eq!(speed_label(0.125), "1/8×");
         assert_eq!(speed_label(0.5), "1/2×");
         assert_eq!(speed_label(16.0), "16×");
+        assert_eq!(speed_words(0.125), "1/8 speed");
+        assert_eq!(speed_words(2.0), "2 times speed");
     }
 }

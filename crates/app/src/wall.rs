@@ -99,11 +99,7 @@ fn tile_ui(
     let commands = &mut out.commands;
     let id = ui.make_persistent_id(("tile", index));
     let response = ui.interact(rect, id, Sense::click_and_drag());
-    let name = match tile.content.camera() {
-        Some(camera) => format!("Tile {}: {}", index + 1, camera.name),
-        None => format!("Tile {}: empty", index + 1),
-    };
-    let response = response.named_toggle(Role::Button, selected, &name);
+    let response = response.named_toggle(Role::Button, selected, &tile_name(index, tile));
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 0.0, Color32::from_gray(24));
 
@@ -412,6 +408,39 @@ pub(crate) fn recording_badge(state: &RecorderState) -> Option<(String, Color32)
 }
 
 /// How a tile in review labels itself, and what it says across its picture.
+/// What a screen reader says for a tile: its number, camera and what the overlay shows
+/// (the overlay is painted, so it is not in the accessibility tree itself).
+fn tile_name(index: usize, tile: &TileView) -> String {
+    let number = index + 1;
+    match &tile.content {
+        TileContent::Empty => format!("Tile {number}: empty"),
+        TileContent::Live(live) => {
+            let mut name = format!(
+                "Tile {number}: {}, {}",
+                live.camera.name,
+                live.state.label()
+            );
+            if live.keyframe_only {
+                name.push_str(", keyframes only");
+            }
+            name
+        }
+        TileContent::Review(review) => {
+            let (label, message) = review_label(review);
+            let mut name = format!(
+                "Tile {number}: {}, {}",
+                review.camera.name,
+                label.replace(" · ", ", ").to_lowercase()
+            );
+            if let Some(message) = message {
+                name.push_str(", ");
+                name.push_str(&message.replace('\n', ": ").to_lowercase());
+            }
+            name
+        }
+    }
+}
+
 pub(crate) fn review_label(tile: &ReviewTile) -> (String, Option<String>) {
     let label = if tile.paused {
         "PLAYBACK · paused".to_owned()
