@@ -18,6 +18,9 @@ pub(crate) trait Named: Sized {
     /// A button that is on or off (a selected layout, a pressed toggle).
     fn named_toggle(self, role: Role, selected: bool, label: &str) -> Self;
 
+    /// A one-line text field holding `text`: the name, and the text as its value.
+    fn named_text(self, label: &str, text: &str) -> Self;
+
     /// A button.
     fn named_button(self, label: &str) -> Self {
         self.named(Role::Button, label)
@@ -34,6 +37,17 @@ impl Named for Response {
     fn named_toggle(self, role: Role, selected: bool, label: &str) -> Self {
         let enabled = self.enabled();
         self.widget_info(|| WidgetInfo::selected(role, enabled, selected, label));
+        self
+    }
+
+    fn named_text(self, label: &str, text: &str) -> Self {
+        let enabled = self.enabled();
+        self.widget_info(|| WidgetInfo {
+            label: Some(label.to_owned()),
+            // The field's own hint stays the placeholder.
+            hint_text: None,
+            ..WidgetInfo::text_edit(enabled, text, text, "")
+        });
         self
     }
 }

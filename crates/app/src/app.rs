@@ -276,7 +276,7 @@ impl VigilApp {
                 ui.label("Name");
                 let edit = ui
                     .text_edit_singleline(&mut self.new_layout_name)
-                    .named(Role::TextInput, "Layout name");
+                    .named_text("Layout name", &self.new_layout_name);
                 let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
                 if ui
                     .add_enabled(saves, egui::Button::new("Save"))

@@ -484,7 +484,7 @@ impl TimelinePanel {
                         .desired_width(150.0)
                         .hint_text("YYYY-MM-DD HH:MM:SS"),
                 )
-                .named(Role::TextInput, GOTO_LABEL);
+                .named_text(GOTO_LABEL, &self.goto_text);
             let entered = goto.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if ui
                 .button("Go")
@@ -592,7 +592,7 @@ impl TimelinePanel {
             ));
             ui.label("Note");
             ui.text_edit_singleline(&mut self.bookmark_note)
-                .named(Role::TextInput, "Bookmark note");
+                .named_text("Bookmark note", &self.bookmark_note);
             if ui
                 .add_enabled(!targets.is_empty(), egui::Button::new("Add bookmark"))
                 .clicked()
