@@ -18,7 +18,7 @@ use vigil_playback::PlayerState;
 use vigil_record::RecorderState;
 
 use crate::a11y::Named as _;
-use crate::timeline_panel::speed_label;
+use crate::timeline_panel::{speed_label, speed_words};
 
 /// What is dragged on the wall.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -407,7 +407,6 @@ pub(crate) fn recording_badge(state: &RecorderState) -> Option<(String, Color32)
     }
 }
 
-/// How a tile in review labels itself, and what it says across its picture.
 /// What a screen reader says for a tile: its number, camera and what the overlay shows
 /// (the overlay is painted, so it is not in the accessibility tree itself).
 fn tile_name(index: usize, tile: &TileView) -> String {
@@ -426,21 +425,24 @@ fn tile_name(index: usize, tile: &TileView) -> String {
             name
         }
         TileContent::Review(review) => {
-            let (label, message) = review_label(review);
-            let mut name = format!(
-                "Tile {number}: {}, {}",
-                review.camera.name,
-                label.replace(" · ", ", ").to_lowercase()
-            );
-            if let Some(message) = message {
+            let playing = if review.paused {
+                "paused".to_owned()
+            } else if review.speed < 0.0 {
+                format!("backwards at {}", speed_words(-review.speed))
+            } else {
+                format!("playing at {}", speed_words(review.speed))
+            };
+            let mut name = format!("Tile {number}: {}, playback, {playing}", review.camera.name);
+            if let (_, Some(message)) = review_label(review) {
                 name.push_str(", ");
-                name.push_str(&message.replace('\n', ": ").to_lowercase());
+                name.push_str(&message.replace('\n', ": "));
             }
             name
         }
     }
 }
 
+/// How a tile in review labels itself, and what it says across its picture.
 pub(crate) fn review_label(tile: &ReviewTile) -> (String, Option<String>) {
     let label = if tile.paused {
         "PLAYBACK · paused".to_owned()
