@@ -22,6 +22,15 @@ fi
 unset WAYLAND_DISPLAY
 export RUST_BACKTRACE=1
 
+# The AppStream metainfo (software centres): valid, and no placeholder addresses.
+# package-deb.sh validates it again; this runs even with `-- NAME`.
+echo "== appstreamcli validate"
+appstreamcli validate --no-net --pedantic --no-color packaging/io.github.vigil_vms.Vigil.metainfo.xml >/dev/null
+if grep -n 'example\.invalid' packaging/io.github.vigil_vms.Vigil.metainfo.xml; then
+  echo "metainfo: placeholder URL (real URLs or none)" >&2
+  exit 1
+fi
+
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"

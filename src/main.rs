@@ -181,7 +181,9 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
     };
     let options = AppOptions {
         kiosk: cli.kiosk,
-        snapshot_dir: paths.data_dir.join("snapshots"),
+        // The site's `[snapshots] dir`, else <Pictures>/Vigil (XDG user dirs).
+        snapshot_dir: config::snapshot_dir(&site)
+            .unwrap_or_else(|| paths.data_dir.join("snapshots")),
         site_path,
         config_error: resolved.load_error.map(|e| e.to_string()),
         fixed_clock: None,

@@ -14,10 +14,11 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use egui::{Color32, RichText};
+use egui::{Color32, RichText, Role};
 
 mod recordings;
 
+use super::a11y::Named as _;
 use super::timeline_panel::TimelinePanel;
 use super::wall::{DragPayload, WallInput, wall_ui};
 use vigil_config::{CredentialStore, Site, builtin_layouts};
@@ -245,9 +246,11 @@ impl VigilApp {
             let current = site.wall.layout.clone();
             for (n, layout) in builtin_layouts().iter().enumerate() {
                 let label = layout.name.replace('x', "×");
+                let selected = current == layout.name;
                 if ui
-                    .selectable_label(current == layout.name, label)
+                    .selectable_label(selected, &label)
                     .on_hover_text(format!("Key {}", n + 1))
+                    .named_toggle(Role::Button, selected, &format!("Layout {label}"))
                     .clicked()
                 {
                     commands.push(Command::SetLayout(layout.name.clone()));
@@ -267,14 +270,23 @@ impl VigilApp {
                                 commands.push(Command::SetLayout(name.clone()));
                             }
                         }
-                    });
+                    })
+                    .response
+                    .named(Role::ComboBox, "Saved layouts");
             }
             let saves = self.core.saves_site();
             ui.menu_button("Save layout…", |ui| {
                 ui.label("Name");
-                let edit = ui.text_edit_singleline(&mut self.new_layout_name);
+                let edit = ui
+                    .text_edit_singleline(&mut self.new_layout_name)
+                    .named_text("Layout name", &self.new_layout_name);
                 let enter = edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
-                if ui.add_enabled(saves, egui::Button::new("Save")).clicked() || enter {
+                if ui
+                    .add_enabled(saves, egui::Button::new("Save"))
+                    .named_button("Save layout")
+                    .clicked()
+                    || enter
+                {
                     commands.push(Command::SaveLayoutAs(std::mem::take(
                         &mut self.new_layout_name,
                     )));
@@ -350,7 +362,11 @@ impl VigilApp {
                             });
                         },
                     )
-                    .response;
+                    .response
+                    .named(
+                        Role::ListItem,
+                        &format!("{}, {}", camera.name, state.label()),
+                    );
                 let source = camera.shown_source();
                 let response = response.on_hover_text(format!("{source}\n{}", state.describe(now)));
                 if response.double_clicked() {

@@ -4,6 +4,7 @@
 //! Owns: drawing and turning gestures into commands. Must not: run threads of its own
 //! beyond UI helpers, or block on I/O or decoding (`vigil_core` does that work).
 
+mod a11y;
 pub mod app;
 pub mod timeline;
 pub mod timeline_panel;

@@ -10,8 +10,9 @@
 use std::time::{Duration, Instant};
 
 use chrono::{Local, NaiveDate, NaiveDateTime, NaiveTime};
-use egui::{Color32, RichText};
+use egui::{Color32, RichText, Role};
 
+use crate::a11y::Named as _;
 use crate::timeline::ticks;
 use crate::timeline::{
     TimeRange, TimeView, TimelineCommand, TimelineState, Track, WallNanos, timeline_ui,
@@ -27,6 +28,9 @@ pub const SPEEDS: [f64; 8] = [0.125, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0];
 
 /// How far back instant replay jumps.
 pub const REPLAY_SECONDS: [i64; 3] = [10, 30, 60];
+
+/// The go-to-time field's accessible name.
+pub const GOTO_LABEL: &str = "Go to time";
 
 /// A drag that rests this long asks for the exact frame under the playhead.
 const DRAG_REST: Duration = Duration::from_millis(150);
@@ -365,6 +369,7 @@ impl TimelinePanel {
                 if ui
                     .button(RichText::new("⏺ Live").color(Color32::from_rgb(235, 80, 70)))
                     .on_hover_text("Back to live (L)")
+                    .named_button("Back to live")
                     .clicked()
                 {
                     actions.push(Command::Live);
@@ -382,6 +387,7 @@ impl TimelinePanel {
             if ui
                 .button("⏮")
                 .on_hover_text("Previous event or bookmark")
+                .named_button("Previous event")
                 .clicked()
             {
                 find_marker(input.data, &cameras, from, false, actions);
@@ -389,6 +395,7 @@ impl TimelinePanel {
             if ui
                 .add_enabled(reviewing, egui::Button::new("⏴|"))
                 .on_hover_text("Previous frame (←)")
+                .named_button("Previous frame")
                 .clicked()
             {
                 actions.push(Command::Step(-1));
@@ -400,6 +407,7 @@ impl TimelinePanel {
                     egui::Button::new(if playing { "⏸" } else { "⏵" }),
                 )
                 .on_hover_text("Play / pause (Space)")
+                .named_button(if playing { "Pause" } else { "Play" })
                 .clicked()
             {
                 actions.push(if playing {
@@ -411,6 +419,7 @@ impl TimelinePanel {
             if ui
                 .add_enabled(reviewing, egui::Button::new("|⏵"))
                 .on_hover_text("Next frame (→)")
+                .named_button("Next frame")
                 .clicked()
             {
                 actions.push(Command::Step(1));
@@ -418,6 +427,7 @@ impl TimelinePanel {
             if ui
                 .button("⏭")
                 .on_hover_text("Next event or bookmark")
+                .named_button("Next event")
                 .clicked()
             {
                 find_marker(input.data, &cameras, from, true, actions);
@@ -427,13 +437,14 @@ impl TimelinePanel {
             let mut magnitude = input.speed.abs();
             let mut reverse = input.speed < 0.0;
             let mut speed_changed = false;
-            egui::ComboBox::new("review_speed", "speed")
+            egui::ComboBox::new("review_speed", "Speed")
                 .width(64.0)
                 .selected_text(speed_label(magnitude))
                 .show_ui(ui, |ui| {
                     for s in SPEEDS {
                         if ui
                             .selectable_label(magnitude == s, speed_label(s))
+                            .named_toggle(Role::Button, magnitude == s, &speed_words(s))
                             .clicked()
                         {
                             magnitude = s;
@@ -467,15 +478,18 @@ impl TimelinePanel {
                     }),
             );
             ui.separator();
-            let goto = ui.add(
-                egui::TextEdit::singleline(&mut self.goto_text)
-                    .desired_width(150.0)
-                    .hint_text("YYYY-MM-DD HH:MM:SS"),
-            );
+            let goto = ui
+                .add(
+                    egui::TextEdit::singleline(&mut self.goto_text)
+                        .desired_width(150.0)
+                        .hint_text("YYYY-MM-DD HH:MM:SS"),
+                )
+                .named_text(GOTO_LABEL, &self.goto_text);
             let entered = goto.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter));
             if ui
                 .button("Go")
                 .on_hover_text("Go to a date and time")
+                .named_button("Go to the typed time")
                 .clicked()
                 || entered
             {
@@ -496,6 +510,7 @@ impl TimelinePanel {
                         Some(_) => format!("Play the selected tile from {s} s ago"),
                         None => format!("Play the layout from {s} s ago"),
                     })
+                    .named_button(&format!("Replay the last {s} seconds"))
                     .clicked()
                 {
                     actions.push(Command::Replay {
@@ -506,7 +521,13 @@ impl TimelinePanel {
             }
             ui.separator();
             self.bookmark_ui(ui, input, now, &cameras, actions);
-            if !self.follow_now && !reviewing && ui.button("Now").clicked() {
+            if !self.follow_now
+                && !reviewing
+                && ui
+                    .button("Now")
+                    .named_button("Follow the current time")
+                    .clicked()
+            {
                 self.follow_now = true;
             }
             if self.waiting_since.is_some() {
@@ -536,14 +557,16 @@ impl TimelinePanel {
                     egui::DragValue::new(&mut self.bookmark_span.0)
                         .range(0..=3600)
                         .suffix(" s"),
-                );
+                )
+                .named(Role::SpinButton, "Seconds before");
                 ui.label("before to");
                 ui.add_enabled(
                     input.position.is_some(),
                     egui::DragValue::new(&mut self.bookmark_span.1)
                         .range(0..=3600)
                         .suffix(" s"),
-                );
+                )
+                .named(Role::SpinButton, "Seconds after");
                 ui.label("after");
             });
             let at = input.position.unwrap_or(now);
@@ -568,7 +591,8 @@ impl TimelinePanel {
                 }
             ));
             ui.label("Note");
-            ui.text_edit_singleline(&mut self.bookmark_note);
+            ui.text_edit_singleline(&mut self.bookmark_note)
+                .named_text("Bookmark note", &self.bookmark_note);
             if ui
                 .add_enabled(!targets.is_empty(), egui::Button::new("Add bookmark"))
                 .clicked()
@@ -603,7 +627,12 @@ impl TimelinePanel {
                                 });
                                 ui.close();
                             }
-                            if ui.small_button("✖").on_hover_text("Remove").clicked() {
+                            if ui
+                                .small_button("✖")
+                                .on_hover_text("Remove")
+                                .named_button("Remove bookmark")
+                                .clicked()
+                            {
                                 actions.push(Command::RemoveBookmark(b.id));
                             }
                         });
@@ -623,6 +652,15 @@ pub fn speed_label(s: f64) -> String {
         format!("1/{:.0}×", 1.0 / s)
     } else {
         format!("{s:.0}×")
+    }
+}
+
+/// A speed as a screen reader should say it: "1/8 speed", "16 times speed".
+pub fn speed_words(s: f64) -> String {
+    if s < 1.0 {
+        format!("1/{:.0} speed", 1.0 / s)
+    } else {
+        format!("{s:.0} times speed")
     }
 }
 
@@ -708,5 +746,7 @@ mod tests {
         assert_eq!(speed_label(0.125), "1/8×");
         assert_eq!(speed_label(0.5), "1/2×");
         assert_eq!(speed_label(16.0), "16×");
+        assert_eq!(speed_words(0.125), "1/8 speed");
+        assert_eq!(speed_words(2.0), "2 times speed");
     }
 }

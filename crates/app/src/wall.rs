@@ -7,7 +7,7 @@
 //! [`Command`]s that the core carries out).
 
 use eframe::egui_wgpu;
-use egui::{Align2, Color32, FontId, Rect, Sense, Stroke, StrokeKind, vec2};
+use egui::{Align2, Color32, FontId, Rect, Role, Sense, Stroke, StrokeKind, vec2};
 
 use vigil_config::CameraId;
 use vigil_core::wall::tile_rects;
@@ -17,7 +17,8 @@ use vigil_media::StreamState;
 use vigil_playback::PlayerState;
 use vigil_record::RecorderState;
 
-use crate::timeline_panel::speed_label;
+use crate::a11y::Named as _;
+use crate::timeline_panel::{speed_label, speed_words};
 
 /// What is dragged on the wall.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -98,6 +99,7 @@ fn tile_ui(
     let commands = &mut out.commands;
     let id = ui.make_persistent_id(("tile", index));
     let response = ui.interact(rect, id, Sense::click_and_drag());
+    let response = response.named_toggle(Role::Button, selected, &tile_name(index, tile));
     let painter = ui.painter_at(rect);
     painter.rect_filled(rect, 0.0, Color32::from_gray(24));
 
@@ -403,6 +405,41 @@ pub(crate) fn recording_badge(state: &RecorderState) -> Option<(String, Color32)
             Color32::from_rgb(240, 170, 40),
         )),
         RecorderState::Stopped => None,
+    }
+}
+
+/// What a screen reader says for a tile: its number, camera and what the overlay shows
+/// (the overlay is painted, so it is not in the accessibility tree itself).
+fn tile_name(index: usize, tile: &TileView) -> String {
+    let number = index + 1;
+    match &tile.content {
+        TileContent::Empty => format!("Tile {number}: empty"),
+        TileContent::Live(live) => {
+            let mut name = format!(
+                "Tile {number}: {}, {}",
+                live.camera.name,
+                live.state.label()
+            );
+            if live.keyframe_only {
+                name.push_str(", keyframes only");
+            }
+            name
+        }
+        TileContent::Review(review) => {
+            let playing = if review.paused {
+                "paused".to_owned()
+            } else if review.speed < 0.0 {
+                format!("backwards at {}", speed_words(-review.speed))
+            } else {
+                format!("playing at {}", speed_words(review.speed))
+            };
+            let mut name = format!("Tile {number}: {}, playback, {playing}", review.camera.name);
+            if let (_, Some(message)) = review_label(review) {
+                name.push_str(", ");
+                name.push_str(&message.replace('\n', ": "));
+            }
+            name
+        }
     }
 }
 

@@ -16,6 +16,7 @@ pub mod redact;
 mod resolve;
 mod secrets;
 mod site;
+mod user_dirs;
 mod validate;
 mod write;
 
@@ -35,8 +36,11 @@ pub use secrets::{CREDENTIALS_FILE_MODE, CredentialStore, password_env_var};
 pub use site::{
     CURRENT_SCHEMA_VERSION, CameraConfig, CustomLayout, CustomLayoutKind, DEFAULT_POST_ROLL_S,
     DEFAULT_PRE_ROLL_S, DEFAULT_SITE_NAME, DEFAULT_WALL_LAYOUT, DEMO_MAX_AGE_DAYS, RecordingConfig,
-    RecordingMode, Site, StorageConfig, SubstreamConfig, TileConfig, Transport, WallConfig,
-    demo_site, layout_by_name,
+    RecordingMode, Site, SnapshotsConfig, StorageConfig, SubstreamConfig, TileConfig, Transport,
+    WallConfig, demo_site, layout_by_name,
+};
+pub use user_dirs::{
+    PICTURES_DIR_ENV, SNAPSHOTS_SUBDIR, pictures_dir, snapshot_dir, snapshot_dir_with, user_dir,
 };
 pub use validate::{Issue, Locator, is_valid_camera_id, validate_site};
 pub use write::{SITE_FILE_MODE, save_site_atomic, site_to_toml, write_atomic};

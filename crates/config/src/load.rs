@@ -162,6 +162,7 @@ fn span_of(root: &DeValue<'_>, locator: Locator) -> Option<Range<usize>> {
         }
         Locator::Wall(key) => root.get("wall").map(|w| field_or_item(w, key)),
         Locator::Storage(key) => root.get("storage").map(|w| field_or_item(w, key)),
+        Locator::Snapshots(key) => root.get("snapshots").map(|w| field_or_item(w, key)),
         Locator::Recording { index, key } => {
             let camera = elem(root, "cameras", index)?;
             Some(match camera.get_ref().get("recording") {

@@ -45,6 +45,19 @@ pub struct Site {
     /// data directory's `recordings` folder, no quota (only the free-space reserve).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage: Option<StorageConfig>,
+    /// Where snapshots go (`[snapshots]`); absent: the `Vigil` folder in the user's
+    /// Pictures folder (see `user_dirs::snapshot_dir`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshots: Option<SnapshotsConfig>,
+}
+
+/// Where snapshots are saved (`[snapshots]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SnapshotsConfig {
+    /// Snapshot folder (absolute); absent: `<Pictures>/Vigil`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dir: Option<String>,
 }
 
 /// Where recordings are kept (`[storage]`).
@@ -356,6 +369,7 @@ impl Site {
             layouts: Vec::new(),
             wall: WallConfig::default(),
             storage: None,
+            snapshots: None,
         }
     }
 
@@ -472,6 +486,7 @@ pub fn demo_site(demo_dir: &Path) -> Site {
             show_stats: false,
         },
         storage: None,
+        snapshots: None,
     }
 }
 

@@ -58,6 +58,8 @@ pub enum Locator {
     Wall(&'static str),
     /// A key of `[storage]`.
     Storage(&'static str),
+    /// A key of `[snapshots]`.
+    Snapshots(&'static str),
     /// A key of `cameras[index].recording`.
     Recording {
         /// Camera position in the file (0-based).
@@ -255,6 +257,25 @@ pub fn validate_site(site: &Site) -> Vec<Issue> {
                 format!(
                     "storage: quota_gb must be at least {MIN_QUOTA_GB} GB (it is {gb}); remove it for no quota"
                 ),
+            );
+        }
+    }
+
+    if let Some(dir) = site.snapshots.as_ref().and_then(|s| s.dir.as_ref()) {
+        if dir.trim().is_empty() {
+            push(
+                Locator::Snapshots("dir"),
+                "snapshots: dir is empty; remove it to save snapshots in your Pictures folder, or name a folder".to_owned(),
+            );
+        } else if !std::path::Path::new(dir).is_absolute() {
+            push(
+                Locator::Snapshots("dir"),
+                format!("snapshots: dir {} must be absolute (start with /)", q(dir)),
+            );
+        } else if dir.chars().any(char::is_control) {
+            push(
+                Locator::Snapshots("dir"),
+                format!("snapshots: dir {} contains a control character", q(dir)),
             );
         }
     }
@@ -640,6 +661,27 @@ mod tests {
                 "storage: path is empty; remove it to record into the data directory, or name a folder"
             ]
         );
+    }
+
+    #[test]
+    fn snapshot_folder_must_be_absolute() {
+        use crate::site::SnapshotsConfig;
+        let mut site = Site::empty();
+        site.snapshots = Some(SnapshotsConfig {
+            dir: Some("/srv/snapshots".into()),
+        });
+        assert!(validate_site(&site).is_empty());
+        site.snapshots = Some(SnapshotsConfig {
+            dir: Some("shots".into()),
+        });
+        assert_eq!(
+            messages(&site),
+            ["snapshots: dir `shots` must be absolute (start with /)"]
+        );
+        site.snapshots = Some(SnapshotsConfig {
+            dir: Some(" ".into()),
+        });
+        assert_eq!(validate_site(&site)[0].locator, Locator::Snapshots("dir"),);
     }
 
     #[test]

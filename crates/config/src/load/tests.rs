@@ -470,3 +470,25 @@ fn retention_below_a_sane_floor_is_refused_at_its_line() {
         .replace("max_age_days = 0.25", "max_age_days = 1");
     parse_site(&path(), &ok).expect("1 day and 1 GB are fine");
 }
+
+#[test]
+fn snapshot_folder_loads_and_its_errors_are_located() {
+    let text = "schema_version = 1\n\n[snapshots]\ndir = \"/srv/snapshots\"\n";
+    let site = parse_site(&path(), text).expect("valid");
+    assert_eq!(
+        site.snapshots.and_then(|s| s.dir).as_deref(),
+        Some("/srv/snapshots")
+    );
+    let err = parse_err(&text.replace("/srv/snapshots", "snaps"));
+    let msg = err.to_string();
+    assert_eq!(location(&err), lc(4, 7), "{msg}");
+    assert!(
+        msg.starts_with(
+            "/home/u/.config/vigil/site.toml:4:7: snapshots: dir `snaps` must be absolute"
+        ),
+        "{msg}"
+    );
+    let err = parse_err(&text.replace("dir =", "folder ="));
+    assert!(err.to_string().contains("unknown field `folder`"), "{err}");
+    assert_eq!(location(&err), lc(4, 1), "{err}");
+}
