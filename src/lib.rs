@@ -10,5 +10,6 @@ pub mod assets;
 pub mod bench;
 pub mod cli;
 pub mod doctor;
+pub mod evidence;
 pub mod logging;
 pub mod progress;
