@@ -100,8 +100,9 @@ pub const READS: &[(&[&str], &[&str])] = &[
     (&["archive", "seed"], &["RUST_LOG"]),
     (
         &["archive", "list"],
-        &["VIGIL_CONFIG_DIR", "VIGIL_DATA_DIR"],
+        &["VIGIL_CONFIG_DIR", "VIGIL_DATA_DIR", "RUST_LOG"],
     ),
+    (&["verify"], &["RUST_LOG"]),
     (
         &["export"],
         &["VIGIL_DATA_DIR", "VIGIL_CONFIG_DIR", "RUST_LOG"],
@@ -230,7 +231,8 @@ id is shown again.
 
 Environment:
   VIGIL_CONFIG_DIR   Config directory, where the default site file is
-  VIGIL_DATA_DIR     Data directory (looked up with the config directory)";
+  VIGIL_DATA_DIR     Data directory (looked up with the config directory)
+  RUST_LOG           Log filter; overrides --log-level";
 
 pub const EXPORT_AFTER_HELP: &str = "\
 Each MP4 starts at the keyframe at or before --from; the manifest records how many
@@ -249,6 +251,9 @@ Exit codes: 0 the bundle is written, 1 it is not (the reason is printed), 2 usag
 pub const VERIFY_AFTER_HELP: &str = "\
 Without Vigil: `sha256sum -c SHA256SUMS` and `openssl pkeyutl -verify -pubin -inkey
 public_key.pem -rawin -in manifest.json -sigfile manifest.sig` (docs/evidence.md).
+
+Environment:
+  RUST_LOG           Log filter; overrides --log-level
 
 Exit codes: 0 the signature and every file match, 1 something does not (each problem
 is printed: the file, expected against found), 2 usage.";
