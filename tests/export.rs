@@ -172,17 +172,16 @@ fn recorded_number(store: &Store, camera: &str, wall_ns: i64) -> Option<i64> {
 /// Checks that `camera`'s MP4 in `bundle` holds exactly the recorded frames from the
 /// keyframe before `from_ns` up to `to_ns`, at their recorded times; returns the
 /// frames' wall times.
-fn check_frames(site: &Site, bundle: &Path, camera: &str, from_ns: i64, to_ns: i64) -> Vec<i64> {
+fn check_frames(store: &Store, bundle: &Path, camera: &str, from_ns: i64, to_ns: i64) -> Vec<i64> {
     let m = manifest(bundle);
     let entry = m.cameras.iter().find(|c| c.id == camera).unwrap();
     let frames = frame_numbers(&bundle.join(&entry.video));
     assert_eq!(frames.len() as u64, entry.frames, "{camera}");
-    let store = site.store();
     let zero = entry.media_time_zero.unix_nanos;
     let mut walls = Vec::new();
     for (t, number) in &frames {
         let wall = zero + t;
-        let expected = recorded_number(&store, camera, wall);
+        let expected = recorded_number(store, camera, wall);
         assert_eq!(
             Some(*number),
             expected,
@@ -207,7 +206,7 @@ fn check_frames(site: &Site, bundle: &Path, camera: &str, from_ns: i64, to_ns: i
     for pair in walls.windows(2) {
         if pair[1] - pair[0] > FRAME_NS + FRAME_NS / 2 {
             let mid = pair[0] + FRAME_NS;
-            assert_eq!(recorded_number(&store, camera, mid), None, "frames missing");
+            assert_eq!(recorded_number(store, camera, mid), None, "frames missing");
         }
     }
     let offset = entry.requested_start_offset_secs;
@@ -264,7 +263,21 @@ fn exported_mp4s_play_and_hold_the_range() {
     let out = site.export(&["cam01", "cam02"], from, to, "bundle");
     assert!(out.status.success(), "{}", text(&out));
     let bundle = site.bundle("bundle");
+    // Progress lines on stderr (not a terminal), ending at the total.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stderr
+        .lines()
+        .rfind(|l| l.starts_with("progress export "))
+        .expect("progress lines");
+    let (done, total) = last["progress export ".len()..].split_once('/').unwrap();
+    assert_eq!(done, total, "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("signing key fingerprint (SHA-256): "),
+        "{stdout}"
+    );
     let m = manifest(&bundle);
+    assert!(stdout.contains(&m.key_fingerprint_sha256), "{stdout}");
     assert_eq!((m.case.as_str(), m.reason.as_str()), ("case 7", "test"));
     assert!(!m.operator.is_empty());
     assert_eq!(m.requested.from.unix_nanos, from);
@@ -297,7 +310,7 @@ fn exported_mp4s_play_and_hold_the_range() {
             .unwrap();
         assert!(play.status.success() && play.stderr.is_empty(), "{play:?}");
         if camera == "cam01" {
-            let walls = check_frames(&site, &bundle, camera, from, to);
+            let walls = check_frames(&site.store(), &bundle, camera, from, to);
             assert!(walls.len() >= 600, "{}", walls.len());
             assert!(entry.gaps.is_empty(), "{:?}", entry.gaps);
         }
@@ -330,7 +343,7 @@ fn a_range_across_a_gap_lists_it_with_its_reason() {
     assert_eq!(entry.gaps[0].reason, gap.reason.as_str());
     assert_eq!(entry.gaps[0].from.unix_nanos, gap.start_ns);
     assert_eq!(entry.gaps[0].to.unix_nanos, gap_end);
-    let walls = check_frames(&site, &bundle, "cam01", from, to);
+    let walls = check_frames(&site.store(), &bundle, "cam01", from, to);
     assert!(walls.iter().any(|w| *w < gap.start_ns));
     assert!(walls.iter().any(|w| *w >= gap_end));
     assert!(!walls.iter().any(|w| *w >= gap.start_ns && *w < gap_end));
@@ -419,6 +432,95 @@ fn a_failed_or_cancelled_export_leaves_no_partial_bundle() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     assert!(!names.iter().any(|n| n.contains("partial")), "{names:?}");
+}
+
+/// A range across the change to summer time (Central European rules, given to the
+/// exporting process as a POSIX TZ string): the MP4 covers the UTC range, and the
+/// manifest's local times carry each moment's own offset.
+#[test]
+fn a_range_across_a_dst_change() {
+    let site = Site::new();
+    let store = site.store();
+    let template = store.segments(Some("cam01")).unwrap().remove(0);
+    let archive = site.dir.path().join("dst-archive");
+    std::fs::create_dir_all(archive.join("cam01")).unwrap();
+    std::fs::copy(
+        site.archive().join(&template.file),
+        archive.join("cam01/minute.mp4"),
+    )
+    .unwrap();
+    // 2026-03-29 01:00 UTC: 02:00 CET becomes 03:00 CEST.
+    let change_ns = chrono::DateTime::parse_from_rfc3339("2026-03-29T01:00:00Z")
+        .unwrap()
+        .timestamp_nanos_opt()
+        .unwrap();
+    let minute = 60 * SEC;
+    let rows: Vec<vigil_store::CompleteSegment> = (-3..3)
+        .map(|i| vigil_store::CompleteSegment {
+            segment: vigil_store::NewSegment {
+                camera: "cam01".into(),
+                file: format!("cam01/minute{}.mp4", i + 3),
+                start_ns: change_ns + i * minute,
+                source_dts: 0,
+                time_base: (1, 10_240),
+                bytes: template.bytes,
+                codec: template.codec.clone(),
+                width: 64,
+                height: 48,
+                trigger: vigil_store::SegmentTrigger::Continuous,
+            },
+            end_ns: change_ns + (i + 1) * minute,
+            keyframes: Vec::new(),
+        })
+        .collect();
+    for i in 0..6 {
+        std::fs::hard_link(
+            archive.join("cam01/minute.mp4"),
+            archive.join(format!("cam01/minute{i}.mp4")),
+        )
+        .unwrap();
+    }
+    std::fs::remove_file(archive.join("cam01/minute.mp4")).unwrap();
+    let mut dst_store = Store::open(&archive).unwrap();
+    dst_store.insert_complete_segments(&rows).unwrap();
+    let (from, to) = (change_ns - 90 * SEC + 250_000_000, change_ns + 90 * SEC);
+    let out = site.bundle("dst");
+    let output = Command::new(env!("CARGO_BIN_EXE_vigil"))
+        .args([
+            "export",
+            "--camera",
+            "cam01",
+            "--archive",
+            archive.to_str().unwrap(),
+        ])
+        .args([
+            "--from",
+            "2026-03-29T01:58:30.25+01:00",
+            "--to",
+            "2026-03-29T03:01:30+02:00",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .env("VIGIL_DATA_DIR", site.dir.path().join("data"))
+        .env("VIGIL_CONFIG_DIR", site.dir.path().join("config"))
+        .env("TZ", "CET-1CEST,M3.5.0,M10.5.0/3")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    let m = manifest(&out);
+    assert_eq!(
+        m.requested.from.unix_nanos, from,
+        "parsed with its own offset"
+    );
+    assert_eq!(m.requested.to.unix_nanos, to);
+    assert_eq!(m.requested.from.local, "2026-03-29T01:58:30.250+01:00");
+    assert_eq!(m.requested.to.local, "2026-03-29T03:01:30.000+02:00");
+    assert_eq!(m.requested.from.utc, "2026-03-29T00:58:30.250Z");
+    // Three minutes of wall time, not two or four: 1800 frames at 10 fps, give or take
+    // the keyframe before the start.
+    let walls = check_frames(&dst_store, &out, "cam01", from, to);
+    assert!((1800..=1810).contains(&walls.len()), "{}", walls.len());
+    assert!(m.cameras[0].gaps.is_empty(), "{:?}", m.cameras[0].gaps);
 }
 
 /// A copy of `bundle` at `to`.
