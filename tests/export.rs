@@ -839,3 +839,76 @@ fn the_documented_check_without_vigil_works() {
     std::fs::write(&png, b"changed").unwrap();
     assert!(!run(&bundle).status.success());
 }
+
+/// A camera whose picture size changes mid-range cannot go into one MP4: the export is
+/// refused with where and why, and nothing is written; each side exports on its own.
+#[test]
+fn a_change_of_picture_size_is_refused_not_muxed() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = dir.path().join("archive");
+    std::fs::create_dir_all(archive.join("cam01")).unwrap();
+    let now = vigil_time::WallNanos::now().0;
+    let start = now - 3600 * SEC;
+    let mut rows = Vec::new();
+    for (i, size) in ["64x48", "96x64"].iter().enumerate() {
+        let file = format!("cam01/{i}.mp4");
+        let out = Command::new("ffmpeg")
+            .args(["-hide_banner", "-loglevel", "error", "-f", "lavfi", "-i"])
+            .arg(format!("testsrc2=s={size}:r=10:d=10"))
+            .args(["-pix_fmt", "yuv420p", "-c:v", "libx264", "-g", "10", "-y"])
+            .arg(archive.join(&file))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        let i = i64::try_from(i).unwrap();
+        rows.push(vigil_store::CompleteSegment {
+            segment: vigil_store::NewSegment {
+                camera: "cam01".into(),
+                file,
+                start_ns: start + i * 10 * SEC,
+                source_dts: 0,
+                time_base: (1, 10_240),
+                bytes: 1,
+                codec: "h264".into(),
+                width: 0,
+                height: 0,
+                trigger: vigil_store::SegmentTrigger::Continuous,
+            },
+            end_ns: start + (i + 1) * 10 * SEC,
+            keyframes: Vec::new(),
+        });
+    }
+    Store::open(&archive)
+        .unwrap()
+        .insert_complete_segments(&rows)
+        .unwrap();
+    let export = |from_ns: i64, to_ns: i64, name: &str| {
+        Command::new(env!("CARGO_BIN_EXE_vigil"))
+            .args(["export", "--camera", "cam01", "--archive"])
+            .arg(&archive)
+            .args([
+                "--from",
+                &rfc3339(from_ns),
+                "--to",
+                &rfc3339(to_ns),
+                "--out",
+            ])
+            .arg(dir.path().join(name))
+            .env("VIGIL_DATA_DIR", dir.path().join("data"))
+            .env("VIGIL_CONFIG_DIR", dir.path().join("config"))
+            .output()
+            .unwrap()
+    };
+    let out = export(start + 2 * SEC, start + 18 * SEC, "across");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("the video changes from h264 64x48 yuv420p to h264 96x64 yuv420p"),
+        "{}",
+        text(&out)
+    );
+    assert!(!dir.path().join("across").exists());
+    for (from, to, name) in [(2, 8, "before"), (12, 18, "after")] {
+        let out = export(start + from * SEC, start + to * SEC, name);
+        assert!(out.status.success(), "{name}: {}", text(&out));
+    }
+}

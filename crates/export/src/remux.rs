@@ -6,6 +6,9 @@
 //! and its timestamps are wall time since then, so a gap in the footage is a gap in the
 //! MP4's timestamps. The caller records the offset to the requested start.
 //!
+//! A change of codec, picture size or pixel format inside the range is refused (one MP4
+//! stream has one), naming where it happens.
+//!
 //! Owns: packet selection by wall time, timestamp rewriting, the still. Must not: read
 //! the index or decide names.
 
@@ -83,6 +86,7 @@ pub fn remux(
     let mut pending: Vec<Picked> = Vec::new();
     let mut started = false;
     let mut codec = String::new();
+    let mut first_shape: Option<String> = None;
     'segments: for segment in segments {
         let path = archive.join(&segment.file);
         let mut input = ff::format::input(&path).map_err(media(&path))?;
@@ -97,6 +101,20 @@ pub fn remux(
         let tb = stream.time_base();
         let params = stream.parameters();
         codec = format!("{:?}", params.id()).to_lowercase();
+        let shape = shape(&params, &path)?;
+        match &first_shape {
+            Some(first) if writer.is_some() && *first != shape => {
+                return Err(ExportError::Footage {
+                    path,
+                    message: format!(
+                        "the video changes from {first} to {shape} here (at {}): export the \
+                         time before and after it separately",
+                        crate::manifest::instant(segment.start_ns).utc
+                    ),
+                });
+            }
+            _ => first_shape = Some(shape),
+        }
         let nanos_per_tick = f64::from(tb.numerator()) * 1e9 / f64::from(tb.denominator().max(1));
         #[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
         let wall = |ticks: i64| segment.start_ns + (ticks as f64 * nanos_per_tick) as i64;
@@ -164,6 +182,21 @@ pub fn remux(
         frames: writer.frames,
         codec,
     }))
+}
+
+/// Codec, size and pixel format of a stream: one MP4 holds one of these.
+fn shape(params: &ff::codec::Parameters, path: &Path) -> Result<String, ExportError> {
+    let video = ff::codec::context::Context::from_parameters(params.clone())
+        .and_then(|c| c.decoder().video())
+        .map_err(media(path))?;
+    Ok(format!(
+        "{:?} {}x{} {:?}",
+        params.id(),
+        video.width(),
+        video.height(),
+        video.format()
+    )
+    .to_lowercase())
 }
 
 impl Writer {
