@@ -371,6 +371,13 @@ fn refusals_are_clear_and_leave_nothing() {
         assert!(text(&out).contains(message), "{message}: {}", text(&out));
         assert!(!site.bundle("refused").exists());
     }
+    let out = site.export(&["cam01"], from, to, "no/such/folder");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("no/such to write the bundle in does not exist"),
+        "{}",
+        text(&out)
+    );
     std::fs::create_dir(site.bundle("taken")).unwrap();
     let out = site.export(&["cam01"], from, to, "taken");
     assert_eq!(out.status.code(), Some(1));

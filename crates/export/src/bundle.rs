@@ -96,6 +96,9 @@ pub fn export(
     if request.out.symlink_metadata().is_ok() {
         return Err(ExportError::Exists(request.out.clone()));
     }
+    if !parent_of(&request.out).is_dir() {
+        return Err(ExportError::NoParent(parent_of(&request.out)));
+    }
     if !request.archive.join(INDEX_FILE).is_file() {
         return Err(ExportError::NoIndex(request.archive.clone()));
     }

@@ -38,6 +38,8 @@ pub enum ExportError {
     },
     #[error("{0} already exists: choose a new bundle folder (an export never overwrites)")]
     Exists(PathBuf),
+    #[error("the folder {0} to write the bundle in does not exist")]
+    NoParent(PathBuf),
     #[error("{0} holds no recording index (index.sqlite3)")]
     NoIndex(PathBuf),
     #[error("no camera to export")]
