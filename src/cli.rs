@@ -124,6 +124,11 @@ pub enum Command {
         /// The case the export belongs to (written into the manifest).
         #[arg(long = "case", value_name = "NAME", default_value = "")]
         case_name: String,
+        /// Burn the camera name and each frame's UTC time into the picture. This
+        /// re-encodes every frame (H.264 through FFmpeg's encoder): much slower than the
+        /// default remux, and the MP4 no longer holds the recorded bits.
+        #[arg(long)]
+        burn_in: bool,
     },
     /// Check an evidence bundle: the manifest's signature and every file's size and
     /// SHA-256 (exit code 0 only when all match).

@@ -104,6 +104,7 @@ pub struct ExportArgs {
     pub reason: String,
     pub case: String,
     pub site: Option<PathBuf>,
+    pub burn_in: bool,
 }
 
 /// `vigil export`: writes the bundle (SIGINT/SIGTERM cancel it, leaving nothing) and
@@ -112,6 +113,11 @@ pub fn export(args: &ExportArgs, progress: Mode) -> anyhow::Result<()> {
     let paths = vigil_config::AppPaths::from_env()
         .context("cannot find the data directory (for the signing key)")?;
     let key = vigil_export::key::load_or_create(&paths.data_dir)?;
+    // FFmpeg's own log (the encoder's banner with --burn-in) stays quiet unless asked.
+    ffmpeg_next::init().context("FFmpeg does not start")?;
+    if std::env::var_os("VIGIL_FFMPEG_LOG").is_none() {
+        ffmpeg_next::util::log::set_level(ffmpeg_next::util::log::Level::Fatal);
+    }
     let names = site_names(args.site.as_deref());
     let request = ExportRequest {
         archive: args.archive.clone(),
@@ -132,6 +138,7 @@ pub fn export(args: &ExportArgs, progress: Mode) -> anyhow::Result<()> {
         operator: operator(),
         vigil_version: env!("CARGO_PKG_VERSION").to_owned(),
         now_ns: vigil_time::WallNanos::now().0,
+        burn_in: args.burn_in,
     };
     let cancel = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {

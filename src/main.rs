@@ -128,6 +128,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         out,
         reason,
         case_name,
+        burn_in,
     }) = &cli.command
     {
         let _log = vigil::logging::init(log_level, None);
@@ -140,6 +141,7 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             reason: reason.clone(),
             case: case_name.clone(),
             site: cli.config.clone(),
+            burn_in: *burn_in,
         };
         vigil::evidence::export(&args, progress)?;
         return Ok(std::process::ExitCode::SUCCESS);

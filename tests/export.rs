@@ -414,6 +414,7 @@ fn a_failed_or_cancelled_export_leaves_no_partial_bundle() {
         operator: "tester".into(),
         vigil_version: "test".into(),
         now_ns: vigil_time::WallNanos::now().0,
+        burn_in: false,
     };
     let cancel = AtomicBool::new(true);
     let err = vigil_export::export(&request("cancelled"), &key, &mut |_, _| {}, &cancel)
@@ -917,5 +918,71 @@ fn a_change_of_picture_size_is_refused_not_muxed() {
     for (from, to, name) in [(2, 8, "before"), (12, 18, "after")] {
         let out = export(start + from * SEC, start + to * SEC, name);
         assert!(out.status.success(), "{name}: {}", text(&out));
+    }
+}
+
+/// `--burn-in` re-encodes: the MP4 plays, has the same frames at the same times, the
+/// text box is drawn at the top left (white on black), the picture below is the
+/// recorded one, and the manifest names the encoder.
+#[test]
+fn burned_in_text_is_drawn_and_declared() {
+    let site = Site::new();
+    let (from, _) = quiet_range(&site, "cam01");
+    let to = from + 10 * SEC;
+    let archive = site.archive();
+    let out = site.vigil(&[
+        "export",
+        "--archive",
+        archive.to_str().unwrap(),
+        "--camera",
+        "cam01",
+        "--from",
+        &rfc3339(from),
+        "--to",
+        &rfc3339(to),
+        "--out",
+        site.bundle("burned").to_str().unwrap(),
+        "--burn-in",
+    ]);
+    assert!(out.status.success(), "{}", text(&out));
+    let bundle = site.bundle("burned");
+    let m = manifest(&bundle);
+    let entry = &m.cameras[0];
+    assert!(entry.burned_in_with.is_some(), "{entry:?}");
+    let mp4 = bundle.join(&entry.video);
+    let probe = Command::new("ffprobe")
+        .args(["-v", "error", "-count_frames", "-select_streams", "v:0"])
+        .args(["-show_entries", "stream=nb_read_frames", "-of", "csv=p=0"])
+        .arg(&mp4)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&probe.stdout).trim(),
+        entry.frames.to_string()
+    );
+    // The first frame: the box's corner is black, some text pixels are white, and the
+    // numbered picture below the box survives the (lossy) encode within a few levels.
+    let png = bundle.join("first.png");
+    let status = Command::new("ffmpeg")
+        .args(["-v", "error", "-i"])
+        .arg(&mp4)
+        .args(["-frames:v", "1", "-pix_fmt", "gray", "-y"])
+        .arg(&png)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let gray = image::open(&png).unwrap().to_luma8();
+    std::fs::remove_file(&png).unwrap();
+    assert!(gray.get_pixel(0, 0).0[0] < 40, "box");
+    let white = (0..64).filter(|x| gray.get_pixel(*x, 5).0[0] > 200).count();
+    assert!(white >= 3, "text pixels in row 5: {white}");
+    let plain = frame_numbers(&bundle.join(&entry.video));
+    let unburned = site.export(&["cam01"], from, to, "plain");
+    assert!(unburned.status.success(), "{}", text(&unburned));
+    let reference = frame_numbers(&site.bundle("plain").join(&entry.video));
+    assert_eq!(plain.len(), reference.len());
+    for ((t, n), (rt, rn)) in plain.iter().zip(&reference) {
+        assert!((t - rt).abs() < 1_000_000, "{t} vs {rt}");
+        assert!((n - rn).abs() <= 4, "frame {rn} read back as {n}");
     }
 }

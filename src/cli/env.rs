@@ -105,7 +105,12 @@ pub const READS: &[(&[&str], &[&str])] = &[
     (&["verify"], &["RUST_LOG"]),
     (
         &["export"],
-        &["VIGIL_DATA_DIR", "VIGIL_CONFIG_DIR", "RUST_LOG"],
+        &[
+            "VIGIL_DATA_DIR",
+            "VIGIL_CONFIG_DIR",
+            "VIGIL_FFMPEG_LOG",
+            "RUST_LOG",
+        ],
     ),
 ];
 
@@ -244,6 +249,7 @@ nothing. Progress goes to stderr: a bar on a terminal, else lines such as
 Environment:
   VIGIL_DATA_DIR     Data directory holding the signing key (made on first use)
   VIGIL_CONFIG_DIR   Config directory, where the default site file (camera names) is
+  VIGIL_FFMPEG_LOG   When set, FFmpeg's own log goes to stderr
   RUST_LOG           Log filter; overrides --log-level
 
 Exit codes: 0 the bundle is written, 1 it is not (the reason is printed), 2 usage.";

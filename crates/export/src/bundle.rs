@@ -47,6 +47,8 @@ pub struct ExportRequest {
     pub vigil_version: String,
     /// The time of the export (the range may not start after it).
     pub now_ns: i64,
+    /// Re-encode with the camera name and UTC time burned into the picture.
+    pub burn_in: bool,
 }
 
 /// What an export wrote.
@@ -159,6 +161,7 @@ pub fn export(
             (from_ns, to_ns),
             &tmp.join(&video),
             &tmp.join(&still),
+            request.burn_in.then_some(camera.name.as_str()),
             cancel,
             &mut || {
                 done += 1;
@@ -183,6 +186,7 @@ pub fn export(
             media_time_zero: instant(clip.zero_ns),
             requested_start_offset_secs: offset_secs,
             frames: clip.frames,
+            burned_in_with: clip.encoder.clone(),
             gaps,
         });
     }

@@ -9,6 +9,7 @@
 //! Must not: know egui or wgpu, or write to the archive.
 
 pub mod bundle;
+pub mod burn;
 pub mod key;
 pub mod manifest;
 pub mod names;

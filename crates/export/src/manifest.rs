@@ -69,6 +69,10 @@ pub struct CameraEntry {
     /// after the requested start).
     pub requested_start_offset_secs: f64,
     pub frames: u64,
+    /// Present when the camera name and time were burned in: the encoder that
+    /// re-encoded the pictures (the MP4 then does not hold the recorded bits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub burned_in_with: Option<String>,
     pub gaps: Vec<GapEntry>,
 }
 

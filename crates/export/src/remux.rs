@@ -34,6 +34,8 @@ pub struct Clip {
     pub end_ns: i64,
     pub frames: u64,
     pub codec: String,
+    /// The encoder, when the text was burned in (re-encoded).
+    pub encoder: Option<String>,
 }
 
 struct Picked {
@@ -53,6 +55,8 @@ struct Writer {
     frames: u64,
     /// The first packet (a keyframe) and the decoder parameters, for the still.
     first: Option<(ff::Packet, ff::codec::Parameters)>,
+    /// Re-encoding with burned-in text instead of remuxing.
+    burn: Option<crate::burn::Burn>,
 }
 
 fn media(path: &Path) -> impl Fn(ff::Error) -> ExportError + '_ {
@@ -70,14 +74,17 @@ fn ticks_out(ns: i64, tb: ff::Rational) -> i64 {
 
 /// Writes the packets of `segments` (files under `archive`, oldest first) presented in
 /// `[from_ns, to_ns)` into `out` (MP4), from the keyframe at or before `from_ns`, then
-/// the first frame as a PNG at `still`. `on_segment` is called after each segment;
-/// `cancel` is checked between packets.
+/// the first frame as a PNG at `still`. With `burn_label`, the packets are re-encoded
+/// with that label and each frame's time drawn in (`burn`). `on_segment` is called
+/// after each segment; `cancel` is checked between packets.
+#[allow(clippy::too_many_arguments)]
 pub fn remux(
     archive: &Path,
     segments: &[Segment],
     range_ns: (i64, i64),
     out: &Path,
     still: &Path,
+    burn_label: Option<&str>,
     cancel: &AtomicBool,
     on_segment: &mut dyn FnMut(),
 ) -> Result<Option<Clip>, ExportError> {
@@ -155,7 +162,7 @@ pub fn remux(
                 pending.push(picked);
                 let w = match writer.as_mut() {
                     Some(w) => w,
-                    None => writer.insert(Writer::open(out, &params)?),
+                    None => writer.insert(Writer::open(out, &params, burn_label)?),
                 };
                 for p in pending.drain(..) {
                     w.write(p, &params, out)?;
@@ -171,6 +178,9 @@ pub fn remux(
     let Some(mut writer) = writer else {
         return Ok(None);
     };
+    if let Some(burn) = &mut writer.burn {
+        burn.finish(&mut writer.output, out)?;
+    }
     writer.output.write_trailer().map_err(media(out))?;
     if let Some((packet, params)) = writer.first.take() {
         write_still(&packet, params, still)?;
@@ -181,6 +191,7 @@ pub fn remux(
         end_ns: writer.end_ns,
         frames: writer.frames,
         codec,
+        encoder: writer.burn.as_ref().map(|b| b.encoder_name.clone()),
     }))
 }
 
@@ -200,9 +211,23 @@ fn shape(params: &ff::codec::Parameters, path: &Path) -> Result<String, ExportEr
 }
 
 impl Writer {
-    fn open(out: &Path, params: &ff::codec::Parameters) -> Result<Self, ExportError> {
+    fn open(
+        out: &Path,
+        params: &ff::codec::Parameters,
+        burn_label: Option<&str>,
+    ) -> Result<Self, ExportError> {
         let mut output = ff::format::output_as(out, "mp4").map_err(media(out))?;
-        {
+        let burn = match burn_label {
+            Some(label) => Some(crate::burn::Burn::new(
+                params,
+                &mut output,
+                label,
+                ff::Rational::new(OUT_TB.0, OUT_TB.1),
+                out,
+            )?),
+            None => None,
+        };
+        if burn.is_none() {
             let mut stream = output
                 .add_stream(ff::encoder::find(ff::codec::Id::None))
                 .map_err(media(out))?;
@@ -222,6 +247,7 @@ impl Writer {
             end_ns: 0,
             frames: 0,
             first: None,
+            burn,
         })
     }
 
@@ -252,9 +278,16 @@ impl Writer {
         p.packet.set_position(-1);
         self.end_ns = self.end_ns.max(p.pts_ns + p.duration_ns);
         self.frames += 1;
-        p.packet
-            .write_interleaved(&mut self.output)
-            .map_err(media(out))
+        match &mut self.burn {
+            Some(burn) => {
+                burn.zero_ns = self.zero_ns;
+                burn.push(&p.packet, &mut self.output, out)
+            }
+            None => p
+                .packet
+                .write_interleaved(&mut self.output)
+                .map_err(media(out)),
+        }
     }
 }
 
