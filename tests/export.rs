@@ -449,3 +449,61 @@ fn burned_in_text_is_drawn_and_declared() {
         assert!((n - rn).abs() <= 4, "frame {rn} read back as {n}");
     }
 }
+
+/// The background job (for the app): it reports progress up to its total and hands
+/// over the same bundle; dropped while running, it cancels and leaves either nothing
+/// or a whole bundle, never a partial one.
+#[test]
+fn an_export_job_runs_in_the_background() {
+    let site = Site::new();
+    let (from, to) = quiet_range(&site, "cam01");
+    let request = |out: &str| vigil_export::ExportRequest {
+        archive: site.archive(),
+        cameras: ["cam01", "cam02"]
+            .iter()
+            .map(|id| vigil_export::ExportCamera {
+                id: (*id).into(),
+                name: (*id).into(),
+                device: None,
+            })
+            .collect(),
+        from_ns: from,
+        to_ns: to,
+        out: site.bundle(out),
+        case: String::new(),
+        reason: String::new(),
+        operator: "tester".into(),
+        vigil_version: "test".into(),
+        now_ns: vigil_time::WallNanos::now().0,
+        burn_in: false,
+    };
+    let key = || vigil_export::key::load_or_create(&site.dir.path().join("data")).unwrap();
+    let mut job = vigil_export::ExportJob::start(request("job"), key()).unwrap();
+    let outcome = loop {
+        if let Some(outcome) = job.try_take() {
+            break outcome;
+        }
+        std::thread::yield_now();
+    };
+    let report = outcome.unwrap();
+    let (done, total) = job.progress();
+    assert!(total >= 2 && done == total, "{done}/{total}");
+    assert!(job.try_take().is_none(), "taken once");
+    assert_eq!(report.bundle, site.bundle("job"));
+    let out = site.vigil(&["verify", site.bundle("job").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    let job = vigil_export::ExportJob::start(request("dropped"), key()).unwrap();
+    drop(job);
+    let bundle = site.bundle("dropped");
+    if bundle.exists() {
+        let out = site.vigil(&["verify", bundle.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    }
+    let names: Vec<String> = std::fs::read_dir(site.dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!names.iter().any(|n| n.contains("partial")), "{names:?}");
+}

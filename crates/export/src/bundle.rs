@@ -153,6 +153,7 @@ pub fn export(
     for ((camera, segments), stem) in work.iter().zip(&stems) {
         let span = tracing::info_span!("export", camera = %camera.id);
         let _enter = span.enter();
+        let done_before = done;
         let video = format!("{stem}.mp4");
         let still = format!("{stem}.png");
         let clip = remux::remux(
@@ -169,6 +170,9 @@ pub fn export(
             },
         )?
         .ok_or_else(|| no_footage(&camera.id, from_ns, to_ns))?;
+        // Segments after the range's end are not read: they count as done too.
+        done = done.max(done_before + segments.len() as u64);
+        progress(done, total);
         let gaps = gaps(&store, &camera.id, segments, from_ns, to_ns)?;
         #[allow(clippy::cast_precision_loss)]
         let offset_secs = (from_ns - clip.zero_ns) as f64 / 1e9;

@@ -5,11 +5,13 @@
 //! format and how to check a bundle without Vigil.
 //!
 //! Owns: the bundle's layout and its all-or-nothing writing (a temporary folder beside
-//! the bundle, renamed at the end), the installation's signing key, the verifier.
+//! the bundle, renamed at the end), the installation's signing key, the verifier, and
+//! a background job for callers that must not block (`job`).
 //! Must not: know egui or wgpu, or write to the archive.
 
 pub mod bundle;
 pub mod burn;
+pub mod job;
 pub mod key;
 pub mod manifest;
 pub mod names;
@@ -19,6 +21,7 @@ pub mod verify;
 use std::path::PathBuf;
 
 pub use bundle::{ExportCamera, ExportReport, ExportRequest, export};
+pub use job::ExportJob;
 pub use verify::{VerifyReport, verify};
 
 /// Why an export (or loading the key) failed. The messages are for the person who
@@ -63,6 +66,8 @@ pub enum ExportError {
     Footage { path: PathBuf, message: String },
     #[error("signing key: {0}")]
     Key(String),
+    #[error("{0}")]
+    Internal(String),
 }
 
 pub(crate) fn io_error(path: &std::path::Path, source: std::io::Error) -> ExportError {
