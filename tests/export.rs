@@ -364,7 +364,9 @@ fn a_change_of_picture_size_is_refused_not_muxed() {
                 &rfc3339(to_ns),
                 "--out",
             ])
-            .arg(dir.path().join(name))
+            // A bare name: the bundle goes into the working directory.
+            .arg(name)
+            .current_dir(dir.path())
             .env("VIGIL_DATA_DIR", dir.path().join("data"))
             .env("VIGIL_CONFIG_DIR", dir.path().join("config"))
             .output()
@@ -381,6 +383,7 @@ fn a_change_of_picture_size_is_refused_not_muxed() {
     for (from, to, name) in [(2, 8, "before"), (12, 18, "after")] {
         let out = export(start + from * SEC, start + to * SEC, name);
         assert!(out.status.success(), "{name}: {}", text(&out));
+        assert!(dir.path().join(name).join("manifest.json").is_file());
     }
 }
 
