@@ -16,6 +16,8 @@ PACKAGES=(
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
   # media tools: reference clips, ffprobe checks
   ffmpeg
+  # evidence bundles: the documented signature check (docs/evidence.md)
+  openssl
   # test camera peer: tests/support/rtsp_server.py (GStreamer RTSP server via python3-gi)
   python3-gi gir1.2-gst-rtsp-server-1.0
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad

@@ -93,10 +93,53 @@ pub enum Command {
         #[command(subcommand)]
         kind: BenchKind,
     },
-    /// Recordings: record a camera headless into a storage folder.
+    /// Recordings: list a storage folder's cameras, record a camera headless, seed a
+    /// synthetic archive.
     Archive {
         #[command(subcommand)]
         kind: ArchiveKind,
+    },
+    /// Write an evidence bundle: per camera an MP4 of the range (remuxed, not
+    /// re-encoded) and a still, with a signed manifest (see docs/evidence.md).
+    #[command(after_help = env::EXPORT_AFTER_HELP)]
+    Export {
+        /// The storage folder (with index.sqlite3).
+        #[arg(long, value_name = "DIR")]
+        archive: PathBuf,
+        /// A camera id to export (`vigil archive list` shows them); repeat for more.
+        #[arg(long = "camera", value_name = "ID", required = true)]
+        cameras: Vec<String>,
+        /// Start of the range, RFC 3339 (e.g. 2026-11-29T14:05:00Z or with an offset).
+        #[arg(long, value_name = "TIME", value_parser = crate::evidence::parse_time)]
+        from: i64,
+        /// End of the range, RFC 3339.
+        #[arg(long, value_name = "TIME", value_parser = crate::evidence::parse_time)]
+        to: i64,
+        /// The bundle folder to create (it must not exist).
+        #[arg(long, value_name = "BUNDLE")]
+        out: PathBuf,
+        /// Why the footage is exported (written into the manifest).
+        #[arg(long, value_name = "TEXT", default_value = "")]
+        reason: String,
+        /// The case the export belongs to (written into the manifest).
+        #[arg(long = "case", value_name = "NAME", default_value = "")]
+        case_name: String,
+        /// Burn the camera name and each frame's UTC time into the picture. This
+        /// re-encodes every frame (H.264 through FFmpeg's encoder): much slower than the
+        /// default remux, and the MP4 no longer holds the recorded bits.
+        #[arg(long)]
+        burn_in: bool,
+    },
+    /// Check an evidence bundle: the manifest's signature and every file's size and
+    /// SHA-256 (exit code 0 only when all match).
+    #[command(after_help = env::VERIFY_AFTER_HELP)]
+    Verify {
+        /// The bundle folder.
+        bundle: PathBuf,
+        /// The signing key's SHA-256 fingerprint the sender gave you; the check fails
+        /// when the bundle was signed with another key.
+        #[arg(long, value_name = "HEX")]
+        fingerprint: Option<String>,
     },
     /// For packagers: write the shell completions or the man pages.
     #[command(hide = true)]
@@ -125,6 +168,14 @@ pub enum GenerateKind {
 
 #[derive(Subcommand, Debug)]
 pub enum ArchiveKind {
+    /// Print each camera of a storage folder: id, name and recorded span (UTC), one
+    /// camera per line, tab-separated, id first.
+    #[command(after_help = env::ARCHIVE_LIST_AFTER_HELP)]
+    List {
+        /// The storage folder (with index.sqlite3).
+        #[arg(long, value_name = "DIR")]
+        archive: PathBuf,
+    },
     /// Record one camera or file (no transcode) until SIGTERM/SIGINT or `--seconds`;
     /// reconciles the storage folder first.
     #[command(after_help = env::ARCHIVE_RECORD_AFTER_HELP)]

@@ -14,6 +14,7 @@ pub mod check_config;
 pub mod cli;
 pub mod doctor;
 pub mod headless_credentials;
+pub mod evidence;
 pub mod logging;
 pub mod progress;
 

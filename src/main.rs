@@ -1,5 +1,6 @@
 //! The `vigil` command line: the video wall (default; `--demo` for the built-in demo
-//! site), `check-config`, `doctor`, `bench live|scrub|timeline`, `archive record|seed`,
+//! site), `check-config`, `doctor`, `bench live|scrub|timeline`, `archive
+//! list|record|seed`, `export` and `verify` (evidence bundles),
 //! `generate` (hidden: completions and man pages), and the signals that close the window
 //! cleanly. Parses arguments (defined in `vigil::cli`) and hands the work to the
 //! workspace's crates (`docs/architecture.md` has the map).
@@ -127,8 +128,55 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
         return Ok(std::process::ExitCode::SUCCESS);
     }
+    if let Some(Command::Archive {
+        kind: ArchiveKind::List { archive },
+    }) = &cli.command
+    {
+        let _log = vigil::logging::init(log_level, None);
+        vigil::evidence::archive_list(archive, cli.config.as_deref())?;
+        return Ok(std::process::ExitCode::SUCCESS);
+    }
     if let Some(Command::Archive { kind }) = &cli.command {
         return archive(kind, log_level, progress);
+    }
+    if let Some(Command::Export {
+        archive,
+        cameras,
+        from,
+        to,
+        out,
+        reason,
+        case_name,
+        burn_in,
+    }) = &cli.command
+    {
+        let _log = vigil::logging::init(log_level, None);
+        let args = vigil::evidence::ExportArgs {
+            archive: archive.clone(),
+            cameras: cameras.clone(),
+            from_ns: *from,
+            to_ns: *to,
+            out: out.clone(),
+            reason: reason.clone(),
+            case: case_name.clone(),
+            site: cli.config.clone(),
+            burn_in: *burn_in,
+        };
+        vigil::evidence::export(&args, progress)?;
+        return Ok(std::process::ExitCode::SUCCESS);
+    }
+    if let Some(Command::Verify {
+        bundle,
+        fingerprint,
+    }) = &cli.command
+    {
+        let _log = vigil::logging::init(log_level, None);
+        let ok = vigil::evidence::verify(bundle, fingerprint.as_deref());
+        return Ok(if ok {
+            std::process::ExitCode::SUCCESS
+        } else {
+            std::process::ExitCode::FAILURE
+        });
     }
     if let Some(Command::Doctor { json }) = &cli.command {
         let _log = vigil::logging::init(bench_level, None);

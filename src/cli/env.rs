@@ -105,6 +105,20 @@ pub const READS: &[(&[&str], &[&str])] = &[
         ],
     ),
     (&["archive", "seed"], &["RUST_LOG"]),
+    (
+        &["archive", "list"],
+        &["VIGIL_CONFIG_DIR", "VIGIL_DATA_DIR", "RUST_LOG"],
+    ),
+    (&["verify"], &["RUST_LOG"]),
+    (
+        &["export"],
+        &[
+            "VIGIL_DATA_DIR",
+            "VIGIL_CONFIG_DIR",
+            "VIGIL_FFMPEG_LOG",
+            "RUST_LOG",
+        ],
+    ),
 ];
 
 /// An exit code and when Vigil returns it.
@@ -112,7 +126,7 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
     (0, "ok"),
     (
         1,
-        "a problem found (doctor, check-config) or the command failed",
+        "a problem found (doctor, check-config, verify) or the command failed",
     ),
     (2, "usage: unknown option, bad value"),
 ];
@@ -228,6 +242,40 @@ Progress goes to stderr: a bar on a terminal, else lines such as
 
 Environment:
   RUST_LOG           Log filter; overrides --log-level";
+
+pub const ARCHIVE_LIST_AFTER_HELP: &str = "\
+Names come from the site file (--config, or the default one) when it loads; else the
+id is shown again.
+
+Environment:
+  VIGIL_CONFIG_DIR   Config directory, where the default site file is
+  VIGIL_DATA_DIR     Data directory (looked up with the config directory)
+  RUST_LOG           Log filter; overrides --log-level";
+
+pub const EXPORT_AFTER_HELP: &str = "\
+Each MP4 starts at the keyframe at or before --from; the manifest records how many
+seconds into it the requested start lies. The bundle is written to a hidden folder
+beside BUNDLE and renamed at the end: a failed or cancelled (Ctrl-C) export leaves
+nothing. Progress goes to stderr: a bar on a terminal, else lines such as
+`progress export 3/12` (none with --quiet).
+
+Environment:
+  VIGIL_DATA_DIR     Data directory holding the signing key (made on first use)
+  VIGIL_CONFIG_DIR   Config directory, where the default site file (camera names) is
+  VIGIL_FFMPEG_LOG   When set, FFmpeg's own log goes to stderr
+  RUST_LOG           Log filter; overrides --log-level
+
+Exit codes: 0 the bundle is written, 1 it is not (the reason is printed), 2 usage.";
+
+pub const VERIFY_AFTER_HELP: &str = "\
+Without Vigil: `sha256sum -c SHA256SUMS` and `openssl pkeyutl -verify -pubin -inkey
+public_key.pem -rawin -in manifest.json -sigfile manifest.sig` (docs/evidence.md).
+
+Environment:
+  RUST_LOG           Log filter; overrides --log-level
+
+Exit codes: 0 the signature and every file match, 1 something does not (each problem
+is printed: the file, expected against found), 2 usage.";
 
 #[cfg(test)]
 mod tests {
