@@ -5,6 +5,8 @@
 //! beyond UI helpers, or block on I/O or decoding (`vigil_core` does that work).
 
 pub mod app;
+pub mod draw_stats;
+pub mod repaint;
 pub mod timeline;
 pub mod timeline_panel;
 pub mod wall;
