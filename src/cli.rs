@@ -264,6 +264,26 @@ pub enum BenchKind {
         #[arg(long, value_name = "ID", value_delimiter = ',')]
         camera_id: Vec<String>,
     },
+    /// The real window on a site file for a while: frames each tile received and
+    /// showed, process CPU, repaints and frame times.
+    #[command(after_help = env::BENCH_WALL_AFTER_HELP)]
+    Wall {
+        /// The site file whose wall is shown.
+        #[arg(long, value_name = "FILE")]
+        site: PathBuf,
+        /// The layout to show (1x1, 2x2, 3x3, 4x4, 5x5, 1+5, 1+7, 1+12 or a saved one).
+        #[arg(long, default_value = "2x2")]
+        layout: String,
+        /// How long to measure, in seconds (after every tile shows a picture).
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+        /// The window's size.
+        #[arg(long, value_name = "WxH", value_parser = parse_size, default_value = "1920x1080")]
+        size: (f32, f32),
+        /// Write the figures as JSON here.
+        #[arg(long, value_name = "OUT.json")]
+        json: Option<PathBuf>,
+    },
     /// Time to open the timeline on a whole archive (every camera, its full span).
     #[command(after_help = env::BENCH_TIMELINE_AFTER_HELP)]
     Timeline {

@@ -13,8 +13,8 @@ pub mod bench;
 pub mod check_config;
 pub mod cli;
 pub mod doctor;
-pub mod headless_credentials;
 pub mod evidence;
+pub mod headless_credentials;
 pub mod logging;
 pub mod progress;
 

@@ -1,5 +1,5 @@
 //! The `vigil` command line: the video wall (default; `--demo` for the built-in demo
-//! site), `check-config`, `doctor`, `bench live|scrub|timeline`, `archive
+//! site), `check-config`, `doctor`, `bench live|scrub|timeline|wall`, `archive
 //! list|record|seed`, `export` and `verify` (evidence bundles),
 //! `generate` (hidden: completions and man pages), and the signals that close the window
 //! cleanly. Parses arguments (defined in `vigil::cli`) and hands the work to the
@@ -88,6 +88,33 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         print!("{}", vigil::bench::live::summary(&report));
         if let Some(path) = json {
             vigil::bench::live::write_json(&report, path)?;
+        }
+        return Ok(std::process::ExitCode::SUCCESS);
+    }
+    if let Some(Command::Bench {
+        kind:
+            BenchKind::Wall {
+                site,
+                layout,
+                seconds,
+                size,
+                json,
+            },
+    }) = &cli.command
+    {
+        let _log = vigil::logging::init(bench_level, None);
+        let paths = AppPaths::from_env().context("cannot find the config and data directories")?;
+        let options = vigil::bench::wall::WallOptions {
+            site: site.clone(),
+            layout: layout.clone(),
+            seconds: *seconds,
+            window: *size,
+            credentials: paths.credentials_file(),
+        };
+        let report = vigil::bench::wall::run(&options)?;
+        print!("{}", vigil::bench::wall::summary(&report));
+        if let Some(path) = json {
+            vigil::bench::wall::write_json(&report, path)?;
         }
         return Ok(std::process::ExitCode::SUCCESS);
     }

@@ -4,55 +4,12 @@
 
 mod common;
 
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
+
+use common::xvfb::{Killed, start_xvfb};
 use std::time::{Duration, Instant};
 
 const SCREEN: (u32, u32) = (1280, 800);
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        self.0.kill().ok();
-        self.0.wait().ok();
-    }
-}
-
-fn start_xvfb() -> (Killed, String) {
-    for n in 90..120 {
-        if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-            || Path::new(&format!("/tmp/.X{n}-lock")).exists()
-        {
-            continue;
-        }
-        let display = format!(":{n}");
-        let child = Command::new("Xvfb")
-            .args([
-                display.as_str(),
-                "-screen",
-                "0",
-                &format!("{}x{}x24", SCREEN.0, SCREEN.1),
-                "-nolisten",
-                "tcp",
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start Xvfb (install with scripts/deps.sh)");
-        let mut child = Killed(child);
-        let ok = common::wait_for(Duration::from_secs(10), || {
-            Path::new(&format!("/tmp/.X11-unix/X{n}"))
-                .exists()
-                .then_some(())
-        });
-        if ok.is_some() && child.0.try_wait().ok().flatten().is_none() {
-            return (child, display);
-        }
-        child.0.kill().ok();
-    }
-    panic!("no free X display");
-}
 
 fn screenshot(display: &str) -> image::RgbImage {
     let out = Command::new("sh")

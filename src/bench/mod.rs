@@ -5,6 +5,7 @@ pub mod live;
 pub mod proc;
 pub mod scrub;
 pub mod timeline;
+pub mod wall;
 
 /// The `p` quantile (0..=1) of `values`, in any order: the value at the nearest rank;
 /// 0 for no values.

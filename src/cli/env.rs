@@ -93,6 +93,18 @@ pub const READS: &[(&[&str], &[&str])] = &[
         ],
     ),
     (&["bench", "scrub"], &["VIGIL_HWACCEL", "RUST_LOG"]),
+    (
+        &["bench", "wall"],
+        &[
+            "VIGIL_CONFIG_DIR",
+            "VIGIL_DATA_DIR",
+            CAMERA_PASSWORD,
+            "VIGIL_FFMPEG_LOG",
+            "VIGIL_HWACCEL",
+            "WGPU_BACKEND",
+            "RUST_LOG",
+        ],
+    ),
     (&["bench", "timeline"], &["RUST_LOG"]),
     (
         &["archive", "record"],
@@ -209,6 +221,18 @@ Environment:
                      Password of the input with camera id <ID> (see --camera-id)
   VIGIL_FFMPEG_LOG   FFmpeg's own log level (redacted, to the log)
   VIGIL_HWACCEL      'off' never tries hardware video decoders
+  RUST_LOG           Log filter; overrides --log-level (default warn)";
+
+pub const BENCH_WALL_AFTER_HELP: &str = "\
+Needs a display (Xvfb in CI). Nothing is recorded and the site file is not changed.
+
+Environment:
+  VIGIL_CONFIG_DIR   Config directory, where the credentials file is
+  VIGIL_DATA_DIR     Data directory (looked up with the config directory)
+  VIGIL_CAMERA_<ID>_PASSWORD  A camera's password (overrides the credentials file)
+  VIGIL_FFMPEG_LOG   When set, FFmpeg's own log goes to stderr
+  VIGIL_HWACCEL      'off' never tries hardware video decoders
+  WGPU_BACKEND       Which wgpu backends to try (as for the window)
   RUST_LOG           Log filter; overrides --log-level (default warn)";
 
 pub const BENCH_SCRUB_AFTER_HELP: &str = "\

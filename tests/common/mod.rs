@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 use vigil_media::{StreamShared, StreamState};
 
+pub mod xvfb;
+
 /// A GStreamer RTSP server on loopback, killed on drop.
 pub struct RtspServer {
     child: Child,

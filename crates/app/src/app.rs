@@ -12,19 +12,21 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use egui::{Color32, RichText, Role};
 
 mod recordings;
 
 use super::a11y::Named as _;
+use super::draw_stats::{DrawStats, hud_line};
+use super::repaint::{DEFAULT_CAP_HZ, RepaintGate};
 use super::timeline_panel::TimelinePanel;
 use super::wall::{DragPayload, WallInput, wall_ui};
 use vigil_config::{CredentialStore, Site, builtin_layouts};
 use vigil_core::review::Scope;
 use vigil_core::{Command, Core, CoreOptions, Viewport, WallView};
-use vigil_gpu::VideoRenderer;
+use vigil_gpu::{VideoKey, VideoRenderer};
 use vigil_media::StreamState;
 use vigil_time::SharedClock;
 
@@ -64,6 +66,9 @@ pub struct VigilApp {
     panel: TimelinePanel,
     timeline_rect: Option<egui::Rect>,
     show_timeline: bool,
+    /// Turns decoders' "new picture" calls into capped, coalesced repaints.
+    repaint: Arc<RepaintGate>,
+    draw_stats: DrawStats,
 }
 
 impl VigilApp {
@@ -87,7 +92,20 @@ impl VigilApp {
         };
         cc.egui_ctx.set_visuals(egui::Visuals::dark());
         let ctx = cc.egui_ctx.clone();
-        let notify: vigil_media::Notify = Arc::new(move || ctx.request_repaint());
+        // One repaint per new picture time, across all tiles, at most at the cap: never
+        // one per decoder frame per camera.
+        let repaint = Arc::new(RepaintGate::new(
+            DEFAULT_CAP_HZ,
+            Box::new(move |delay| {
+                if delay.is_zero() {
+                    ctx.request_repaint();
+                } else {
+                    ctx.request_repaint_after(delay);
+                }
+            }),
+        ));
+        let gate = Arc::clone(&repaint);
+        let notify: vigil_media::Notify = Arc::new(move || gate.picture_arrived(Instant::now()));
         let now = options.clock.wall();
         let core = Core::new(
             site,
@@ -115,7 +133,19 @@ impl VigilApp {
             panel: TimelinePanel::new(now),
             timeline_rect: None,
             show_timeline: true,
+            repaint,
+            draw_stats: DrawStats::default(),
         }
+    }
+
+    /// What drawing costs: frame and upload times, pictures drawn per camera.
+    pub fn draw_stats(&self) -> &DrawStats {
+        &self.draw_stats
+    }
+
+    /// Repaints asked for because new pictures arrived (coalesced, capped).
+    pub fn repaint_requests(&self) -> u64 {
+        self.repaint.requests()
     }
 
     /// The engine behind the window.
@@ -165,7 +195,10 @@ impl VigilApp {
         for key in self.core.take_gone() {
             video.forget(&key);
         }
+        let stats = &mut self.draw_stats;
         self.core.upload_fresh(|key, frame| {
+            let (VideoKey::Live(camera) | VideoKey::Review(camera)) = key;
+            stats.uploaded(camera);
             video
                 .upload(&rs.device, &rs.queue, key, frame)
                 .map_err(|err| err.to_string())
@@ -434,6 +467,10 @@ impl VigilApp {
                 ui.separator();
                 ui.label(text);
             }
+            if site.wall.show_stats {
+                ui.separator();
+                ui.label(hud_line(&self.draw_stats.summary()));
+            }
         });
     }
 
@@ -457,10 +494,14 @@ pub(crate) fn state_colour(state: &StreamState) -> Color32 {
 
 impl eframe::App for VigilApp {
     fn logic(&mut self, _ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        // The pictures that arrived so far are taken by this step and drawn by this
+        // frame: a picture arriving from now on asks for the next one.
+        self.repaint.frame_began(Instant::now());
         self.core.step();
     }
 
-    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+    fn ui(&mut self, ui: &mut egui::Ui, frame: &mut eframe::Frame) {
+        let began = Instant::now();
         let ctx = ui.ctx().clone();
         // The panels read this frame's view; the wall reads it again after their
         // commands, so a layout key or a maximise shows in the same frame.
@@ -497,7 +538,9 @@ impl eframe::App for VigilApp {
                 .show(ui, |ui| self.cameras_ui(ui));
         }
 
+        let upload_began = Instant::now();
         self.upload();
+        let upload_ms = upload_began.elapsed().as_secs_f32() * 1000.0;
         let clock = self.clock_text();
         let view = self.core.view();
         let output = egui::CentralPanel::no_frame()
@@ -523,6 +566,9 @@ impl eframe::App for VigilApp {
         }
         // Keep the clocks on the tiles ticking even when no video arrives.
         ctx.request_repaint_after(Duration::from_millis(500));
+        let frame_ms = frame.info().cpu_usage.map(|s| s * 1000.0);
+        let ui_ms = began.elapsed().as_secs_f32() * 1000.0;
+        self.draw_stats.frame(began, frame_ms, upload_ms, ui_ms);
     }
 
     fn on_exit(&mut self) {

@@ -6,6 +6,8 @@
 
 mod a11y;
 pub mod app;
+pub mod draw_stats;
+pub mod repaint;
 pub mod timeline;
 pub mod timeline_panel;
 pub mod wall;
