@@ -13,7 +13,7 @@ use ffmpeg_next as ff;
 
 use super::convert::FrameConverter;
 use super::ingest::{IngestShared, Notify, StreamInfo};
-use super::queue::PacketQueue;
+use super::queue::{PacketQueue, QueuedPacket};
 use super::state::StreamState;
 use vigil_frame::FrameSlot;
 
@@ -49,6 +49,15 @@ pub struct StreamShared {
     queue: std::sync::Mutex<Option<Arc<PacketQueue>>>,
     overflows_seen: AtomicU64,
     hardware: AtomicBool,
+    /// Why the stream is decoded in software although hardware decoding was tried.
+    software_reason: std::sync::Mutex<Option<String>>,
+    /// Tests: act as if on hardware and fail the hardware session at these packets.
+    #[cfg(test)]
+    simulate_hw: AtomicBool,
+    #[cfg(test)]
+    simulated_failures: std::sync::Mutex<Vec<u64>>,
+    #[cfg(test)]
+    packets_sent: AtomicU64,
 }
 
 impl StreamShared {
@@ -62,7 +71,64 @@ impl StreamShared {
             queue: std::sync::Mutex::new(None),
             overflows_seen: AtomicU64::new(0),
             hardware: AtomicBool::new(false),
+            software_reason: std::sync::Mutex::new(None),
+            #[cfg(test)]
+            simulate_hw: AtomicBool::new(false),
+            #[cfg(test)]
+            simulated_failures: std::sync::Mutex::new(Vec::new()),
+            #[cfg(test)]
+            packets_sent: AtomicU64::new(0),
         }
+    }
+
+    /// Why this stream is in software although hardware decoding was tried ("hardware
+    /// device unavailable: …"); `None` on hardware, before it opened, or when
+    /// hardware decoding is off.
+    pub fn software_reason(&self) -> Option<String> {
+        self.software_reason
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    fn set_software(&self, reason: Option<String>) {
+        self.hardware.store(false, Ordering::Relaxed);
+        *self
+            .software_reason
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = reason;
+    }
+
+    fn set_decoder_kind(&self, open: Option<&Open>) {
+        match open {
+            Some(o) if o.hw.is_some() => {
+                *self
+                    .software_reason
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()) = None;
+                self.hardware.store(true, Ordering::Relaxed);
+            }
+            Some(o) => self.set_software(o.software_reason.clone()),
+            None => self.hardware.store(false, Ordering::Relaxed),
+        }
+    }
+
+    /// Tests: the hardware session fails at the `n`th packet sent (1 = the first).
+    #[cfg(test)]
+    fn simulate_hw_failure_at(&self, packets: &[u64]) {
+        self.simulate_hw.store(true, Ordering::Relaxed);
+        *self.simulated_failures.lock().expect("lock") = packets.to_vec();
+    }
+
+    #[cfg(test)]
+    fn simulated_hw_failure(&self) -> Option<String> {
+        let n = self.packets_sent.fetch_add(1, Ordering::Relaxed) + 1;
+        let mut failures = self.simulated_failures.lock().expect("lock");
+        let at = failures.iter().position(|p| *p == n)?;
+        failures.remove(at);
+        self.simulate_hw
+            .store(!failures.is_empty(), Ordering::Relaxed);
+        Some(format!("simulated failure at packet {n}"))
     }
 
     /// The connection behind this decoder.
@@ -149,12 +215,16 @@ struct Open {
     decoder: ff::decoder::Video,
     generation: u64,
     nanos_per_tick: f64,
-    /// The hardware device frames are decoded on, if any (kept alive with the decoder).
-    hw: Option<super::hwaccel::HwDevice>,
+    /// The shared hardware device frames are decoded on, if any (a reference held with
+    /// the decoder).
+    hw: Option<Arc<super::hwaccel::HwDevice>>,
+    /// Why this decoder is in software when hardware was allowed.
+    software_reason: Option<String>,
 }
 
-/// Opens a decoder for `parameters`: on a hardware device when allowed and one works,
-/// else in software.
+/// Opens a decoder for `parameters`: on the shared hardware device when allowed and one
+/// works, else in software, at once (a hardware decoder that will not open is replaced
+/// by a software one in the same call, so no packet is lost waiting for it).
 fn open_decoder(
     parameters: ff::codec::Parameters,
     info: &StreamInfo,
@@ -162,30 +232,285 @@ fn open_decoder(
     try_hw: bool,
 ) -> Option<Open> {
     let codec = parameters.id();
-    let mut context = ff::codec::context::Context::from_parameters(parameters).ok()?;
-    // One thread per wall tile: frame threading would add a frame of delay per thread.
-    context.set_threading(ff::codec::threading::Config::count(1));
-    let mut hw = None;
+    let (num, den) = info.time_base;
+    let nanos_per_tick = f64::from(num) * 1e9 / f64::from(den.max(1));
+    let new_context = |parameters: ff::codec::Parameters| {
+        let mut context = ff::codec::context::Context::from_parameters(parameters).ok()?;
+        // One thread per wall tile: frame threading would add a frame of delay per thread.
+        context.set_threading(ff::codec::threading::Config::count(1));
+        Some(context)
+    };
+    let mut software_reason = None;
     if try_hw && super::hwaccel::allowed() {
         match super::hwaccel::open_for(codec) {
-            Ok((device, pix_fmt)) => match super::hwaccel::attach(&mut context, &device, pix_fmt) {
-                Ok(()) => {
-                    tracing::info!(device = %device.name(), "hardware decoding");
-                    hw = Some(device);
+            Ok((device, pix_fmt)) => {
+                let mut context = new_context(parameters.clone())?;
+                let opened = super::hwaccel::attach(&mut context, &device, pix_fmt)
+                    .and_then(|()| context.decoder().video().map_err(|e| e.to_string()));
+                match opened {
+                    Ok(decoder) => {
+                        tracing::info!(device = %device.name(), "hardware decoding");
+                        return Some(Open {
+                            decoder,
+                            generation,
+                            nanos_per_tick,
+                            hw: Some(device),
+                            software_reason: None,
+                        });
+                    }
+                    Err(err) => {
+                        tracing::info!(%err, "hardware decoder did not open; software");
+                        software_reason =
+                            Some(format!("{} decoder did not open: {err}", device.name()));
+                    }
                 }
-                Err(err) => tracing::info!(%err, "hardware decoding unavailable; software"),
-            },
-            Err(err) => tracing::debug!(%err, "no hardware decoder; software"),
+            }
+            Err(err) => {
+                tracing::debug!(%err, "no hardware decoder; software");
+                software_reason = Some(format!("hardware device unavailable: {err}"));
+            }
         }
+    } else if try_hw {
+        software_reason = Some("hardware decoding is off".to_owned());
     }
-    let decoder = context.decoder().video().ok()?;
-    let (num, den) = info.time_base;
+    let decoder = new_context(parameters)?.decoder().video().ok()?;
     Some(Open {
         decoder,
         generation,
-        nanos_per_tick: f64::from(num) * 1e9 / f64::from(den.max(1)),
-        hw,
+        nanos_per_tick,
+        hw: None,
+        software_reason,
     })
+}
+
+/// Packets kept since the last keyframe for a replay into a software decoder: a GOP
+/// longer than this (10 s at 25 fps) waits for the next keyframe instead.
+const GOP_KEEP: usize = 250;
+
+/// The hardware session failed while decoding (the reason, for the log and the HUD).
+struct HwFailed(String);
+
+/// One decoder thread's state between packets.
+struct Worker<'a> {
+    shared: &'a StreamShared,
+    ingest: Arc<IngestShared>,
+    queue: Arc<PacketQueue>,
+    notify: &'a Notify,
+    started: Instant,
+    open: Option<Open>,
+    converter: FrameConverter,
+    decoded: ff::util::frame::video::Video,
+    /// Where hardware frames are downloaded to: reused, so FFmpeg's frame pool on the
+    /// device's frames context hands back the same buffers rather than new ones.
+    downloads: super::hwaccel::DownloadPool,
+    /// Cleared for good on the first hardware error: this stream decodes in software.
+    try_hw: bool,
+    need_key: bool,
+    seq: u64,
+    first_published: bool,
+    consecutive_errors: u32,
+    /// The packets sent since the last keyframe, so a fall back to software replays
+    /// them rather than wait for the next keyframe (`None`: more than [`GOP_KEEP`]).
+    gop: Option<Vec<QueuedPacket>>,
+    /// Frames published since that keyframe (not published again by a replay).
+    shown_in_gop: u64,
+}
+
+impl Worker<'_> {
+    fn run(&mut self) {
+        while !self.shared.stop_requested() {
+            let Some(item) = self.queue.pop(Duration::from_millis(200)) else {
+                continue;
+            };
+            // A new connection (or the first one): open a decoder for its parameters.
+            if self
+                .open
+                .as_ref()
+                .is_none_or(|o| o.generation != item.generation)
+            {
+                self.reopen(item.generation);
+                self.need_key = true;
+                if self.open.is_none() {
+                    self.shared
+                        .stats
+                        .decode_errors
+                        .fetch_add(1, Ordering::Relaxed);
+                    continue;
+                }
+            }
+            // Keyframe-only mode: non-key packets are never decoded. Leaving it (or after
+            // a reconnect) decoding resumes at the next keyframe, never mid-GOP.
+            if !item.is_key() && (self.need_key || self.shared.keyframe_only()) {
+                self.need_key = true;
+                continue;
+            }
+            self.need_key = false;
+            if item.is_key() {
+                self.gop = Some(Vec::new());
+                self.shown_in_gop = 0;
+            }
+            if let Some(gop) = self.gop.as_mut() {
+                if gop.len() < GOP_KEEP {
+                    gop.push(item.clone());
+                } else {
+                    self.gop = None;
+                }
+            }
+            if let Err(HwFailed(reason)) = self.decode(&item, &mut 0) {
+                self.fall_back(&reason);
+            }
+        }
+    }
+
+    fn reopen(&mut self, generation: u64) {
+        let try_hw = self.try_hw;
+        self.open = self
+            .ingest
+            .parameters()
+            .filter(|(_, _, g)| *g == generation)
+            .and_then(|(params, info, g)| open_decoder(params, &info, g, try_hw));
+        self.shared.set_decoder_kind(self.open.as_ref());
+        self.gop = Some(Vec::new());
+        self.shown_in_gop = 0;
+    }
+
+    /// The hardware session failed: reopen in software at once and replay this GOP's
+    /// packets, publishing only the frames not shown yet.
+    fn fall_back(&mut self, reason: &str) {
+        tracing::warn!(%reason, "hardware decoding failed; software from this GOP on");
+        self.try_hw = false;
+        let Some(generation) = self.open.as_ref().map(|o| o.generation) else {
+            return;
+        };
+        let gop = self.gop.take();
+        let already_shown = self.shown_in_gop;
+        self.reopen(generation);
+        if let Some(o) = self.open.as_mut() {
+            o.software_reason = Some(format!("hardware decoding failed: {reason}"));
+        }
+        self.shared.set_decoder_kind(self.open.as_ref());
+        let Some(packets) = gop.filter(|g| !g.is_empty()) else {
+            // Nothing kept (a GOP too long): resume at the next keyframe.
+            self.need_key = true;
+            return;
+        };
+        let mut skip = already_shown;
+        for packet in &packets {
+            // A software decoder has no hardware session to fail.
+            let _ = self.decode(packet, &mut skip);
+        }
+        self.shown_in_gop = already_shown.max(self.shown_in_gop);
+        self.gop = Some(packets);
+    }
+
+    /// Sends one packet and publishes the frames it yields, leaving out the first `skip`
+    /// (already shown before a replay; not counted again either).
+    fn decode(&mut self, item: &QueuedPacket, skip: &mut u64) -> Result<(), HwFailed> {
+        let shared = self.shared;
+        let Some(o) = self.open.as_mut() else {
+            return Ok(());
+        };
+        let decode_started = Instant::now();
+        #[cfg(test)]
+        if (o.hw.is_some() || shared.simulate_hw.load(Ordering::Relaxed))
+            && let Some(reason) = shared.simulated_hw_failure()
+        {
+            return Err(HwFailed(reason));
+        }
+        if let Err(err) = o.decoder.send_packet(item.packet.as_ref()) {
+            shared.stats.decode_errors.fetch_add(1, Ordering::Relaxed);
+            if o.hw.is_some() {
+                return Err(HwFailed(err.to_string()));
+            }
+            self.consecutive_errors += 1;
+            if self.consecutive_errors > 50 {
+                // Corrupt beyond recovery: start over at the next keyframe.
+                o.decoder.flush();
+                self.need_key = true;
+                self.consecutive_errors = 0;
+            }
+            return Ok(());
+        }
+        while o.decoder.receive_frame(&mut self.decoded).is_ok() {
+            self.consecutive_errors = 0;
+            if *skip > 0 {
+                *skip -= 1;
+                continue;
+            }
+            let decode_us = u64::try_from(decode_started.elapsed().as_micros()).unwrap_or(u64::MAX);
+            shared
+                .stats
+                .decode_us
+                .fetch_add(decode_us, Ordering::Relaxed);
+            shared.stats.frames_decoded.fetch_add(1, Ordering::Relaxed);
+            // Catching up through the keyframe cache: show the keyframe at once, then
+            // only the newest cached frame, so the picture is current without flicker.
+            if item.from_cache && self.first_published && self.queue.cache_pending() {
+                continue;
+            }
+            let hw_frame = super::hwaccel::is_hw_frame(&self.decoded);
+            if o.hw.is_some() && !hw_frame && shared.hardware() {
+                // get_format found no hardware format for this stream: FFmpeg decodes it
+                // in software on the same decoder, which is not lost, only not hardware.
+                shared.set_software(Some(
+                    "the hardware decoder refused this stream (no hardware format)".to_owned(),
+                ));
+            }
+            let source = if hw_frame {
+                match self.downloads.download(&self.decoded) {
+                    Ok(frame) => frame,
+                    Err(err) => return Err(HwFailed(err)),
+                }
+            } else {
+                &self.decoded
+            };
+            // ffmpeg-next reads the format as its enum: a format this build does not
+            // know is a skipped frame, never an invalid enum.
+            if let Err(unknown) = super::hwaccel::frame_format(source) {
+                shared.stats.decode_errors.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(format = %unknown, "frame in an unknown pixel format skipped");
+                continue;
+            }
+            let mut frame = shared.slot.take_buffer();
+            if let Err(msg) = self.converter.convert(source, &mut frame) {
+                shared.slot.recycle(frame);
+                shared.stats.decode_errors.fetch_add(1, Ordering::Relaxed);
+                tracing::debug!(%msg, "frame skipped");
+                continue;
+            }
+            self.seq += 1;
+            frame.seq = self.seq;
+            let pts_ticks = self.decoded.timestamp().or(self.decoded.pts()).unwrap_or(0);
+            #[allow(clippy::cast_possible_truncation)]
+            let pts_nanos = (pts_ticks as f64 * o.nanos_per_tick) as i64;
+            frame.pts_nanos = pts_nanos;
+            frame.received_at = item.received_at;
+            // On the ingest's clock, as `received_at` is.
+            frame.decoded_at = self.ingest.clock().monotonic();
+            shared.stats.width.store(frame.width, Ordering::Relaxed);
+            shared.stats.height.store(frame.height, Ordering::Relaxed);
+            let latency = frame.decoded_at.saturating_duration_since(item.received_at);
+            shared.stats.latency_us.store(
+                u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
+                Ordering::Relaxed,
+            );
+            if shared.slot.publish(frame) {
+                shared.stats.frames_dropped.fetch_add(1, Ordering::Relaxed);
+            }
+            self.shown_in_gop += 1;
+            if !self.first_published {
+                self.first_published = true;
+                let us = u64::try_from(self.started.elapsed().as_micros()).unwrap_or(u64::MAX);
+                shared
+                    .stats
+                    .first_frame_us
+                    .store(us.max(1), Ordering::Relaxed);
+                tracing::debug!(first_frame_ms = us / 1000, "first frame");
+            }
+            (self.notify)();
+        }
+        Ok(())
+    }
 }
 
 /// Runs the decoder until `shared.request_stop()`; meant as a thread's body.
@@ -202,139 +527,26 @@ pub fn run(camera_name: &str, stream: &str, shared: &Arc<StreamShared>, notify: 
     if shared.stop_requested() {
         queue.close();
     }
-    let mut open: Option<Open> = None;
-    let mut converter = FrameConverter::default();
-    let mut decoded = ff::util::frame::video::Video::empty();
-    let mut downloaded = ff::util::frame::video::Video::empty();
-    // Cleared for good on the first hardware error: this stream decodes in software.
-    let mut try_hw = true;
-    let mut need_key = true;
-    let mut seq = 0u64;
-    let mut first_published = false;
-    let mut consecutive_errors = 0u32;
-    while !shared.stop_requested() {
-        let Some(item) = queue.pop(Duration::from_millis(200)) else {
-            continue;
-        };
-        // A new connection (or the first one): open a decoder for its parameters.
-        if open
-            .as_ref()
-            .is_none_or(|o| o.generation != item.generation)
-        {
-            open = ingest
-                .parameters()
-                .filter(|(_, _, generation)| *generation == item.generation)
-                .and_then(|(params, info, generation)| {
-                    open_decoder(params, &info, generation, try_hw)
-                });
-            shared.hardware.store(
-                open.as_ref().is_some_and(|o| o.hw.is_some()),
-                Ordering::Relaxed,
-            );
-            need_key = true;
-            if open.is_none() {
-                shared.stats.decode_errors.fetch_add(1, Ordering::Relaxed);
-                continue;
-            }
-        }
-        let Some(o) = open.as_mut() else { continue };
-        // Keyframe-only mode: non-key packets are never decoded. Leaving it (or after a
-        // reconnect) decoding resumes at the next keyframe, never mid-GOP.
-        if !item.is_key() && (need_key || shared.keyframe_only()) {
-            need_key = true;
-            continue;
-        }
-        need_key = false;
-        let decode_started = Instant::now();
-        if o.decoder.send_packet(item.packet.as_ref()).is_err() {
-            shared.stats.decode_errors.fetch_add(1, Ordering::Relaxed);
-            if o.hw.is_some() {
-                tracing::warn!("hardware decoder failed; falling back to software");
-                try_hw = false;
-                open = None;
-                continue;
-            }
-            consecutive_errors += 1;
-            if consecutive_errors > 50 {
-                // Corrupt beyond recovery: start over at the next keyframe.
-                o.decoder.flush();
-                need_key = true;
-                consecutive_errors = 0;
-            }
-            continue;
-        }
-        while o.decoder.receive_frame(&mut decoded).is_ok() {
-            consecutive_errors = 0;
-            let decode_us = u64::try_from(decode_started.elapsed().as_micros()).unwrap_or(u64::MAX);
-            shared
-                .stats
-                .decode_us
-                .fetch_add(decode_us, Ordering::Relaxed);
-            shared.stats.frames_decoded.fetch_add(1, Ordering::Relaxed);
-            // Catching up through the keyframe cache: show the keyframe at once, then
-            // only the newest cached frame, so the picture is current without flicker.
-            if item.from_cache && first_published && queue.cache_pending() {
-                continue;
-            }
-            let source = if super::hwaccel::is_hw_frame(&decoded) {
-                if let Err(err) = super::hwaccel::download(&decoded, &mut downloaded) {
-                    tracing::warn!(%err, "falling back to software decoding");
-                    try_hw = false;
-                    break;
-                }
-                &downloaded
-            } else {
-                &decoded
-            };
-            // ffmpeg-next reads the format as its enum: a format this build does not
-            // know is a skipped frame, never an invalid enum.
-            if let Err(unknown) = super::hwaccel::frame_format(source) {
-                shared.stats.decode_errors.fetch_add(1, Ordering::Relaxed);
-                tracing::debug!(format = %unknown, "frame in an unknown pixel format skipped");
-                continue;
-            }
-            let mut frame = shared.slot.take_buffer();
-            if let Err(msg) = converter.convert(source, &mut frame) {
-                shared.slot.recycle(frame);
-                shared.stats.decode_errors.fetch_add(1, Ordering::Relaxed);
-                tracing::debug!(%msg, "frame skipped");
-                continue;
-            }
-            seq += 1;
-            frame.seq = seq;
-            let pts_ticks = decoded.timestamp().or(decoded.pts()).unwrap_or(0);
-            #[allow(clippy::cast_possible_truncation)]
-            let pts_nanos = (pts_ticks as f64 * o.nanos_per_tick) as i64;
-            frame.pts_nanos = pts_nanos;
-            frame.received_at = item.received_at;
-            // On the ingest's clock, as `received_at` is.
-            frame.decoded_at = ingest.clock().monotonic();
-            shared.stats.width.store(frame.width, Ordering::Relaxed);
-            shared.stats.height.store(frame.height, Ordering::Relaxed);
-            let latency = frame.decoded_at.saturating_duration_since(item.received_at);
-            shared.stats.latency_us.store(
-                u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
-                Ordering::Relaxed,
-            );
-            if shared.slot.publish(frame) {
-                shared.stats.frames_dropped.fetch_add(1, Ordering::Relaxed);
-            }
-            if !first_published {
-                first_published = true;
-                let us = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX);
-                shared
-                    .stats
-                    .first_frame_us
-                    .store(us.max(1), Ordering::Relaxed);
-                tracing::debug!(first_frame_ms = us / 1000, "first frame");
-            }
-            notify();
-        }
-        if !try_hw && open.as_ref().is_some_and(|o| o.hw.is_some()) {
-            // Reopen in software at the next packet (which waits for a keyframe).
-            open = None;
-        }
-    }
+    let mut worker = Worker {
+        shared,
+        ingest: Arc::clone(&ingest),
+        queue: Arc::clone(&queue),
+        notify,
+        started,
+        open: None,
+        converter: FrameConverter::default(),
+        decoded: ff::util::frame::video::Video::empty(),
+        downloads: super::hwaccel::DownloadPool::default(),
+        try_hw: true,
+        need_key: true,
+        seq: 0,
+        first_published: false,
+        consecutive_errors: 0,
+        gop: Some(Vec::new()),
+        shown_in_gop: 0,
+    };
+    worker.run();
+    drop(worker);
     ingest.unsubscribe(&queue);
     shared.slot.clear();
 }
@@ -342,7 +554,6 @@ pub fn run(camera_name: &str, stream: &str, shared: &Arc<StreamShared>, notify: 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::queue::QueuedPacket;
 
     fn packet(received_at: Instant) -> QueuedPacket {
         let mut p = ff::Packet::new(100);
@@ -372,5 +583,126 @@ mod tests {
             !shared.falling_behind(max_lag),
             "the skip seen while lagging was counted again"
         );
+    }
+
+    /// 50 frames of 320×240 H.264, a keyframe every 25, no B-frames.
+    fn clip(dir: &std::path::Path) -> std::path::PathBuf {
+        let path = dir.join("gop25.mp4");
+        let status = std::process::Command::new("ffmpeg")
+            .args(["-nostdin", "-loglevel", "error", "-y", "-f", "lavfi"])
+            .args(["-i", "testsrc2=size=320x240:rate=25", "-frames:v", "50"])
+            .args([
+                "-c:v",
+                "libx264",
+                "-preset",
+                "ultrafast",
+                "-pix_fmt",
+                "yuv420p",
+            ])
+            .args([
+                "-x264-params",
+                "bframes=0:keyint=25:min-keyint=25:scenecut=0",
+            ])
+            .arg(&path)
+            .status()
+            .expect("ffmpeg");
+        assert!(status.success());
+        path
+    }
+
+    /// Decodes the whole clip on one stream whose hardware session "fails" at the given
+    /// packets (none: the plain path), read as fast as the disk allows once the decoder
+    /// listens, so every packet reaches it.
+    fn decode_clip(
+        path: &std::path::Path,
+        name: &str,
+        fail_at: &[u64],
+    ) -> (Arc<StreamShared>, std::thread::JoinHandle<()>) {
+        let ingest = Arc::new(IngestShared::new(Arc::new(|| {})));
+        let shared = Arc::new(StreamShared::new(Arc::clone(&ingest)));
+        if !fail_at.is_empty() {
+            shared.simulate_hw_failure_at(fail_at);
+        }
+        let decoder = {
+            let shared = Arc::clone(&shared);
+            let name = name.to_owned();
+            std::thread::Builder::new()
+                .name(format!("test-dec-{name}"))
+                .spawn(move || run(&name, "main", &shared, &(Arc::new(|| {}) as Notify)))
+                .expect("thread")
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while shared.lock_queue().is_none() {
+            assert!(Instant::now() < deadline, "decoder never subscribed");
+            std::thread::yield_now();
+        }
+        let mut spec = crate::StreamSpec::file(name, name, path);
+        spec.loop_file = false;
+        let ingest_thread = std::thread::Builder::new()
+            .name(format!("test-in-{name}"))
+            .spawn(move || crate::ingest::run(&spec, &ingest))
+            .expect("thread");
+        let _ = decoder;
+        (shared, ingest_thread)
+    }
+
+    #[test]
+    fn a_failed_hardware_session_falls_back_without_losing_the_gop() {
+        ff::init().ok();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = clip(dir.path());
+        // Hardware decoding stays allowed (VIGIL_HWACCEL unset): on a machine without a
+        // device every stream is in software from its first packet.
+        assert!(crate::hwaccel::allowed());
+        let streams = [
+            ("plain", vec![]),
+            // The session fails on the first keyframe (as a decoder that will not take
+            // the stream), and mid-GOP after six frames were shown (a failed download).
+            ("fails-first", vec![1]),
+            ("fails-mid-gop", vec![7]),
+        ]
+        .map(|(name, fail_at)| (name, decode_clip(&path, name, &fail_at)));
+        let deadline = Instant::now() + Duration::from_secs(20);
+        for (name, (shared, _)) in &streams {
+            while shared.stats.frames_decoded.load(Ordering::Relaxed) < 50
+                && Instant::now() < deadline
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            assert_eq!(
+                shared.stats.frames_decoded.load(Ordering::Relaxed),
+                50,
+                "{name}: every frame decoded once, none of the first GOP lost"
+            );
+            shared.request_stop();
+            shared.ingest().request_stop();
+        }
+        for (_, (_, ingest)) in streams.iter() {
+            while !ingest.is_finished() && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+        let ttff_us = |shared: &StreamShared| shared.stats.first_frame_us.load(Ordering::Relaxed);
+        let software_ttff_us = ttff_us(&streams[0].1.0);
+        for (name, (shared, _)) in &streams[1..] {
+            assert!(
+                ttff_us(shared) <= software_ttff_us + 100_000,
+                "{name}: first frame after {} µs, software's after {software_ttff_us} µs",
+                ttff_us(shared),
+            );
+            let reason = shared.software_reason().unwrap_or_default();
+            assert!(
+                reason.starts_with("hardware decoding failed: simulated"),
+                "{reason}"
+            );
+            assert!(!shared.hardware());
+        }
+        if crate::hwaccel::open_for(ff::codec::Id::H264).is_err() {
+            let reason = streams[0].1.0.software_reason().unwrap_or_default();
+            assert!(
+                reason.starts_with("hardware device unavailable: "),
+                "{reason}"
+            );
+        }
     }
 }
