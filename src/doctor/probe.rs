@@ -174,8 +174,8 @@ fn hw_facts() -> HwFacts {
         .iter()
         .filter(|(_, _, needed)| *needed)
         .map(|&(id, codec, _)| {
-            // What the media engine itself would open for this codec (the device is
-            // closed again at once).
+            // What the media engine itself opens for this codec: the shared device its
+            // streams would use, or the remembered reason there is none.
             let vigil = vigil_media::hwaccel::open_for(id).map(|(device, _)| device.name());
             HwCodec {
                 codec: codec.to_string(),

@@ -105,10 +105,19 @@ fn hw_section(r: &mut Report, facts: &Facts) {
             .map(String::as_str)
             .collect::<Vec<_>>();
         let (tag, vigil) = match (&c.vigil_device, &c.vigil_error) {
-            (Some(device), _) if hw.enabled => (OK, format!("Vigil decodes on {device}")),
+            (Some(device), _) if hw.enabled => (
+                OK,
+                format!(
+                    "Vigil's streams decode on {device} (one device shared by all; a stream the \
+                     hardware refuses is decoded in software, its HUD says why)"
+                ),
+            ),
             (Some(device), _) => (INFO, format!("{device} would work, but it is turned off")),
-            (None, Some(err)) => (INFO, format!("Vigil decodes in software ({err})")),
-            (None, None) => (INFO, "Vigil decodes in software".to_string()),
+            (None, Some(err)) if hw.enabled => (
+                INFO,
+                format!("Vigil's streams decode in software: hardware device unavailable: {err}"),
+            ),
+            (None, _) => (INFO, "Vigil's streams decode in software".to_string()),
         };
         r.line(
             tag,

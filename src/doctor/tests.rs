@@ -142,7 +142,8 @@ fn healthy_machine_has_no_findings() {
     assert!(text.contains("50.0 GiB free of 100.0 GiB"), "{text}");
     assert!(
         text.contains(
-            "H.264 decoder can use: vaapi; Vigil decodes in software (vaapi: Input/output error)"
+            "H.264 decoder can use: vaapi; Vigil's streams decode in software: hardware device \
+             unavailable: vaapi: Input/output error"
         ),
         "{text}"
     );
@@ -155,7 +156,10 @@ fn hardware_decoding_line_says_what_vigil_does() {
     facts.hardware_decoding.codecs[0].vigil_error = None;
     let text = render_text(&facts, &[]);
     assert!(
-        text.contains("[ok  ] H.264 decoder can use: vaapi; Vigil decodes on vaapi"),
+        text.contains(
+            "[ok  ] H.264 decoder can use: vaapi; Vigil's streams decode on vaapi (one device \
+             shared by all;"
+        ),
         "{text}"
     );
     facts.hardware_decoding.enabled = false;

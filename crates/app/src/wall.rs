@@ -349,7 +349,7 @@ fn hud_text(h: &vigil_core::streams::Hud) -> String {
         h.codec,
         h.width,
         h.height,
-        if h.hardware { "HW" } else { "SW" },
+        h.decoder_label(48),
         h.fps_received,
         h.fps_shown,
         h.dropped,

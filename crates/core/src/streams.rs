@@ -60,8 +60,29 @@ pub struct Hud {
     pub dropped: u64,
     pub decode_ms: f32,
     pub hardware: bool,
+    /// Why the stream is decoded in software although hardware decoding was tried
+    /// ("hardware device unavailable: cuda: …"); `None` on hardware or when it is off.
+    pub software_reason: Option<String>,
     pub keyframe_only: bool,
     pub latency_ms: f32,
+}
+
+impl Hud {
+    /// The decoder, for the HUD and stats line: `HW`, `SW`, or `SW (why not hardware)`,
+    /// the reason cut to `max_chars` characters (an ellipsis marks the cut).
+    pub fn decoder_label(&self, max_chars: usize) -> String {
+        if self.hardware {
+            return "HW".to_owned();
+        }
+        match &self.software_reason {
+            None => "SW".to_owned(),
+            Some(reason) if reason.chars().count() <= max_chars => format!("SW ({reason})"),
+            Some(reason) => {
+                let cut: String = reason.chars().take(max_chars.saturating_sub(1)).collect();
+                format!("SW ({cut}…)")
+            }
+        }
+    }
 }
 
 /// A stream's running counters at one moment.
@@ -320,6 +341,7 @@ impl WallStreams {
                     priority: camera.priority,
                     protected: need.protected,
                     behind: stream.falling_behind(BEHIND_LAG),
+                    hardware: stream.hardware(),
                 });
             }
         }
@@ -481,8 +503,32 @@ impl WallStreams {
             dropped: s.frames_dropped.load(Ordering::Relaxed) + stream.packets_skipped(),
             decode_ms: m.rates.decode_ms_per_frame,
             hardware: stream.hardware(),
+            software_reason: stream.software_reason(),
             keyframe_only: stream.keyframe_only(),
             latency_ms: m.latency_ms,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hud_says_why_a_stream_is_not_on_hardware() {
+        let mut hud = Hud {
+            hardware: true,
+            ..Hud::default()
+        };
+        assert_eq!(hud.decoder_label(40), "HW");
+        hud.hardware = false;
+        assert_eq!(hud.decoder_label(40), "SW");
+        hud.software_reason =
+            Some("hardware device unavailable: cuda: Operation not permitted".into());
+        assert_eq!(
+            hud.decoder_label(200),
+            "SW (hardware device unavailable: cuda: Operation not permitted)"
+        );
+        assert_eq!(hud.decoder_label(12), "SW (hardware de…)");
     }
 }

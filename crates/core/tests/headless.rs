@@ -145,6 +145,24 @@ fn the_core_runs_a_wall_without_a_window() {
     };
     assert_eq!(live.camera.name, "Gate");
     assert!(live.showing_live(), "{:?}", live.state);
+    // Hardware decoding is allowed here; without a device the HUD says why it is not used.
+    core.apply(Command::ShowStats(true));
+    let view = core.view();
+    let TileContent::Live(live) = &view.tiles[0].content else {
+        panic!("tile 0 is not live: {:?}", view.tiles[0].content)
+    };
+    let hud = live.hud.as_ref().expect("a live tile has HUD figures");
+    let devices = vigil_media::hwaccel::device_outcomes();
+    if !devices.is_empty() && devices.iter().all(Result::is_err) {
+        assert!(!hud.hardware);
+        assert!(
+            hud.decoder_label(200)
+                .starts_with("SW (hardware device unavailable: "),
+            "{}",
+            hud.decoder_label(200)
+        );
+    }
+    core.apply(Command::ShowStats(false));
     assert!(matches!(view.tiles[1].content, TileContent::Empty));
 
     // Maximised: the main stream, shown without the picture ever going away.

@@ -1,5 +1,8 @@
 //! The decode budget: when decoders fall behind real time, switch the least important
 //! tiles to keyframe-only decoding, smallest first; restore them when load falls.
+//! Hardware and software decoders are two budgets: a GPU decoder that cannot keep up is
+//! relieved by degrading hardware streams, a busy CPU by degrading software ones, each
+//! at its own pace, so one resource running out never degrades streams on the other.
 //!
 //! Owns: the decision only (pure, time passed in). Must not: touch decoders itself.
 
@@ -20,11 +23,28 @@ pub struct BudgetInput {
     pub protected: bool,
     /// The decoder is behind real time (queue lagging or skipping to keyframes).
     pub behind: bool,
+    /// Decoded on a hardware device (counted in the hardware budget).
+    pub hardware: bool,
 }
 
-/// Degrades one stream at a time under load and restores one at a time when calm.
+/// Two budgets, hardware and software, each degrading one stream at a time under its
+/// own load and restoring one at a time when it is calm.
 #[derive(Debug, Default)]
 pub struct DecodeBudget {
+    software: Pool,
+    hardware: Pool,
+}
+
+/// Streams degraded per kind of decoder.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Degraded {
+    pub hardware: usize,
+    pub software: usize,
+}
+
+/// One kind of decoder's budget.
+#[derive(Debug, Default)]
+struct Pool {
     degraded: Vec<StreamKey>,
     last_change: Option<Instant>,
     calm_since: Option<Instant>,
@@ -38,6 +58,24 @@ const RESTORE_AFTER_CALM: Duration = Duration::from_secs(5);
 impl DecodeBudget {
     /// Streams that should decode keyframes only, given the current state.
     pub fn update(&mut self, now: Instant, inputs: &[BudgetInput]) -> HashSet<StreamKey> {
+        let (hardware, software): (Vec<_>, Vec<_>) =
+            inputs.iter().cloned().partition(|i| i.hardware);
+        let mut degraded = self.hardware.update(now, &hardware, "hardware");
+        degraded.extend(self.software.update(now, &software, "software"));
+        degraded
+    }
+
+    /// How many streams each budget holds at keyframes only.
+    pub fn degraded(&self) -> Degraded {
+        Degraded {
+            hardware: self.hardware.degraded.len(),
+            software: self.software.degraded.len(),
+        }
+    }
+}
+
+impl Pool {
+    fn update(&mut self, now: Instant, inputs: &[BudgetInput], kind: &str) -> HashSet<StreamKey> {
         // Forget streams that are gone, and never keep a protected one degraded.
         self.degraded
             .retain(|k| inputs.iter().any(|i| &i.key == k && !i.protected));
@@ -58,7 +96,7 @@ impl DecodeBudget {
                             .then(a.key.cmp(&b.key))
                     });
                 if let Some(c) = candidate {
-                    tracing::info!(stream = %c.key, "decoders behind real time: keyframes only");
+                    tracing::info!(stream = %c.key, decoders = kind, "decoders behind real time: keyframes only");
                     self.degraded.push(c.key.clone());
                     self.last_change = Some(now);
                 }
@@ -69,7 +107,7 @@ impl DecodeBudget {
                 && since_change >= RESTORE_AFTER_CALM
             {
                 if let Some(key) = self.degraded.pop() {
-                    tracing::info!(stream = %key, "load fell: full frame rate again");
+                    tracing::info!(stream = %key, decoders = kind, "load fell: full frame rate again");
                 }
                 self.last_change = Some(now);
                 self.calm_since = Some(now);
@@ -93,7 +131,48 @@ mod tests {
             priority: 0,
             protected: false,
             behind,
+            hardware: false,
         }
+    }
+
+    #[test]
+    fn hardware_and_software_are_budgeted_separately() {
+        let mut b = DecodeBudget::default();
+        let t0 = Instant::now();
+        // A small hardware stream and a large software one; the CPU is what is short.
+        let mut gpu = input("gpu-small", 10.0, false);
+        gpu.hardware = true;
+        let cpu_big = input("cpu-big", 1000.0, true);
+        let cpu_mid = input("cpu-mid", 100.0, false);
+        let inputs = vec![gpu.clone(), cpu_big.clone(), cpu_mid.clone()];
+        let d = b.update(t0, &inputs);
+        assert!(
+            !d.contains(&gpu.key),
+            "a busy CPU never degrades a hardware stream: {d:?}"
+        );
+        assert!(
+            d.contains(&cpu_mid.key),
+            "the smallest software stream: {d:?}"
+        );
+        assert_eq!(
+            b.degraded(),
+            Degraded {
+                hardware: 0,
+                software: 1
+            }
+        );
+        // Now the GPU falls behind too: it is relieved at once, not after the CPU's wait.
+        gpu.behind = true;
+        let inputs = vec![gpu.clone(), cpu_big, cpu_mid];
+        let d = b.update(t0 + Duration::from_millis(100), &inputs);
+        assert!(d.contains(&gpu.key), "{d:?}");
+        assert_eq!(
+            b.degraded(),
+            Degraded {
+                hardware: 1,
+                software: 1
+            }
+        );
     }
 
     #[test]
