@@ -70,26 +70,32 @@ impl Grid {
                 stride,
             });
         }
-        // Column → fine column, and each fine cell's pixel count.
-        let column_cell: Vec<usize> = (0..width).map(|x| x * FINE_W / width).collect();
+        // Each fine column's pixel range.
+        let columns: Vec<(usize, usize)> = (0..FINE_W)
+            .map(|fx| (fx * width / FINE_W, (fx + 1) * width / FINE_W))
+            .collect();
         let mut sums = vec![0u32; FINE_W * FINE_H];
         let mut counts = vec![0u32; FINE_W * FINE_H];
-        let mut row_sums = vec![0u32; FINE_W];
-        let mut row_counts = vec![0u32; FINE_W];
-        for &cell in &column_cell {
-            row_counts[cell] += 1;
-        }
-        for y in 0..height {
-            let fy = y * FINE_H / height;
-            let row = &data[y * stride..y * stride + width];
-            row_sums.iter_mut().for_each(|s| *s = 0);
-            for (&pixel, &cell) in row.iter().zip(&column_cell) {
-                row_sums[cell] += u32::from(pixel);
+        // The rows of one fine row are added column by column first (a loop the
+        // compiler vectorises), then the sums are split into the fine columns.
+        let mut column_sums = vec![0u32; width];
+        let mut y = 0;
+        for fy in 0..FINE_H {
+            let y_end = (fy + 1) * height / FINE_H;
+            column_sums.iter_mut().for_each(|s| *s = 0);
+            let rows = y_end - y;
+            while y < y_end {
+                let row = &data[y * stride..y * stride + width];
+                for (s, &p) in column_sums.iter_mut().zip(row) {
+                    *s += u32::from(p);
+                }
+                y += 1;
             }
-            let base = fy * FINE_W;
-            for fx in 0..FINE_W {
-                sums[base + fx] += row_sums[fx];
-                counts[base + fx] += row_counts[fx];
+            for (fx, &(x0, x1)) in columns.iter().enumerate() {
+                sums[fy * FINE_W + fx] = column_sums[x0..x1].iter().sum();
+                #[allow(clippy::cast_possible_truncation)]
+                let n = ((x1 - x0) * rows) as u32;
+                counts[fy * FINE_W + fx] = n;
             }
         }
         #[allow(clippy::cast_precision_loss)]
