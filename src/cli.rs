@@ -141,6 +141,20 @@ pub enum Command {
         #[arg(long, value_name = "HEX")]
         fingerprint: Option<String>,
     },
+    /// Run motion and tamper detection over a video file and list the events (with
+    /// their start and end in media seconds); tune a camera's settings on real footage.
+    #[command(after_help = env::DETECT_AFTER_HELP)]
+    Detect {
+        /// The video file.
+        #[arg(long, value_name = "FILE")]
+        input: PathBuf,
+        /// Detection settings (TOML, see docs/detection.md); default settings otherwise.
+        #[arg(long, value_name = "FILE")]
+        settings: Option<PathBuf>,
+        /// Write the events and the timings as JSON here.
+        #[arg(long, value_name = "OUT.json")]
+        json: Option<PathBuf>,
+    },
     /// For packagers: write the shell completions or the man pages.
     #[command(hide = true)]
     Generate {

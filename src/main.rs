@@ -1,5 +1,5 @@
 //! The `vigil` command line: the video wall (default; `--demo` for the built-in demo
-//! site), `check-config`, `doctor`, `bench live|scrub|timeline|wall`, `archive
+//! site), `check-config`, `doctor`, `bench live|scrub|timeline|wall`, `detect`, `archive
 //! list|record|seed`, `export` and `verify` (evidence bundles),
 //! `generate` (hidden: completions and man pages), and the signals that close the window
 //! cleanly. Parses arguments (defined in `vigil::cli`) and hands the work to the
@@ -204,6 +204,21 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         } else {
             std::process::ExitCode::FAILURE
         });
+    }
+    if let Some(Command::Detect {
+        input,
+        settings,
+        json,
+    }) = &cli.command
+    {
+        let _log = vigil::logging::init(bench_level, None);
+        let report = vigil::detect::run(&vigil::detect::DetectArgs {
+            input: input.clone(),
+            settings: settings.clone(),
+            json: json.clone(),
+        })?;
+        vigil::detect::print(&report);
+        return Ok(std::process::ExitCode::SUCCESS);
     }
     if let Some(Command::Doctor { json }) = &cli.command {
         let _log = vigil::logging::init(bench_level, None);

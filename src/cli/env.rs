@@ -122,6 +122,7 @@ pub const READS: &[(&[&str], &[&str])] = &[
         &["VIGIL_CONFIG_DIR", "VIGIL_DATA_DIR", "RUST_LOG"],
     ),
     (&["verify"], &["RUST_LOG"]),
+    (&["detect"], &["VIGIL_FFMPEG_LOG", "RUST_LOG"]),
     (
         &["export"],
         &[
@@ -275,6 +276,19 @@ Environment:
   VIGIL_CONFIG_DIR   Config directory, where the default site file is
   VIGIL_DATA_DIR     Data directory (looked up with the config directory)
   RUST_LOG           Log filter; overrides --log-level";
+
+pub const DETECT_AFTER_HELP: &str = "\
+The JSON holds `events` (each with `kind`: motion, tamper_blocked, tamper_defocus or
+tamper_moved, and `start_secs`, `end_secs` in media time) and `timing` (decode and
+detection milliseconds per frame in the same run). The settings file's keys and the
+algorithm are described in docs/detection.md.
+
+Environment:
+  VIGIL_FFMPEG_LOG   When set, FFmpeg's own log goes to stderr
+  RUST_LOG           Log filter; overrides --log-level
+
+Exit codes: 0 detection ran (with or without events), 1 it could not (the reason is
+printed), 2 usage.";
 
 pub const EXPORT_AFTER_HELP: &str = "\
 Each MP4 starts at the keyframe at or before --from; the manifest records how many
