@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
-use egui_kittest::kittest::{NodeT as _, Queryable as _};
+use egui_kittest::kittest::Queryable as _;
 use vigil_app::export_dialog::{
     CANCEL_LABEL, CASE_LABEL, EXPORT_LABEL, FROM_LABEL, OPEN_LABEL, TO_LABEL,
 };
