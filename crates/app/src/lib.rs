@@ -7,6 +7,7 @@
 mod a11y;
 pub mod app;
 pub mod draw_stats;
+pub mod export_dialog;
 pub mod repaint;
 pub mod timeline;
 pub mod timeline_panel;

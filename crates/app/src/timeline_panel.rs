@@ -1,6 +1,7 @@
 //! The panel under the wall: transport controls (live, play/pause, speed, direction,
-//! frame step, previous/next event, go to date, instant replay, bookmarks) above the
-//! recordings timeline of the layout's cameras, with hover thumbnails.
+//! frame step, previous/next event, go to date, instant replay, bookmarks) and the
+//! export range above the recordings timeline of the layout's cameras, with hover
+//! thumbnails.
 //!
 //! Owns: the timeline's view state, the tracks last read for it and when to read them
 //! again, the thumbnail texture, and the panel's text fields. Must not: seek players or
@@ -13,6 +14,7 @@ use chrono::{Local, NaiveDate, NaiveDateTime, NaiveTime};
 use egui::{Color32, RichText, Role};
 
 use crate::a11y::Named as _;
+use crate::export_dialog::{ExportControls, ExportInput};
 use crate::timeline::ticks;
 use crate::timeline::{
     TimeRange, TimeView, TimelineCommand, TimelineState, Track, WallNanos, timeline_ui,
@@ -57,6 +59,12 @@ pub struct PanelInput<'a> {
     pub data: Option<&'a TimelineData>,
     /// The core's wall-clock time.
     pub now: WallNanos,
+    /// The running or last evidence export.
+    pub export_status: Option<&'a vigil_core::ExportStatus>,
+    /// The signing key's fingerprint, while the export window is open.
+    pub fingerprint: Option<&'a Result<String, String>>,
+    /// Where export bundles go by default.
+    pub export_folder: &'a std::path::Path,
 }
 
 /// The timeline panel's state.
@@ -80,6 +88,8 @@ pub struct TimelinePanel {
     drag_preview: Option<(WallNanos, Instant)>,
     /// A new bookmark covers this many seconds before and after the position.
     bookmark_span: (u32, u32),
+    /// The export range fields and window.
+    export: ExportControls,
 }
 
 impl TimelinePanel {
@@ -105,7 +115,13 @@ impl TimelinePanel {
             top: 0.0,
             drag_preview: None,
             bookmark_span: (10, 10),
+            export: ExportControls::default(),
         }
+    }
+
+    /// Whether the export window is open.
+    pub fn export_open(&self) -> bool {
+        self.export.is_open()
     }
 
     /// The tracks shown (for tests).
@@ -135,6 +151,7 @@ impl TimelinePanel {
         self.request_tracks(input.data, &input.rows, now);
 
         self.transport_ui(ui, input, now, &mut actions);
+        self.export.range_ui(ui, &mut self.state.selection, now);
         ui.add_space(2.0);
         let before = self.state.view;
         let commands = timeline_ui(ui, &mut self.state, &self.tracks, now);
@@ -159,6 +176,19 @@ impl TimelinePanel {
             }
         }
         self.rest_exact(ui.ctx(), &mut actions);
+        let cameras: Vec<CameraId> = input.rows.iter().map(|r| r.camera.clone()).collect();
+        actions.extend(self.export.window_ui(
+            ui.ctx(),
+            self.state.selection,
+            &ExportInput {
+                now,
+                layout_cameras: &cameras,
+                selected_camera: input.selected_camera,
+                status: input.export_status,
+                fingerprint: input.fingerprint,
+                default_folder: input.export_folder,
+            },
+        ));
         if self.state.view.start != before.start
             && !zoomed
             && self.state.view.width_px == before.width_px

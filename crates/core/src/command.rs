@@ -5,6 +5,8 @@
 //! are wall-clock nanoseconds.
 
 use vigil_config::CameraId;
+
+use crate::export::ExportOrder;
 use vigil_playback::SeekMode;
 use vigil_time::WallNanos;
 use vigil_timeline::TimeRange;
@@ -68,4 +70,8 @@ pub enum Command {
     RemoveBookmark(i64),
     /// Show a message in the status bar.
     Say(String),
+    /// Export an evidence bundle in the background (`Core::export_status` follows it).
+    Export(ExportOrder),
+    /// Stop the running export; it leaves nothing.
+    CancelExport,
 }

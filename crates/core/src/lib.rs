@@ -8,6 +8,7 @@
 
 pub mod command;
 mod driver;
+pub mod export;
 pub mod recording;
 pub mod review;
 pub mod saver;
@@ -19,4 +20,5 @@ pub mod wall;
 
 pub use command::Command;
 pub use driver::{Core, CoreOptions, FROZEN_AFTER, TILE_GAP_POINTS, Viewport};
+pub use export::{ExportOrder, ExportStatus};
 pub use view::{LiveTile, Picture, ReviewTile, TileCamera, TileContent, TileView, WallView};

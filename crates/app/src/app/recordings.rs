@@ -10,6 +10,12 @@ use vigil_core::timeline_data::Row;
 
 impl VigilApp {
     pub(super) fn timeline_ui(&mut self, ui: &mut egui::Ui, view: &WallView) {
+        // The key is read (made on first use) only once someone opens the export.
+        let fingerprint = self
+            .panel
+            .export_open()
+            .then(|| self.core.signing_fingerprint());
+        let export_folder = vigil_core::export::default_folder(self.core.snapshot_dir());
         let site = self.core.site();
         let mut rows: Vec<Row> = Vec::new();
         for camera in view.tiles.iter().filter_map(|t| t.content.camera()) {
@@ -32,6 +38,9 @@ impl VigilApp {
             selected_camera,
             data: self.core.timeline_data(),
             now: self.core.now(),
+            export_status: self.core.export_status(),
+            fingerprint: fingerprint.as_ref(),
+            export_folder: &export_folder,
         };
         let commands = self.panel.ui(ui, &input);
         for command in commands {

@@ -55,6 +55,9 @@ pub mod colours {
     pub const NAME: Color32 = Color32::from_rgb(220, 224, 232);
     pub const HOVER: Color32 = Color32::from_rgba_premultiplied(150, 150, 150, 150);
     pub const READOUT_BACKGROUND: Color32 = Color32::from_rgb(52, 57, 66);
+    /// The range selected for export: a translucent band with solid edges.
+    pub const SELECTION: Color32 = Color32::from_rgba_premultiplied(40, 70, 120, 90);
+    pub const SELECTION_EDGE: Color32 = Color32::from_rgb(120, 170, 255);
 }
 
 /// The stripe colour of a gap, by reason.
@@ -324,6 +327,30 @@ pub fn paint_ruler(painter: &Painter, layout: &TimelineLayout, view: &TimeView, 
         [ruler.left_bottom(), ruler.right_bottom()],
         Stroke::new(1.0, colours::SEPARATOR),
     );
+}
+
+/// The range selected for export, over the ruler and every row.
+pub fn paint_selection(
+    painter: &Painter,
+    layout: &TimelineLayout,
+    view: &TimeView,
+    selection: TimeRange,
+) {
+    let painter = painter.with_clip_rect(layout.time_rect);
+    let bottom = layout.ruler_rect.bottom() + layout.rows as f32 * ROW_HEIGHT_PX;
+    let (left, right) = (
+        layout.screen_x(view, selection.start),
+        layout.screen_x(view, selection.end),
+    );
+    let band = Rect::from_x_y_ranges(
+        left..=right.max(left + 1.0),
+        layout.ruler_rect.top()..=bottom,
+    );
+    painter.rect_filled(band, 0.0, colours::SELECTION);
+    let edge = Stroke::new(1.5, colours::SELECTION_EDGE);
+    for x in [left, right] {
+        painter.line_segment([pos2(x, band.top()), pos2(x, band.bottom())], edge);
+    }
 }
 
 /// A full-height vertical line at `time` (when on screen), with an optional handle

@@ -1,5 +1,5 @@
 //! The timeline widget: ruler, one row per camera, playhead; wheel zoom, drag to pan,
-//! click or drag the playhead to scrub.
+//! click or drag the playhead to scrub, shift-drag to select a range (for export).
 //!
 //! Owns: [`TimelineState`] (view, zone, playhead, the drag in progress) and turning
 //! input into view changes and [`TimelineCommand`]s. Must not: do I/O, seek a player
@@ -46,6 +46,8 @@ enum Drag {
     Pan { anchor: WallNanos },
     /// The playhead follows the pointer; `last` is the last time sent.
     Scrub { last: WallNanos },
+    /// Shift-drag: the selection runs from `anchor` to the pointer.
+    Select { anchor: WallNanos },
 }
 
 /// What the timeline keeps between frames. The app owns it, sets `playhead` from the
@@ -58,6 +60,8 @@ pub struct TimelineState<Tz: TimeZone = Local> {
     /// What is being shown. The widget moves it while scrubbing, so it follows the
     /// pointer without waiting for the player.
     pub playhead: Option<WallNanos>,
+    /// The range chosen for export (shift-drag, or typed by the app), whole seconds.
+    pub selection: Option<TimeRange>,
     drag: Option<Drag>,
     layout: Option<TimelineLayout>,
 }
@@ -75,6 +79,7 @@ impl<Tz: TimeZone> TimelineState<Tz> {
             view,
             zone,
             playhead: None,
+            selection: None,
             drag: None,
             layout: None,
         }
@@ -124,6 +129,9 @@ pub fn timeline_ui<Tz: TimeZone>(
     paint::paint_grid(&painter, &layout, &view, &ticks);
     for (row, track) in tracks.iter().enumerate() {
         paint::paint_track(&painter, &layout, &view, row, track);
+    }
+    if let Some(selection) = state.selection {
+        paint::paint_selection(&painter, &layout, &view, selection);
     }
     paint::paint_names(&painter, &layout, tracks);
     paint::paint_ruler(&painter, &layout, &view, &ticks);
@@ -216,9 +224,17 @@ fn interact<Tz: TimeZone>(
             let grab = response.drag_started_by(PointerButton::Primary)
                 && layout.time_rect.contains(origin)
                 && near_playhead(&state.view, state.playhead, origin.x);
+            let shift = ui.input(|i| i.modifiers.shift);
             if grab {
                 Drag::Scrub {
                     last: state.playhead.unwrap_or(now),
+                }
+            } else if shift
+                && response.drag_started_by(PointerButton::Primary)
+                && layout.time_rect.contains(origin)
+            {
+                Drag::Select {
+                    anchor: whole_second(seek_time(&state.view, origin.x)),
                 }
             } else {
                 Drag::Pan {
@@ -251,6 +267,15 @@ fn interact<Tz: TimeZone>(
                 }
                 ui.ctx().set_cursor_icon(CursorIcon::ResizeHorizontal);
             }
+            Drag::Select { anchor } => {
+                let x = pos
+                    .x
+                    .clamp(layout.time_rect.left(), layout.time_rect.right());
+                let time = whole_second(seek_time(&state.view, x));
+                state.selection =
+                    (time != anchor).then(|| TimeRange::new(anchor.min(time), anchor.max(time)));
+                ui.ctx().set_cursor_icon(CursorIcon::ResizeHorizontal);
+            }
         }
     }
     if response.drag_stopped() {
@@ -277,6 +302,11 @@ fn interact<Tz: TimeZone>(
             dragging: false,
         });
     }
+}
+
+/// `time` rounded down to a whole second (selections are to the second).
+fn whole_second(time: WallNanos) -> WallNanos {
+    WallNanos(time.0.div_euclid(NANOS_PER_SEC) * NANOS_PER_SEC)
 }
 
 /// The tooltip for the pointer at view x `x` in `track`'s row: a marker near it, or

@@ -30,6 +30,7 @@ mod needs;
 mod view;
 
 use crate::command::Command;
+use crate::export::{ExportStatus, Exports};
 use crate::recording::Recording;
 use crate::review::{Review, Scope};
 use crate::saver::{Saver, SaverReport};
@@ -92,6 +93,8 @@ pub struct Core {
     /// Pictures the renderer refused (too large for the GPU), with its words: their
     /// tiles say so instead of drawing. Cleared by the key's next accepted upload.
     undrawable: HashMap<VideoKey, String>,
+    /// The evidence export in the background, and its last outcome.
+    exports: Exports,
 }
 
 impl Core {
@@ -141,6 +144,11 @@ impl Core {
             snapshots: crossbeam_channel::bounded(16),
             gone: Vec::new(),
             undrawable: HashMap::new(),
+            exports: Exports::new(
+                vigil_config::AppPaths::from_env()
+                    .ok()
+                    .map(|paths| paths.data_dir),
+            ),
         }
     }
 
@@ -201,6 +209,28 @@ impl Core {
     /// its storage while it runs (a damaged index set aside and rebuilt).
     pub fn recording_error(&self) -> Option<&str> {
         self.recording.error()
+    }
+
+    /// The running or last evidence export.
+    pub fn export_status(&self) -> Option<&ExportStatus> {
+        self.exports.status()
+    }
+
+    /// The installation's signing key's fingerprint (made on first use), or why
+    /// there is none.
+    pub fn signing_fingerprint(&mut self) -> Result<String, String> {
+        self.exports.fingerprint()
+    }
+
+    /// Keeps the signing key in `dir` instead of the data directory (tests, a
+    /// recorder service with its own folder).
+    pub fn set_signing_key_dir(&mut self, dir: PathBuf) {
+        self.exports.set_key_dir(dir);
+    }
+
+    /// Where snapshots are written (the default export folder sits beside it).
+    pub fn snapshot_dir(&self) -> &std::path::Path {
+        &self.options.snapshot_dir
     }
 
     fn say(&mut self, text: String) {
@@ -316,6 +346,20 @@ impl Core {
             }
             Command::Say(text) => {
                 self.say(text);
+                false
+            }
+            Command::Export(order) => {
+                let now = self.now();
+                if let Err(err) =
+                    self.exports
+                        .start(order, self.options.storage.as_deref(), &self.site, now)
+                {
+                    self.say(format!("Export failed: {err}"));
+                }
+                false
+            }
+            Command::CancelExport => {
+                self.exports.cancel();
                 false
             }
         };
@@ -449,6 +493,9 @@ impl Core {
     /// One step of the engine (see the module docs). Cheap when nothing changed.
     pub fn step(&mut self) {
         let now = self.options.clock.monotonic();
+        if let Some(text) = self.exports.poll() {
+            self.say(text);
+        }
         if let Some(saver) = &self.saver
             && let Some(SaverReport::Failed(err)) = saver.poll()
         {

@@ -1,0 +1,223 @@
+//! Evidence export from the app's timeline (issue 15): a range typed into the From/To
+//! fields or shift-dragged on the timeline is exported through the "Export…" window;
+//! the progress finishes, the bundle is on disk and `vigil_export::verify` accepts it,
+//! with the fingerprint the window showed. Cancel leaves no bundle.
+
+mod common;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use egui::accesskit::Role;
+use egui_kittest::Harness;
+use egui_kittest::kittest::Queryable as _;
+use vigil_app::export_dialog::{
+    CANCEL_LABEL, CASE_LABEL, EXPORT_LABEL, FROM_LABEL, OPEN_LABEL, TO_LABEL,
+};
+use vigil_app::{AppOptions, VigilApp};
+use vigil_config::{CredentialStore, demo_site};
+use vigil_core::ExportStatus;
+use vigil_time::{NANOS_PER_SEC, WallNanos};
+
+use common::run_until;
+
+struct Fixture {
+    harness: Harness<'static, VigilApp>,
+    dir: tempfile::TempDir,
+}
+
+/// The demo site on a 2×2 wall over half an hour of seeded recordings, signing with a
+/// key in the test's folder.
+fn app_with_history() -> Fixture {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let storage = dir.path().join("recordings");
+    let mut site = demo_site(&vigil::assets::demo_dir());
+    site.wall.layout = "2x2".to_owned();
+    site.wall.assignment.clear();
+    vigil_record::seed::ensure_demo_history(&storage, &site, 0.5).expect("seed");
+    let credentials = CredentialStore::new(&dir.path().join("credentials.toml"));
+    let options = AppOptions {
+        storage: Some(storage),
+        ..common::app_options(dir.path(), false)
+    };
+    let mut harness = Harness::builder()
+        .with_size(egui::vec2(1600.0, 900.0))
+        .wgpu()
+        .build_eframe(move |cc| VigilApp::new(cc, site, credentials, options));
+    harness
+        .state_mut()
+        .core_mut()
+        .set_signing_key_dir(dir.path().join("keys"));
+    assert!(
+        run_until(&mut harness, Duration::from_secs(30), |app| {
+            let tracks = app.timeline().tracks();
+            tracks.len() == 4 && tracks.iter().all(|t| !t.recorded.is_empty())
+        }),
+        "the wall did not come up with its recordings"
+    );
+    Fixture { harness, dir }
+}
+
+/// The default folder bundles go to (beside the snapshot folder).
+fn export_folder(fixture: &Fixture) -> PathBuf {
+    fixture
+        .dir
+        .path()
+        .join(vigil_core::export::DEFAULT_FOLDER_NAME)
+}
+
+fn local(t: WallNanos) -> String {
+    t.to_local().format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// Types `text` into the field named `label`, as pasted from the clipboard.
+fn type_into(harness: &mut Harness<'_, VigilApp>, label: &str, text: &str) {
+    // The panel may still be settling (tracks arriving move it): click until focused.
+    for _ in 0..5 {
+        harness
+            .get_by_role_and_label(Role::TextInput, label)
+            .click();
+        harness.run_steps(2);
+        if harness
+            .get_by_role_and_label(Role::TextInput, label)
+            .is_focused()
+        {
+            break;
+        }
+    }
+    assert!(
+        harness
+            .get_by_role_and_label(Role::TextInput, label)
+            .is_focused(),
+        "{label} does not take the focus"
+    );
+    harness.event(egui::Event::Paste(text.to_owned()));
+    harness.run_steps(2);
+}
+
+/// Types the range `from_secs`..`to_secs` ago, opens the window and clicks Export.
+fn export_range(fixture: &mut Fixture, from_secs_ago: i64, to_secs_ago: i64, case: &str) {
+    let harness = &mut fixture.harness;
+    let now = harness.state().core().now();
+    let from = now.saturating_add_nanos(-from_secs_ago * NANOS_PER_SEC);
+    let to = now.saturating_add_nanos(-to_secs_ago * NANOS_PER_SEC);
+    type_into(harness, FROM_LABEL, &local(from));
+    type_into(harness, TO_LABEL, &local(to));
+    let Some(selection) = harness.state().timeline().state.selection else {
+        let value = |label| {
+            harness
+                .get_by_role_and_label(Role::TextInput, label)
+                .value()
+        };
+        panic!(
+            "the typed range is not the timeline's selection: from {:?}, to {:?}",
+            value(FROM_LABEL),
+            value(TO_LABEL)
+        );
+    };
+    assert!(selection.start.nanos_since(from).abs() < NANOS_PER_SEC);
+    assert!(selection.end.nanos_since(to).abs() < NANOS_PER_SEC);
+    // The selection is drawn on the timeline and its length shown beside the fields.
+    harness.get_by_label(&format!("{} min 00 s", (from_secs_ago - to_secs_ago) / 60));
+
+    harness.get_by_label(OPEN_LABEL).click();
+    harness.run_steps(3);
+    type_into(harness, CASE_LABEL, case);
+    harness.get_by_label(EXPORT_LABEL).click();
+    harness.run_steps(1);
+}
+
+#[test]
+fn a_typed_range_exports_from_the_timeline_and_verifies() {
+    let mut fixture = app_with_history();
+    export_range(&mut fixture, 300, 240, "case 42");
+    let harness = &mut fixture.harness;
+    assert!(
+        run_until(harness, Duration::from_secs(60), |app| matches!(
+            app.core().export_status(),
+            Some(ExportStatus::Finished { .. })
+        )),
+        "the export did not finish: {:?}",
+        harness.state().core().export_status()
+    );
+    harness.run_steps(2);
+    let Some(ExportStatus::Finished {
+        bundle,
+        fingerprint,
+    }) = harness.state().core().export_status().cloned()
+    else {
+        unreachable!("checked above")
+    };
+    assert!(bundle.starts_with(export_folder(&fixture)), "{bundle:?}");
+    assert!(
+        bundle
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("case_42-")),
+        "{bundle:?}"
+    );
+    // The window shows the outcome and the key's fingerprint; so does the status bar.
+    let harness = &mut fixture.harness;
+    assert!(
+        harness.query_all_by_label_contains("Exported to ").count() >= 2,
+        "the window and the status bar say where the bundle went"
+    );
+    harness.get_by_label(&fingerprint);
+    assert!(
+        harness
+            .state()
+            .core()
+            .status()
+            .is_some_and(|s| s.contains(&fingerprint) && s.contains(&*bundle.to_string_lossy())),
+        "status bar: {:?}",
+        harness.state().core().status()
+    );
+
+    let report = vigil_export::verify(&bundle, Some(&fingerprint));
+    assert!(report.ok(), "{:?}", report.problems);
+    // Four cameras: an MP4 and a still each, at least.
+    assert!(report.files_ok >= 8, "{report:?}");
+    let manifest = std::fs::read_to_string(bundle.join("manifest.json")).expect("manifest");
+    assert!(manifest.contains("case 42"), "{manifest}");
+}
+
+#[test]
+fn cancel_leaves_no_bundle() {
+    let mut fixture = app_with_history();
+    // The whole half hour of four cameras: long enough to still be running.
+    export_range(&mut fixture, 29 * 60, 60, "cancelled");
+    let harness = &mut fixture.harness;
+    assert!(
+        matches!(
+            harness.state().core().export_status(),
+            Some(ExportStatus::Running { .. })
+        ),
+        "{:?}",
+        harness.state().core().export_status()
+    );
+    harness.step();
+    harness.get_by_label("Export progress");
+    harness.get_by_label(CANCEL_LABEL).click();
+    assert!(
+        run_until(harness, Duration::from_secs(60), |app| !matches!(
+            app.core().export_status(),
+            Some(ExportStatus::Running { .. })
+        )),
+        "the export did not stop"
+    );
+    assert_eq!(
+        harness.state().core().export_status(),
+        Some(&ExportStatus::Cancelled)
+    );
+    harness.run_steps(2);
+    assert!(
+        harness
+            .query_all_by_label_contains("nothing was written")
+            .count()
+            >= 1
+    );
+    let left: Vec<_> = std::fs::read_dir(export_folder(&fixture))
+        .expect("the export folder was made")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    assert!(left.is_empty(), "the cancelled export left {left:?}");
+}
