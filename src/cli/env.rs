@@ -416,11 +416,14 @@ mod tests {
             bench,
             [
                 "VIGIL_CONFIG_DIR",
+                "VIGIL_DATA_DIR",
                 "VIGIL_FFMPEG_LOG",
                 "VIGIL_HWACCEL",
                 CAMERA_PASSWORD,
+                "WGPU_BACKEND",
                 "RUST_LOG"
-            ]
+            ],
+            "the union over bench live, scrub, timeline and wall, in the help's order"
         );
     }
 
