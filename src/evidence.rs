@@ -139,6 +139,8 @@ pub fn export(args: &ExportArgs, progress: Mode) -> anyhow::Result<()> {
         vigil_version: env!("CARGO_PKG_VERSION").to_owned(),
         now_ns: vigil_time::WallNanos::now().0,
         burn_in: args.burn_in,
+        // A camera named on the command line without footage refuses the export.
+        skip_cameras_without_footage: false,
     };
     let cancel = Arc::new(AtomicBool::new(false));
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {

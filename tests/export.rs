@@ -195,6 +195,7 @@ fn a_failed_or_cancelled_export_leaves_no_partial_bundle() {
         vigil_version: "test".into(),
         now_ns: vigil_time::WallNanos::now().0,
         burn_in: false,
+        skip_cameras_without_footage: false,
     };
     let cancel = AtomicBool::new(true);
     let err = vigil_export::export(&request("cancelled"), &key, &mut |_, _| {}, &cancel)
@@ -479,6 +480,7 @@ fn an_export_job_runs_in_the_background() {
         vigil_version: "test".into(),
         now_ns: vigil_time::WallNanos::now().0,
         burn_in: false,
+        skip_cameras_without_footage: false,
     };
     let key = || vigil_export::key::load_or_create(&site.dir.path().join("data")).unwrap();
     let mut job = vigil_export::ExportJob::start(request("job"), key()).unwrap();
@@ -509,4 +511,101 @@ fn an_export_job_runs_in_the_background() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     assert!(!names.iter().any(|n| n.contains("partial")), "{names:?}");
+}
+
+/// A layout export where one camera has no footage in the range: the others are
+/// exported, it is listed with a gap over the whole range, and the bundle verifies;
+/// with no camera having footage, or from the command line, it is refused.
+#[test]
+fn a_camera_without_footage_is_listed_not_fatal() {
+    let site = Site::new();
+    let (from, to) = quiet_range(&site, "cam01");
+    let store = site.store();
+    let ids: Vec<i64> = store
+        .segments_in(Some("cam02"), from, to)
+        .unwrap()
+        .iter()
+        .map(|s| s.id)
+        .collect();
+    assert!(!ids.is_empty());
+    store.delete_segments(&ids).unwrap();
+    assert!(
+        store
+            .segments_in(Some("cam02"), from, to)
+            .unwrap()
+            .is_empty()
+    );
+    let key = vigil_export::key::load_or_create(&site.dir.path().join("data")).unwrap();
+    let request = |cameras: &[&str], out: &str, skip: bool| vigil_export::ExportRequest {
+        archive: site.archive(),
+        cameras: cameras
+            .iter()
+            .map(|id| vigil_export::ExportCamera {
+                id: (*id).into(),
+                name: format!("{id} door"),
+                device: None,
+            })
+            .collect(),
+        from_ns: from,
+        to_ns: to,
+        out: site.bundle(out),
+        case: String::new(),
+        reason: String::new(),
+        operator: "tester".into(),
+        vigil_version: "test".into(),
+        now_ns: vigil_time::WallNanos::now().0,
+        burn_in: false,
+        skip_cameras_without_footage: skip,
+    };
+    let never = AtomicBool::new(false);
+    let report = vigil_export::export(
+        &request(&["cam01", "cam02"], "layout", true),
+        &key,
+        &mut |_, _| {},
+        &never,
+    )
+    .expect("cam01 has footage");
+    let m = manifest(&site.bundle("layout"));
+    assert_eq!(m, report.manifest);
+    assert_eq!(m.cameras.len(), 1);
+    assert_eq!(m.cameras[0].id, "cam01");
+    assert_eq!(m.cameras_without_footage.len(), 1);
+    let missing = &m.cameras_without_footage[0];
+    assert_eq!(
+        (missing.id.as_str(), missing.name.as_str()),
+        ("cam02", "cam02 door")
+    );
+    assert_eq!(missing.gaps.len(), 1, "{:?}", missing.gaps);
+    assert_eq!(missing.gaps[0].from.unix_nanos, from);
+    assert_eq!(missing.gaps[0].to.unix_nanos, to);
+    assert_eq!(missing.gaps[0].reason, "no_recording");
+    assert!(
+        !m.files.iter().any(|f| f.name.contains("cam02")),
+        "{:?}",
+        m.files
+    );
+    let out = site.vigil(&["verify", site.bundle("layout").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    let err = vigil_export::export(
+        &request(&["cam02"], "none", true),
+        &key,
+        &mut |_, _| {},
+        &never,
+    )
+    .expect_err("no camera has footage");
+    assert!(
+        matches!(err, vigil_export::ExportError::NoFootage { .. }),
+        "{err}"
+    );
+    assert!(!site.bundle("none").exists());
+    // Named on the command line, a camera without footage refuses the export.
+    let out = site.export(&["cam01", "cam02"], from, to, "cli");
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("camera 'cam02' has no footage"),
+        "{}",
+        text(&out)
+    );
+    assert!(!site.bundle("cli").exists());
 }

@@ -8,11 +8,11 @@ mod common;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use egui::accesskit::Role;
+use egui::accesskit::{Role, Toggled};
 use egui_kittest::Harness;
-use egui_kittest::kittest::Queryable as _;
+use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use vigil_app::export_dialog::{
-    CANCEL_LABEL, CASE_LABEL, EXPORT_LABEL, FROM_LABEL, OPEN_LABEL, TO_LABEL,
+    BURN_IN_LABEL, CANCEL_LABEL, CASE_LABEL, EXPORT_LABEL, FROM_LABEL, OPEN_LABEL, TO_LABEL,
 };
 use vigil_app::{AppOptions, VigilApp};
 use vigil_config::{CredentialStore, demo_site};
@@ -95,8 +95,15 @@ fn type_into(harness: &mut Harness<'_, VigilApp>, label: &str, text: &str) {
     harness.run_steps(2);
 }
 
-/// Types the range `from_secs`..`to_secs` ago, opens the window and clicks Export.
-fn export_range(fixture: &mut Fixture, from_secs_ago: i64, to_secs_ago: i64, case: &str) {
+/// Types the range `from_secs`..`to_secs` ago, opens the window and clicks Export
+/// (after ticking the burn-in checkbox when `burn_in`).
+fn export_range(
+    fixture: &mut Fixture,
+    from_secs_ago: i64,
+    to_secs_ago: i64,
+    case: &str,
+    burn_in: bool,
+) {
     let harness = &mut fixture.harness;
     let now = harness.state().core().now();
     let from = now.saturating_add_nanos(-from_secs_ago * NANOS_PER_SEC);
@@ -118,11 +125,30 @@ fn export_range(fixture: &mut Fixture, from_secs_ago: i64, to_secs_ago: i64, cas
     assert!(selection.start.nanos_since(from).abs() < NANOS_PER_SEC);
     assert!(selection.end.nanos_since(to).abs() < NANOS_PER_SEC);
     // The selection is drawn on the timeline and its length shown beside the fields.
-    harness.get_by_label(&format!("{} min 00 s", (from_secs_ago - to_secs_ago) / 60));
+    if (from_secs_ago - to_secs_ago) % 60 == 0 {
+        harness.get_by_label(&format!("{} min 00 s", (from_secs_ago - to_secs_ago) / 60));
+    }
 
     harness.get_by_label(OPEN_LABEL).click();
     harness.run_steps(3);
     type_into(harness, CASE_LABEL, case);
+    if burn_in {
+        let checkbox = harness.get_by_role_and_label(Role::CheckBox, BURN_IN_LABEL);
+        assert_eq!(
+            checkbox.accesskit_node().toggled(),
+            Some(Toggled::False),
+            "off by default"
+        );
+        checkbox.click();
+        harness.run_steps(2);
+        assert_eq!(
+            harness
+                .get_by_role_and_label(Role::CheckBox, BURN_IN_LABEL)
+                .accesskit_node()
+                .toggled(),
+            Some(Toggled::True)
+        );
+    }
     harness.get_by_label(EXPORT_LABEL).click();
     harness.run_steps(1);
 }
@@ -130,7 +156,7 @@ fn export_range(fixture: &mut Fixture, from_secs_ago: i64, to_secs_ago: i64, cas
 #[test]
 fn a_typed_range_exports_from_the_timeline_and_verifies() {
     let mut fixture = app_with_history();
-    export_range(&mut fixture, 300, 240, "case 42");
+    export_range(&mut fixture, 300, 240, "case 42", false);
     let harness = &mut fixture.harness;
     assert!(
         run_until(harness, Duration::from_secs(60), |app| matches!(
@@ -144,11 +170,14 @@ fn a_typed_range_exports_from_the_timeline_and_verifies() {
     let Some(ExportStatus::Finished {
         bundle,
         fingerprint,
+        burned_in_with,
+        ..
     }) = harness.state().core().export_status().cloned()
     else {
         unreachable!("checked above")
     };
     assert!(bundle.starts_with(export_folder(&fixture)), "{bundle:?}");
+    assert_eq!(burned_in_with, None, "not asked for");
     assert!(
         bundle
             .file_name()
@@ -184,7 +213,7 @@ fn a_typed_range_exports_from_the_timeline_and_verifies() {
 fn cancel_leaves_no_bundle() {
     let mut fixture = app_with_history();
     // The whole half hour of four cameras: long enough to still be running.
-    export_range(&mut fixture, 29 * 60, 60, "cancelled");
+    export_range(&mut fixture, 29 * 60, 60, "cancelled", false);
     let harness = &mut fixture.harness;
     assert!(
         matches!(
@@ -220,4 +249,45 @@ fn cancel_leaves_no_bundle() {
         .map(|e| e.expect("entry").path())
         .collect();
     assert!(left.is_empty(), "the cancelled export left {left:?}");
+}
+
+/// Ticked, the burn-in checkbox reaches the export: every camera's entry in the
+/// manifest names the encoder (a few seconds only: burn-in re-encodes).
+#[test]
+fn the_burn_in_checkbox_burns_in() {
+    let mut fixture = app_with_history();
+    export_range(&mut fixture, 244, 240, "burned", true);
+    let harness = &mut fixture.harness;
+    assert!(
+        run_until(harness, Duration::from_secs(120), |app| matches!(
+            app.core().export_status(),
+            Some(ExportStatus::Finished { .. })
+        )),
+        "the export did not finish: {:?}",
+        harness.state().core().export_status()
+    );
+    let Some(ExportStatus::Finished {
+        bundle,
+        burned_in_with,
+        ..
+    }) = harness.state().core().export_status().cloned()
+    else {
+        unreachable!("checked above")
+    };
+    let encoder = burned_in_with.expect("the status names the burn-in encoder");
+    harness.run_steps(2);
+    harness.get_by_label_contains("Camera name and time burned in");
+    let manifest: vigil_export::manifest::Manifest =
+        serde_json::from_slice(&std::fs::read(bundle.join("manifest.json")).expect("manifest"))
+            .expect("manifest parses");
+    assert!(!manifest.cameras.is_empty());
+    for camera in &manifest.cameras {
+        assert_eq!(
+            camera.burned_in_with.as_deref(),
+            Some(encoder.as_str()),
+            "{}",
+            camera.id
+        );
+    }
+    assert!(vigil_export::verify(&bundle, None).ok());
 }

@@ -25,6 +25,11 @@ pub enum ExportStatus {
     Finished {
         bundle: PathBuf,
         fingerprint: String,
+        /// The cameras asked for that had no footage in the range (listed in the
+        /// manifest, no files), by name.
+        without_footage: Vec<String>,
+        /// The encoder that burned in the camera name and time, when asked to.
+        burned_in_with: Option<String>,
     },
     /// Cancelled: nothing was left.
     Cancelled,
@@ -41,6 +46,8 @@ pub struct ExportOrder {
     pub out: PathBuf,
     pub case: String,
     pub reason: String,
+    /// Re-encode with the camera name and UTC time burned into the picture.
+    pub burn_in: bool,
 }
 
 /// The core's export: at most one runs.
@@ -151,7 +158,9 @@ impl Exports {
             operator: operator(),
             vigil_version: env!("CARGO_PKG_VERSION").to_owned(),
             now_ns: now.0,
-            burn_in: false,
+            burn_in: order.burn_in,
+            // "Whole layout": export the cameras with footage, list the others.
+            skip_cameras_without_footage: true,
         };
         let job = ExportJob::start(request, key)
             .map_err(|err| format!("cannot start the export thread: {err}"))?;
@@ -179,15 +188,34 @@ impl Exports {
         self.job = None;
         let (status, say) = match outcome {
             Ok(report) => {
-                let say = format!(
+                let without_footage: Vec<String> = report
+                    .manifest
+                    .cameras_without_footage
+                    .iter()
+                    .map(|c| c.name.clone())
+                    .collect();
+                let mut say = format!(
                     "Exported to {} (signing key {})",
                     report.bundle.display(),
                     report.fingerprint
                 );
+                if !without_footage.is_empty() {
+                    say.push_str(&format!(
+                        "; no footage in the range from {}",
+                        without_footage.join(", ")
+                    ));
+                }
+                let burned_in_with = report
+                    .manifest
+                    .cameras
+                    .iter()
+                    .find_map(|c| c.burned_in_with.clone());
                 (
                     ExportStatus::Finished {
                         bundle: report.bundle,
                         fingerprint: report.fingerprint,
+                        without_footage,
+                        burned_in_with,
                     },
                     say,
                 )

@@ -13,8 +13,8 @@ use ed25519_dalek::{Signer as _, SigningKey};
 use vigil_store::{INDEX_FILE, Segment, Store};
 
 use crate::manifest::{
-    self, CameraEntry, FileEntry, GapEntry, MANIFEST_FILE, Manifest, PUBLIC_KEY_FILE, Range,
-    SIGNATURE_FILE, SUMS_FILE, instant,
+    self, CameraEntry, CameraWithoutFootage, FileEntry, GapEntry, MANIFEST_FILE, Manifest,
+    PUBLIC_KEY_FILE, Range, SIGNATURE_FILE, SUMS_FILE, instant,
 };
 use crate::{ExportError, io_error, key, names, remux};
 
@@ -49,6 +49,11 @@ pub struct ExportRequest {
     pub now_ns: i64,
     /// Re-encode with the camera name and UTC time burned into the picture.
     pub burn_in: bool,
+    /// A camera without footage in the range is listed in the manifest's
+    /// `cameras_without_footage` instead of refusing the export (the app's "Whole
+    /// layout"); the export is still refused when no camera has footage. Off, any
+    /// camera without footage refuses the export (the command line's `--camera`).
+    pub skip_cameras_without_footage: bool,
 }
 
 /// What an export wrote.
@@ -111,8 +116,10 @@ pub fn export(
         .map(|e| e.camera)
         .collect();
     let mut work: Vec<(&ExportCamera, Vec<Segment>)> = Vec::new();
+    let mut without: Vec<&ExportCamera> = Vec::new();
     for camera in &request.cameras {
-        if work.iter().any(|(c, _)| c.id == camera.id) {
+        if work.iter().any(|(c, _)| c.id == camera.id) || without.iter().any(|c| c.id == camera.id)
+        {
             continue;
         }
         if !known.contains(&camera.id) {
@@ -127,10 +134,29 @@ pub fn export(
         }
         let segments = store.segments_in(Some(&camera.id), from_ns, to_ns)?;
         if segments.is_empty() {
-            return Err(no_footage(&camera.id, from_ns, to_ns));
+            if !request.skip_cameras_without_footage {
+                return Err(no_footage(&camera.id, from_ns, to_ns));
+            }
+            without.push(camera);
+            continue;
         }
         work.push((camera, segments));
     }
+    if work.is_empty() {
+        let ids: Vec<&str> = without.iter().map(|c| c.id.as_str()).collect();
+        return Err(no_footage(&ids.join(", "), from_ns, to_ns));
+    }
+    let cameras_without_footage = without
+        .iter()
+        .map(|c| {
+            Ok(CameraWithoutFootage {
+                id: c.id.clone(),
+                name: c.name.clone(),
+                device: c.device.clone(),
+                gaps: gaps(&store, &c.id, &[], from_ns, to_ns)?,
+            })
+        })
+        .collect::<Result<Vec<_>, ExportError>>()?;
     let total: u64 = work.iter().map(|(_, s)| s.len() as u64).sum();
     let mut done = 0u64;
     progress(0, total);
@@ -222,6 +248,7 @@ pub fn export(
         },
         key_fingerprint_sha256: fingerprint.clone(),
         cameras,
+        cameras_without_footage,
         files,
     };
     let mut bytes = serde_json::to_vec_pretty(&manifest).map_err(|err| ExportError::Footage {

@@ -30,6 +30,9 @@ pub struct Manifest {
     /// SHA-256 of the public key's DER (SubjectPublicKeyInfo), hex.
     pub key_fingerprint_sha256: String,
     pub cameras: Vec<CameraEntry>,
+    /// Cameras that were asked for but have no footage in the range (no files).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cameras_without_footage: Vec<CameraWithoutFootage>,
     /// Every file of the bundle but the manifest and its signature.
     pub files: Vec<FileEntry>,
 }
@@ -73,6 +76,17 @@ pub struct CameraEntry {
     /// re-encoded the pictures (the MP4 then does not hold the recorded bits).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub burned_in_with: Option<String>,
+    pub gaps: Vec<GapEntry>,
+}
+
+/// A camera asked for without footage in the range: its gaps cover the whole range
+/// (the index's reasons where it has them, `no_recording` elsewhere).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct CameraWithoutFootage {
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
     pub gaps: Vec<GapEntry>,
 }
 
