@@ -1,7 +1,7 @@
 //! Evidence export from the timeline: the range fields under the transport bar
 //! (typed From/To to the second, kept in step with a shift-drag on the timeline) and
-//! the "Export evidence" window (one camera or the layout, case, reason, burn-in, folder, the
-//! signing key's fingerprint, progress with Cancel, the outcome).
+//! the "Export evidence" window (one camera or the layout, case, reason, burn-in,
+//! folder, the signing key's fingerprint, progress with Cancel, the outcome).
 //!
 //! Owns: the fields' text and the window's state. Must not: run the export or touch
 //! files — it sends [`Command::Export`] / [`Command::CancelExport`]; the core owns the
