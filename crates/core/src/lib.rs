@@ -9,6 +9,7 @@
 pub mod command;
 mod driver;
 pub mod export;
+mod fresh;
 pub mod recording;
 pub mod review;
 pub mod saver;

@@ -7,9 +7,12 @@
 //! do), touch the GPU (the app uploads what is fresh), or block the caller (players are
 //! stopped on a reaper thread).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Instant;
+
+use crate::fresh::Fresh;
 
 use vigil_config::CameraId;
 use vigil_frame::VideoKey;
@@ -59,7 +62,7 @@ pub struct Review {
     scope: Scope,
     players: HashMap<String, ReviewPlayer>,
     /// Cameras whose picture changed since the app last uploaded.
-    fresh: HashSet<String>,
+    fresh: Fresh<String>,
     /// Pictures no longer shown, whose textures the app frees.
     gone: Vec<VideoKey>,
 }
@@ -84,7 +87,7 @@ impl Review {
             clock,
             scope,
             players: HashMap::new(),
-            fresh: HashSet::new(),
+            fresh: Fresh::default(),
             gone: Vec::new(),
         }
     }
@@ -164,6 +167,7 @@ impl Review {
 
     /// Takes each player's newest picture as the one its tile shows.
     pub fn take_new_frames(&mut self) {
+        let now = Instant::now();
         for (id, p) in &mut self.players {
             let Some(frame) = p.player.slot().take_latest() else {
                 continue;
@@ -171,17 +175,21 @@ impl Review {
             if let Some(old) = p.shown.replace(frame) {
                 p.player.slot().recycle(old);
             }
-            self.fresh.insert(id.clone());
+            self.fresh.mark(id.clone(), now);
         }
     }
 
-    /// Hands each picture that changed since the last call to `upload`, once.
-    pub fn upload_fresh(&mut self, mut upload: impl FnMut(&VideoKey, &VideoFrame)) {
-        for id in self.fresh.drain() {
-            if let Some(frame) = self.players.get(&id).and_then(|p| p.shown.as_deref()) {
-                upload(&VideoKey::Review(id), frame);
-            }
-        }
+    /// Hands each picture that changed since the last call to `upload`, once, the
+    /// longest-waiting first, until `upload` returns false (its time is up); the rest
+    /// wait for the next call.
+    pub fn upload_fresh(&mut self, mut upload: impl FnMut(&VideoKey, &VideoFrame) -> bool) {
+        let players = &self.players;
+        self.fresh.drain_while(|id| {
+            players
+                .get(id)
+                .and_then(|p| p.shown.as_deref())
+                .is_none_or(|frame| upload(&VideoKey::Review(id.clone()), frame))
+        });
     }
 
     /// Pictures no longer shown since the last call: their textures can go.

@@ -8,6 +8,8 @@
 //! uploads what [`WallStreams::take_new_frames`] marked fresh).
 
 use std::collections::{HashMap, HashSet};
+
+use crate::fresh::Fresh;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
@@ -166,7 +168,7 @@ pub struct WallStreams {
     probed: Vec<Probed>,
     upload_cursor: usize,
     /// Cameras whose shown picture changed since the app last uploaded.
-    fresh: HashSet<CameraId>,
+    fresh: Fresh<CameraId>,
     /// Pictures no tile shows any more, whose textures the app frees.
     gone: Vec<VideoKey>,
 }
@@ -208,7 +210,7 @@ impl WallStreams {
             budget: DecodeBudget::default(),
             probed: Vec::new(),
             upload_cursor: 0,
-            fresh: HashSet::new(),
+            fresh: Fresh::default(),
             gone: Vec::new(),
         }
     }
@@ -423,7 +425,7 @@ impl WallStreams {
                 if let Some(old) = self.shown.insert(id.clone(), Shown { frame, at: now }) {
                     stream.slot.recycle(old.frame);
                 }
-                self.fresh.insert(id.clone());
+                self.fresh.mark(id.clone(), now);
             }
             if let Some(stream) = state.active.as_ref().and_then(|k| self.engine.stream(k)) {
                 let ingest = stream.ingest();
@@ -441,13 +443,16 @@ impl WallStreams {
         }
     }
 
-    /// Hands each picture that changed since the last call to `upload`, once.
-    pub fn upload_fresh(&mut self, mut upload: impl FnMut(&VideoKey, &VideoFrame)) {
-        for id in self.fresh.drain() {
-            if let Some(shown) = self.shown.get(&id) {
-                upload(&VideoKey::Live(id.to_string()), &shown.frame);
-            }
-        }
+    /// Hands each picture that changed since the last call to `upload`, once, the
+    /// longest-waiting first, until `upload` returns false (its time is up); the rest
+    /// wait for the next call.
+    pub fn upload_fresh(&mut self, mut upload: impl FnMut(&VideoKey, &VideoFrame) -> bool) {
+        let shown = &self.shown;
+        self.fresh.drain_while(|id| {
+            shown
+                .get(id)
+                .is_none_or(|s| upload(&VideoKey::Live(id.to_string()), &s.frame))
+        });
     }
 
     /// Pictures no longer shown since the last call: their textures can go.

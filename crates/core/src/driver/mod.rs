@@ -45,6 +45,11 @@ pub const FROZEN_AFTER: Duration = Duration::from_secs(3);
 /// How long a status message stays.
 const STATUS_FOR: Duration = Duration::from_secs(8);
 
+/// Longest a UI frame spends handing pictures to the GPU. On a real GPU one 1080p
+/// picture takes about a millisecond; on a software renderer under load several, so
+/// the pictures left over wait for the next frame instead of stalling this one.
+pub const UPLOAD_TIME_BUDGET: Duration = Duration::from_millis(8);
+
 /// How the core was started.
 pub struct CoreOptions {
     /// Where snapshots are written.
@@ -553,24 +558,31 @@ impl Core {
         }
     }
 
-    /// Hands every picture that changed since the last call to `upload` (live and
-    /// review), once each. `upload` says why it could not take a picture (too large
-    /// for the GPU): the picture's tile shows that instead of the picture.
+    /// Hands the pictures that changed since the last call to `upload` (live and
+    /// review), once each, the longest-waiting first, for at most
+    /// [`UPLOAD_TIME_BUDGET`] (at least one picture of each kind): the rest wait for
+    /// the next frame, so a UI frame stays short however slow the copy to the GPU is.
+    /// `upload` says why it could not take a picture (too large for the GPU): the
+    /// picture's tile shows that instead of the picture.
     pub fn upload_fresh(
         &mut self,
         mut upload: impl FnMut(&VideoKey, &VideoFrame) -> Result<(), String>,
     ) {
+        let deadline = Instant::now() + UPLOAD_TIME_BUDGET;
         let undrawable = &mut self.undrawable;
-        let mut each = |key: &VideoKey, frame: &VideoFrame| match upload(key, frame) {
-            Ok(()) => {
-                undrawable.remove(key);
-            }
-            Err(why) => {
-                if undrawable.get(key) != Some(&why) {
-                    tracing::warn!(picture = ?key, reason = %why, "picture not drawn");
-                    undrawable.insert(key.clone(), why);
+        let mut each = |key: &VideoKey, frame: &VideoFrame| {
+            match upload(key, frame) {
+                Ok(()) => {
+                    undrawable.remove(key);
+                }
+                Err(why) => {
+                    if undrawable.get(key) != Some(&why) {
+                        tracing::warn!(picture = ?key, reason = %why, "picture not drawn");
+                        undrawable.insert(key.clone(), why);
+                    }
                 }
             }
+            Instant::now() < deadline
         };
         self.streams.upload_fresh(&mut each);
         if let Some(review) = &mut self.review {
