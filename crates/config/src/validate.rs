@@ -4,7 +4,7 @@
 //! [`Locator`] (which camera/layout/key) that `load.rs` turns into a line:column.
 //! Must not: do I/O, parse TOML, or echo a camera password (sources are redacted).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::layout::{BUILTIN_LAYOUT_NAMES, is_builtin_layout_name};
 use super::site::layout_by_name;
@@ -80,6 +80,10 @@ pub struct Issue {
     pub message: String,
 }
 
+/// Names that the storage folder uses for itself (`vigil_record::reconcile::QUARANTINE_DIR`),
+/// compared ignoring case: a camera id names its folder there.
+pub const RESERVED_CAMERA_IDS: [&str; 1] = ["quarantine"];
+
 /// Whether `id` matches `[A-Za-z0-9_-]{1,64}`.
 pub fn is_valid_camera_id(id: &str) -> bool {
     (1..=MAX_CAMERA_ID_LEN).contains(&id.len())
@@ -124,7 +128,7 @@ pub fn validate_site(site: &Site) -> Vec<Issue> {
         push(Locator::Root("name"), m);
     }
 
-    let mut seen_ids = HashSet::new();
+    let mut seen_ids = HashMap::new();
     for (index, cam) in site.cameras.iter().enumerate() {
         let at = |key| Locator::Camera { index, key };
         let who = format!("camera {}", q(&cam.id));
@@ -135,8 +139,31 @@ pub fn validate_site(site: &Site) -> Vec<Issue> {
                     "{who}: id must be 1 to {MAX_CAMERA_ID_LEN} characters from A-Z, a-z, 0-9, '-' and '_'"
                 ),
             );
-        } else if !seen_ids.insert(cam.id.as_str()) {
-            push(at("id"), format!("duplicate camera id {}", q(&cam.id)));
+        } else if RESERVED_CAMERA_IDS
+            .iter()
+            .any(|r| r.eq_ignore_ascii_case(&cam.id))
+        {
+            push(
+                at("id"),
+                format!(
+                    "{who}: id is reserved: the storage folder keeps its own `{}` folder there",
+                    cam.id.to_ascii_lowercase()
+                ),
+            );
+        } else if let Some(first) = seen_ids.insert(cam.id.to_ascii_lowercase(), cam.id.as_str()) {
+            if first == cam.id.as_str() {
+                push(at("id"), format!("duplicate camera id {}", q(&cam.id)));
+            } else {
+                // Ids name folders in the storage folder: on a case-insensitive disk
+                // (exFAT, FAT32, NTFS, a Samba share) `Lobby` and `lobby` share one.
+                push(
+                    at("id"),
+                    format!(
+                        "{who}: id differs from {} only in case; ids name storage folders, so they must differ in more than case",
+                        q(first)
+                    ),
+                );
+            }
         }
         if let Some(m) = check_display_name("name", &cam.name, MAX_NAME_CHARS) {
             push(at("name"), format!("{who}: {m}"));
@@ -472,6 +499,37 @@ mod tests {
         );
         assert_eq!(issues[0].message, "duplicate camera id `a`");
         assert!(issues[1].message.contains("`bad id`"));
+    }
+
+    #[test]
+    fn ids_that_would_share_a_storage_folder_are_refused() {
+        let mut site = Site::empty();
+        site.cameras = vec![
+            cam("Lobby", "x.mp4"),
+            cam("lobby", "y.mp4"),
+            cam("Quarantine", "z.mp4"),
+        ];
+        let issues = validate_site(&site);
+        assert_eq!(issues.len(), 2, "{issues:?}");
+        assert_eq!(
+            issues[0].locator,
+            Locator::Camera {
+                index: 1,
+                key: "id"
+            }
+        );
+        assert_eq!(
+            issues[0].message,
+            "camera `lobby`: id differs from `Lobby` only in case; ids name storage folders, so they must differ in more than case"
+        );
+        assert_eq!(
+            issues[1].locator,
+            Locator::Camera {
+                index: 2,
+                key: "id"
+            }
+        );
+        assert!(issues[1].message.contains("reserved"), "{issues:?}");
     }
 
     #[test]
