@@ -511,6 +511,34 @@ fn an_export_job_runs_in_the_background() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
     assert!(!names.iter().any(|n| n.contains("partial")), "{names:?}");
+
+    // The UI's way: the key file and the bundle's folder are touched on the export
+    // thread. A folder that does not exist yet is made there; one that cannot be made
+    // (under a plain file) ends the job with an error naming it.
+    let take = |mut job: vigil_export::ExportJob| loop {
+        if let Some(outcome) = job.try_take() {
+            break outcome;
+        }
+        std::thread::yield_now();
+    };
+    let key_dir = site.dir.path().join("data");
+    let mut nested = request("nested");
+    nested.out = site.dir.path().join("new/evidence/nested");
+    let report =
+        take(vigil_export::ExportJob::start_in_background(nested, key_dir.clone()).unwrap())
+            .expect("exported into a new folder");
+    assert_eq!(
+        report.fingerprint,
+        vigil_export::key::fingerprint(&key().verifying_key())
+    );
+    let out = site.vigil(&["verify", report.bundle.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    std::fs::write(site.dir.path().join("plain-file"), b"x").unwrap();
+    let mut blocked = request("blocked");
+    blocked.out = site.dir.path().join("plain-file/evidence/blocked");
+    let err = take(vigil_export::ExportJob::start_in_background(blocked, key_dir).unwrap())
+        .expect_err("no folder under a file");
+    assert!(err.to_string().contains("plain-file"), "{err}");
 }
 
 /// A layout export where one camera has no footage in the range: the others are

@@ -131,12 +131,9 @@ impl Exports {
         now: WallNanos,
     ) -> Result<(), String> {
         let archive = archive.ok_or_else(|| "No storage folder: nothing is recorded".to_owned())?;
-        let key = self.key()?;
-        self.fingerprint = Some(Ok(vigil_export::key::fingerprint(&key.verifying_key())));
-        if let Some(parent) = order.out.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent)
-                .map_err(|err| format!("cannot create {}: {err}", parent.display()))?;
-        }
+        let key_dir = self.key_dir.clone().ok_or_else(|| {
+            "no data directory for the signing key (set HOME or XDG_DATA_HOME)".to_owned()
+        })?;
         let request = ExportRequest {
             archive: archive.to_path_buf(),
             cameras: order
@@ -162,7 +159,9 @@ impl Exports {
             // "Whole layout": export the cameras with footage, list the others.
             skip_cameras_without_footage: true,
         };
-        let job = ExportJob::start(request, key)
+        // The key file and the bundle's folder are touched on the export thread: the
+        // folder may be on a slow or hung mount, and this runs on the UI thread.
+        let job = ExportJob::start_in_background(request, key_dir)
             .map_err(|err| format!("cannot start the export thread: {err}"))?;
         self.job = Some(job);
         self.status = Some(ExportStatus::Running { done: 0, total: 0 });
@@ -188,6 +187,7 @@ impl Exports {
         self.job = None;
         let (status, say) = match outcome {
             Ok(report) => {
+                self.fingerprint = Some(Ok(report.fingerprint.clone()));
                 let without_footage: Vec<String> = report
                     .manifest
                     .cameras_without_footage

@@ -5,13 +5,14 @@
 //! Owns: the thread and the shared progress and cancel flags. Must not: decide what is
 //! exported (`bundle`), or block in anything but [`ExportJob::wait`] and `Drop`.
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 
 use ed25519_dalek::SigningKey;
 
-use crate::{ExportError, ExportReport, ExportRequest, export};
+use crate::{ExportError, ExportReport, ExportRequest, export, io_error};
 
 type Outcome = Result<ExportReport, ExportError>;
 
@@ -26,6 +27,33 @@ pub struct ExportJob {
 impl ExportJob {
     /// Starts `request` on a thread named `vigil-export`.
     pub fn start(request: ExportRequest, key: SigningKey) -> std::io::Result<Self> {
+        Self::spawn(request, move || Ok(key))
+    }
+
+    /// Starts `request` on a thread named `vigil-export`, which first loads (or makes)
+    /// the signing key kept in `key_dir` and creates the folder the bundle goes in. A
+    /// caller that must not block (the UI thread) hands over this file work too: the
+    /// bundle's folder may be on a slow or hung mount. Failures end the job like any
+    /// other export error.
+    pub fn start_in_background(request: ExportRequest, key_dir: PathBuf) -> std::io::Result<Self> {
+        let parent = request
+            .out
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf);
+        Self::spawn(request, move || {
+            let key = crate::key::load_or_create(&key_dir)?;
+            if let Some(parent) = &parent {
+                std::fs::create_dir_all(parent).map_err(|source| io_error(parent, source))?;
+            }
+            Ok(key)
+        })
+    }
+
+    fn spawn(
+        request: ExportRequest,
+        prepare: impl FnOnce() -> Result<SigningKey, ExportError> + Send + 'static,
+    ) -> std::io::Result<Self> {
         let done = Arc::new(AtomicU64::new(0));
         let total = Arc::new(AtomicU64::new(0));
         let cancel = Arc::new(AtomicBool::new(false));
@@ -34,6 +62,7 @@ impl ExportJob {
             .spawn({
                 let (done, total, cancel) = (done.clone(), total.clone(), cancel.clone());
                 move || {
+                    let key = prepare()?;
                     export(
                         &request,
                         &key,
