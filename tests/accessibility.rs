@@ -14,45 +14,11 @@ use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{By, NodeT as _, Queryable as _};
 use vigil_app::timeline_panel::GOTO_LABEL;
-use vigil_app::{AppOptions, VigilApp};
-use vigil_config::{CredentialStore, demo_site};
+use vigil_app::VigilApp;
 use vigil_time::NANOS_PER_SEC;
 
+use common::history::{Fixture, app_with_history};
 use common::run_until;
-
-struct Fixture {
-    harness: Harness<'static, VigilApp>,
-    _dir: tempfile::TempDir,
-}
-
-/// The demo site on a 2×2 wall over half an hour of seeded recordings.
-fn app_with_history() -> Fixture {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let storage = dir.path().join("recordings");
-    let mut site = demo_site(&vigil::assets::demo_dir());
-    site.wall.layout = "2x2".to_owned();
-    site.wall.assignment.clear();
-    vigil_record::seed::ensure_demo_history(&storage, &site, 0.5).expect("seed");
-    let credentials = CredentialStore::new(&dir.path().join("credentials.toml"));
-    let options = AppOptions {
-        storage: Some(storage),
-        ..common::app_options(dir.path(), false)
-    };
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1600.0, 900.0))
-        .wgpu()
-        .build_eframe(move |cc| VigilApp::new(cc, site, credentials, options));
-    assert!(
-        run_until(&mut harness, Duration::from_secs(30), |app| {
-            let tracks = app.timeline().tracks();
-            app.core().live_pictures() == 4
-                && tracks.len() == 4
-                && tracks.iter().all(|t| !t.recorded.is_empty())
-        }),
-        "the wall did not come up with its recordings"
-    );
-    Fixture { harness, _dir: dir }
-}
 
 /// Roles a user operates: each needs a name a screen reader can say.
 fn interactive(role: Role) -> bool {
@@ -104,7 +70,10 @@ fn assert_all_named(harness: &Harness<'_, VigilApp>, when: &str) {
 
 #[test]
 fn every_control_has_a_spoken_name_live_in_review_and_in_menus() {
-    let Fixture { mut harness, _dir } = app_with_history();
+    let Fixture {
+        mut harness,
+        dir: _dir,
+    } = app_with_history(|_, _| {});
     harness.run_steps(2);
     assert_all_named(&harness, "live");
 
@@ -215,7 +184,10 @@ fn every_control_has_a_spoken_name_live_in_review_and_in_menus() {
 
 #[test]
 fn pasting_a_time_into_the_go_to_field_seeks_there() {
-    let Fixture { mut harness, _dir } = app_with_history();
+    let Fixture {
+        mut harness,
+        dir: _dir,
+    } = app_with_history(|_, _| {});
     let now = harness.state().core().now();
     let target = now.saturating_add_nanos(-300 * NANOS_PER_SEC);
     let text = target.to_local().format("%Y-%m-%d %H:%M:%S").to_string();

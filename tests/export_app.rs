@@ -14,48 +14,19 @@ use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use vigil_app::export_dialog::{
     BURN_IN_LABEL, CANCEL_LABEL, CASE_LABEL, EXPORT_LABEL, FROM_LABEL, OPEN_LABEL, TO_LABEL,
 };
-use vigil_app::{AppOptions, VigilApp};
-use vigil_config::{CredentialStore, demo_site};
+use vigil_app::VigilApp;
 use vigil_core::ExportStatus;
 use vigil_time::{NANOS_PER_SEC, WallNanos};
 
+use common::history::Fixture;
 use common::run_until;
 
-struct Fixture {
-    harness: Harness<'static, VigilApp>,
-    dir: tempfile::TempDir,
-}
-
-/// The demo site on a 2×2 wall over half an hour of seeded recordings, signing with a
-/// key in the test's folder.
+/// The demo site's 2×2 wall over half an hour of recordings, signing with a key in the
+/// test's folder.
 fn app_with_history() -> Fixture {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let storage = dir.path().join("recordings");
-    let mut site = demo_site(&vigil::assets::demo_dir());
-    site.wall.layout = "2x2".to_owned();
-    site.wall.assignment.clear();
-    vigil_record::seed::ensure_demo_history(&storage, &site, 0.5).expect("seed");
-    let credentials = CredentialStore::new(&dir.path().join("credentials.toml"));
-    let options = AppOptions {
-        storage: Some(storage),
-        ..common::app_options(dir.path(), false)
-    };
-    let mut harness = Harness::builder()
-        .with_size(egui::vec2(1600.0, 900.0))
-        .wgpu()
-        .build_eframe(move |cc| VigilApp::new(cc, site, credentials, options));
-    harness
-        .state_mut()
-        .core_mut()
-        .set_signing_key_dir(dir.path().join("keys"));
-    assert!(
-        run_until(&mut harness, Duration::from_secs(30), |app| {
-            let tracks = app.timeline().tracks();
-            tracks.len() == 4 && tracks.iter().all(|t| !t.recorded.is_empty())
-        }),
-        "the wall did not come up with its recordings"
-    );
-    Fixture { harness, dir }
+    common::history::app_with_history(|app, dir| {
+        app.core_mut().set_signing_key_dir(dir.join("keys"));
+    })
 }
 
 /// The default folder bundles go to (beside the snapshot folder).

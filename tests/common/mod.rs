@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use vigil_media::{StreamShared, StreamState};
 
+pub mod history;
 pub mod xvfb;
 
 /// A GStreamer RTSP server on loopback, killed on drop.
