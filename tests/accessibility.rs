@@ -13,8 +13,8 @@ use std::time::Duration;
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{By, NodeT as _, Queryable as _};
-use vigil_app::timeline_panel::GOTO_LABEL;
 use vigil_app::VigilApp;
+use vigil_app::timeline_panel::GOTO_LABEL;
 use vigil_time::NANOS_PER_SEC;
 
 use common::history::{Fixture, app_with_history};

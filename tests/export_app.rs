@@ -11,10 +11,10 @@ use std::time::Duration;
 use egui::accesskit::{Role, Toggled};
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
+use vigil_app::VigilApp;
 use vigil_app::export_dialog::{
     BURN_IN_LABEL, CANCEL_LABEL, CASE_LABEL, EXPORT_LABEL, FROM_LABEL, OPEN_LABEL, TO_LABEL,
 };
-use vigil_app::VigilApp;
 use vigil_core::ExportStatus;
 use vigil_time::{NANOS_PER_SEC, WallNanos};
 
