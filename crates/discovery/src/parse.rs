@@ -142,10 +142,15 @@ fn is_matches(path: &[(Ns, Vec<u8>)]) -> bool {
     )
 }
 
-/// Whitespace-separated entries, deduplicated, at most [`MAX_LIST_ENTRIES`].
+/// Entries separated by XML white space (space, tab, CR, LF: not Unicode's, which
+/// would split at a U+0085 inside an entry), deduplicated, at most
+/// [`MAX_LIST_ENTRIES`].
 fn list(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    for entry in text.split_whitespace() {
+    let entries = text
+        .split([' ', '\t', '\r', '\n'])
+        .filter(|e| !e.is_empty());
+    for entry in entries {
         if out.len() == MAX_LIST_ENTRIES {
             break;
         }
@@ -312,7 +317,10 @@ mod tests {
         assert_eq!(m.endpoint, "uuid:c9790c3a-701b-464d-a189-0060351c8ada");
         assert_eq!(m.types, ["dn:NetworkVideoTransmitter", "tds:Device"]);
         assert_eq!(m.scopes.len(), 7);
-        assert!(m.scopes.contains(&"onvif://www.onvif.org/name/PREDATOR".to_owned()));
+        assert!(
+            m.scopes
+                .contains(&"onvif://www.onvif.org/name/PREDATOR".to_owned())
+        );
         assert_eq!(
             m.xaddrs,
             [
@@ -368,7 +376,10 @@ mod tests {
             Err(ParseError::Entity(name)) if name == "b"
         ));
         let deep = format!("{}{}", "<a>".repeat(5_000), "</a>".repeat(5_000));
-        assert!(matches!(parse_reply(deep.as_bytes()), Err(ParseError::TooDeep)));
+        assert!(matches!(
+            parse_reply(deep.as_bytes()),
+            Err(ParseError::TooDeep)
+        ));
         let big = vec![b' '; MAX_REPLY_BYTES + 1];
         assert!(matches!(parse_reply(&big), Err(ParseError::TooLarge(_))));
         let long = fixture("x", &"h".repeat(MAX_FIELD_BYTES + 1));
@@ -417,10 +428,8 @@ mod tests {
     #[test]
     fn lists_are_capped_and_deduplicated() {
         let scopes: Vec<String> = (0..200).map(|i| format!("s{}", i % 100)).collect();
-        let xml = fixture("x", "y").replace(
-            "onvif://www.onvif.org/Profile/Streaming",
-            &scopes.join(" "),
-        );
+        let xml =
+            fixture("x", "y").replace("onvif://www.onvif.org/Profile/Streaming", &scopes.join(" "));
         let reply = parse_reply(xml.as_bytes()).expect("parses");
         let got = &reply.matches[0].scopes;
         assert_eq!(got.len(), MAX_LIST_ENTRIES);

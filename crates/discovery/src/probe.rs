@@ -74,10 +74,12 @@ pub fn probe(options: &ProbeOptions) -> Result<Discovery, Error> {
         let wait = wake
             .saturating_duration_since(now)
             .clamp(Duration::from_millis(1), POLL);
-        socket.set_read_timeout(Some(wait)).map_err(|source| Error::Io {
-            what: "set the discovery socket's timeout".to_owned(),
-            source,
-        })?;
+        socket
+            .set_read_timeout(Some(wait))
+            .map_err(|source| Error::Io {
+                what: "set the discovery socket's timeout".to_owned(),
+                source,
+            })?;
         match socket.recv_from(&mut buffer) {
             Ok((len, from)) => {
                 datagrams += 1;
@@ -233,7 +235,10 @@ impl<'a> Collector<'a> {
             self.devices.push(device);
         } else if !self.truncated {
             self.truncated = true;
-            tracing::debug!(max = self.max_devices, "device cap reached; new devices are dropped");
+            tracing::debug!(
+                max = self.max_devices,
+                "device cap reached; new devices are dropped"
+            );
         }
     }
 }

@@ -70,8 +70,14 @@ mod tests {
         .iter()
         .map(|s| (*s).to_owned())
         .collect();
-        assert_eq!(onvif_scope(&scopes, "hardware").as_deref(), Some("HD_PREDATOR"));
-        assert_eq!(onvif_scope(&scopes, "name").as_deref(), Some("Front Doorcod"));
+        assert_eq!(
+            onvif_scope(&scopes, "hardware").as_deref(),
+            Some("HD_PREDATOR")
+        );
+        assert_eq!(
+            onvif_scope(&scopes, "name").as_deref(),
+            Some("Front Doorcod")
+        );
         assert_eq!(onvif_scope(&scopes, "location"), None, "empty value");
         assert_eq!(onvif_scope(&scopes, "nam"), None, "whole segment only");
     }
@@ -79,6 +85,9 @@ mod tests {
     #[test]
     fn broken_percent_encoding_does_not_fail() {
         let scopes = vec!["onvif://www.onvif.org/name/%FF%0Abad%2".to_owned()];
-        assert_eq!(onvif_scope(&scopes, "name").as_deref(), Some("\u{FFFD}bad%2"));
+        assert_eq!(
+            onvif_scope(&scopes, "name").as_deref(),
+            Some("\u{FFFD}bad%2")
+        );
     }
 }
