@@ -145,24 +145,29 @@ fn open_socket() -> Result<UdpSocket, Error> {
     Ok(socket.into())
 }
 
-/// The Probe out of each interface; an error only when it went out of none.
+/// The Probe out of each interface; an error only when it went out of none (a
+/// failure on some is logged, once).
 fn send_all(socket: &UdpSocket, chosen: &[Interface], probe: &[u8]) -> Result<(), Error> {
     let group = SocketAddrV4::new(MULTICAST_GROUP, PORT);
-    let mut failures: Vec<String> = Vec::new();
+    let mut failures: Vec<(&str, std::io::Error)> = Vec::new();
     for interface in chosen {
         let sent = SockRef::from(socket)
             .set_multicast_if_v4(&interface.address)
             .and_then(|()| socket.send_to(probe, group));
         match sent {
             Ok(_) => tracing::debug!(interface = %interface.name, "Probe sent"),
-            Err(err) => {
-                tracing::warn!(interface = %interface.name, %err, "the Probe could not be sent");
-                failures.push(format!("{}: {err}", interface.name));
-            }
+            Err(err) => failures.push((&interface.name, err)),
         }
     }
     if failures.len() == chosen.len() {
-        return Err(Error::NotSent(failures.join("; ")));
+        let all: Vec<String> = failures
+            .iter()
+            .map(|(name, err)| format!("{name}: {err}"))
+            .collect();
+        return Err(Error::NotSent(all.join("; ")));
+    }
+    for (name, err) in failures {
+        tracing::warn!(interface = %name, %err, "the Probe could not be sent on this interface");
     }
     Ok(())
 }

@@ -73,6 +73,61 @@ fn a_responder_with_the_fixture_is_found() {
 }
 
 #[test]
+fn the_probe_goes_out_of_the_chosen_interfaces_only() {
+    let Some(mut link) = Link::new() else { return };
+    let (second_ns, second_if, second_ip) = {
+        let network = link.add_network();
+        (
+            network.device_ns.clone(),
+            network.prober_if.clone(),
+            network.device_ip,
+        )
+    };
+    let answer = |endpoint: &'static str| -> support::Answer {
+        Box::new(move |seen, socket, _| {
+            reply(
+                socket,
+                seen,
+                &fixture_reply(&seen.message_id, Some(endpoint), None),
+            );
+        })
+    };
+    let first = Responder::start(&link, answer("urn:uuid:first"));
+    let second = Responder::start_in(&second_ns, second_ip, answer("urn:uuid:second"));
+
+    let only_second = ProbeOptions {
+        interfaces: vec![second_if.clone()],
+        ..options(0.6)
+    };
+    let found = run(&link, &only_second);
+    let endpoints: Vec<&str> = found.devices.iter().map(|d| d.endpoint.as_str()).collect();
+    assert_eq!(endpoints, ["urn:uuid:second"]);
+    assert_eq!(found.devices[0].address, IpAddr::V4(second_ip));
+
+    // By default: every up, multicast, non-loopback interface, so both networks.
+    let found = run(&link, &options(0.6));
+    let mut endpoints: Vec<&str> = found.devices.iter().map(|d| d.endpoint.as_str()).collect();
+    endpoints.sort_unstable();
+    assert_eq!(endpoints, ["urn:uuid:first", "urn:uuid:second"]);
+    let mut names: Vec<&str> = found.interfaces.iter().map(|i| i.name.as_str()).collect();
+    names.sort_unstable();
+    assert_eq!(names, [link.prober_if.as_str(), second_if.as_str()]);
+
+    let first_saw = first.finish();
+    let second_saw = second.finish();
+    assert_eq!(
+        first_saw.len(),
+        2,
+        "only the default probe, twice: {first_saw:?}"
+    );
+    assert_eq!(
+        second_saw.len(),
+        4,
+        "both probes, twice each: {second_saw:?}"
+    );
+}
+
+#[test]
 fn each_probe_has_a_fresh_message_id() {
     let Some(link) = Link::new() else { return };
     let responder = Responder::start(&link, Box::new(|_, _, _| {}));

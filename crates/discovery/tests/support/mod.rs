@@ -55,6 +55,18 @@ pub struct Link {
     pub device_ns: String,
     pub prober_if: String,
     pub device_if: String,
+    /// Further device namespaces added with [`Link::add_network`].
+    pub more: Vec<Network>,
+}
+
+/// A further network of the prober: its own veth pair to its own device namespace,
+/// 10.77.N.0/24 (the prober .1, the device .2).
+pub struct Network {
+    pub device_ns: String,
+    pub prober_if: String,
+    pub device_if: String,
+    pub prober_ip: Ipv4Addr,
+    pub device_ip: Ipv4Addr,
 }
 
 impl Link {
@@ -72,57 +84,70 @@ impl Link {
             device_ns: format!("vigil-disc-{pid}-{n}-d"),
             prober_if: format!("vd{}{n}p", pid % 1_000_000),
             device_if: format!("vd{}{n}d", pid % 1_000_000),
+            more: Vec::new(),
         };
         ip(&["netns", "add", &link.prober_ns]);
         ip(&["netns", "add", &link.device_ns]);
-        ip(&[
-            "link",
-            "add",
-            &link.prober_if,
-            "netns",
-            &link.prober_ns,
-            "type",
-            "veth",
-            "peer",
-            "name",
-            &link.device_if,
-            "netns",
-            &link.device_ns,
-        ]);
-        for (ns, dev, addr) in [
+        veth(
             (&link.prober_ns, &link.prober_if, PROBER_IP),
             (&link.device_ns, &link.device_if, DEVICE_IP),
-        ] {
-            ip(&["-n", ns, "addr", "add", &format!("{addr}/24"), "dev", dev]);
-            ip(&["-n", ns, "link", "set", dev, "up"]);
-            ip(&["-n", ns, "link", "set", "lo", "up"]);
-        }
-        // A datagram sent before the pair has its carrier is dropped: wait for both
-        // ends to be operationally up.
-        let deadline = Instant::now() + Duration::from_secs(5);
-        for (ns, dev) in [
-            (&link.prober_ns, &link.prober_if),
-            (&link.device_ns, &link.device_if),
-        ] {
-            loop {
-                let out = Command::new("ip")
-                    .args(["-n", ns, "-o", "link", "show", "dev", dev])
-                    .output()
-                    .expect("ip link show");
-                if String::from_utf8_lossy(&out.stdout).contains("state UP") {
-                    break;
-                }
-                assert!(Instant::now() < deadline, "{dev} never came up");
-                std::thread::sleep(Duration::from_millis(10));
-            }
-        }
+        );
         Some(link)
+    }
+
+    /// Another network: a new device namespace behind a new interface of the prober.
+    pub fn add_network(&mut self) -> &Network {
+        let k = self.more.len() + 1;
+        let network = Network {
+            device_ns: format!("{}{k}", self.device_ns),
+            prober_if: format!("{}{k}", self.prober_if),
+            device_if: format!("{}{k}", self.device_if),
+            prober_ip: Ipv4Addr::new(10, 77, k as u8, 1),
+            device_ip: Ipv4Addr::new(10, 77, k as u8, 2),
+        };
+        // Pushed first, so that a failure below still removes the namespace on drop.
+        self.more.push(network);
+        let network = &self.more[k - 1];
+        ip(&["netns", "add", &network.device_ns]);
+        veth(
+            (&self.prober_ns, &network.prober_if, network.prober_ip),
+            (&network.device_ns, &network.device_if, network.device_ip),
+        );
+        network
+    }
+}
+
+/// A veth pair between two namespaces, addressed /24 and up, once both ends have
+/// their carrier (a datagram sent before is dropped).
+fn veth(a: (&str, &str, Ipv4Addr), b: (&str, &str, Ipv4Addr)) {
+    ip(&[
+        "link", "add", a.1, "netns", a.0, "type", "veth", "peer", "name", b.1, "netns", b.0,
+    ]);
+    for (ns, dev, addr) in [a, b] {
+        ip(&["-n", ns, "addr", "add", &format!("{addr}/24"), "dev", dev]);
+        ip(&["-n", ns, "link", "set", dev, "up"]);
+        ip(&["-n", ns, "link", "set", "lo", "up"]);
+    }
+    let deadline = Instant::now() + Duration::from_secs(5);
+    for (ns, dev, _) in [a, b] {
+        loop {
+            let out = Command::new("ip")
+                .args(["-n", ns, "-o", "link", "show", "dev", dev])
+                .output()
+                .expect("ip link show");
+            if String::from_utf8_lossy(&out.stdout).contains("state UP") {
+                break;
+            }
+            assert!(Instant::now() < deadline, "{dev} never came up");
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 }
 
 impl Drop for Link {
     fn drop(&mut self) {
-        for ns in [&self.prober_ns, &self.device_ns] {
+        let more = self.more.iter().map(|n| &n.device_ns);
+        for ns in [&self.prober_ns, &self.device_ns].into_iter().chain(more) {
             let _ = Command::new("ip").args(["netns", "del", ns]).status();
         }
     }
@@ -170,10 +195,16 @@ pub struct Responder {
 }
 
 impl Responder {
-    pub fn start(link: &Link, mut answer: Answer) -> Responder {
+    /// A responder on the link's first device namespace.
+    pub fn start(link: &Link, answer: Answer) -> Responder {
+        Self::start_in(&link.device_ns, DEVICE_IP, answer)
+    }
+
+    /// A responder in namespace `ns`, joined to the group on `address`.
+    pub fn start_in(ns: &str, address: Ipv4Addr, mut answer: Answer) -> Responder {
         let stop = Arc::new(AtomicBool::new(false));
         let (ready_tx, ready_rx) = std::sync::mpsc::sync_channel(1);
-        let ns = link.device_ns.clone();
+        let ns = ns.to_owned();
         let stopping = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
             .name("test-responder".to_owned())
@@ -181,7 +212,7 @@ impl Responder {
                 enter(&ns);
                 let socket = UdpSocket::bind((Ipv4Addr::UNSPECIFIED, 3702)).expect("bind 3702");
                 socket
-                    .join_multicast_v4(&Ipv4Addr::new(239, 255, 255, 250), &DEVICE_IP)
+                    .join_multicast_v4(&Ipv4Addr::new(239, 255, 255, 250), &address)
                     .expect("join group");
                 socket
                     .set_read_timeout(Some(Duration::from_millis(20)))
