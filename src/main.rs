@@ -1,6 +1,6 @@
 //! The `vigil` command line: the video wall (default; `--demo` for the built-in demo
-//! site), `check-config`, `doctor`, `bench live|scrub|timeline|wall`, `detect`, `discover`, `archive
-//! list|record|seed`, `export` and `verify` (evidence bundles),
+//! site), `check-config`, `doctor`, `bench live|scrub|timeline|wall`, `detect`,
+//! `discover`, `archive list|record|seed`, `export` and `verify` (evidence bundles),
 //! `generate` (hidden: completions and man pages), and the signals that close the window
 //! cleanly. Parses arguments (defined in `vigil::cli`) and hands the work to the
 //! workspace's crates (`docs/architecture.md` has the map).
