@@ -155,6 +155,22 @@ pub enum Command {
         #[arg(long, value_name = "OUT.json")]
         json: Option<PathBuf>,
     },
+    /// Find ONVIF cameras on the local networks (WS-Discovery): each responder's
+    /// address, name, hardware and service addresses. Sends only the Probe, never
+    /// credentials.
+    #[command(after_help = env::DISCOVER_AFTER_HELP)]
+    Discover {
+        /// The network interface to probe on, by name (e.g. eth0); repeat for more.
+        /// Default: every up, non-loopback IPv4 interface with multicast.
+        #[arg(long = "interface", value_name = "IF")]
+        interfaces: Vec<String>,
+        /// How long to listen for replies, in seconds (1 to 30).
+        #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..=30))]
+        seconds: u64,
+        /// Write the devices found as JSON here.
+        #[arg(long, value_name = "OUT.json")]
+        json: Option<PathBuf>,
+    },
     /// For packagers: write the shell completions or the man pages.
     #[command(hide = true)]
     Generate {

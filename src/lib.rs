@@ -1,6 +1,7 @@
 //! The `vigil` package: what the command line needs beyond the workspace's crates —
 //! the bundled assets' locations (`assets`), `vigil check-config`'s report
-//! (`check_config`), `vigil detect` (`detect`), `vigil doctor` (`doctor`), the headless benchmarks (`bench`), the
+//! (`check_config`), `vigil detect` (`detect`), `vigil discover`
+//! (`discover_cmd`), `vigil doctor` (`doctor`), the headless benchmarks (`bench`), the
 //! command line's definition (`cli`: help, completions, man pages), the headless
 //! commands' credentials (`headless_credentials`), logging set-up (`logging`) and the
 //! long commands' progress (`progress`).
@@ -13,6 +14,7 @@ pub mod bench;
 pub mod check_config;
 pub mod cli;
 pub mod detect;
+pub mod discover_cmd;
 pub mod doctor;
 pub mod evidence;
 pub mod headless_credentials;

@@ -1,6 +1,6 @@
 //! The `vigil` command line: the video wall (default; `--demo` for the built-in demo
-//! site), `check-config`, `doctor`, `bench live|scrub|timeline|wall`, `detect`, `archive
-//! list|record|seed`, `export` and `verify` (evidence bundles),
+//! site), `check-config`, `doctor`, `bench live|scrub|timeline|wall`, `detect`,
+//! `discover`, `archive list|record|seed`, `export` and `verify` (evidence bundles),
 //! `generate` (hidden: completions and man pages), and the signals that close the window
 //! cleanly. Parses arguments (defined in `vigil::cli`) and hands the work to the
 //! workspace's crates (`docs/architecture.md` has the map).
@@ -218,6 +218,24 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
             json: json.clone(),
         })?;
         vigil::detect::print(&report);
+        return Ok(std::process::ExitCode::SUCCESS);
+    }
+    if let Some(Command::Discover {
+        interfaces,
+        seconds,
+        json,
+    }) = &cli.command
+    {
+        let _log = vigil::logging::init(log_level, None);
+        let args = vigil::discover_cmd::DiscoverArgs {
+            interfaces: interfaces.clone(),
+            seconds: *seconds,
+        };
+        let found = vigil::discover_cmd::run(&args)?;
+        print!("{}", vigil::discover_cmd::summary(&found, args.seconds));
+        if let Some(path) = json {
+            vigil::discover_cmd::write_json(&found, args.seconds, path)?;
+        }
         return Ok(std::process::ExitCode::SUCCESS);
     }
     if let Some(Command::Doctor { json }) = &cli.command {

@@ -123,6 +123,7 @@ pub const READS: &[(&[&str], &[&str])] = &[
     ),
     (&["verify"], &["RUST_LOG"]),
     (&["detect"], &["VIGIL_FFMPEG_LOG", "RUST_LOG"]),
+    (&["discover"], &["RUST_LOG"]),
     (
         &["export"],
         &[
@@ -289,6 +290,20 @@ Environment:
 
 Exit codes: 0 detection ran (with or without events), 1 it could not (the reason is
 printed), 2 usage.";
+
+pub const DISCOVER_AFTER_HELP: &str = "\
+A WS-Discovery Probe goes to 239.255.255.250:3702 out of each interface; devices answer
+to this machine (unicast UDP: a firewall must let the replies in). At most 256 devices
+and 4096 replies are read; malformed replies are counted and skipped. The JSON holds
+`devices` (each with `address`, `endpoint`, `xaddrs`, `name`, `hardware`, `scopes`,
+`types`), `malformed`, `ignored`, `truncated`, `interfaces` and `seconds`
+(docs/discovery.md).
+
+Environment:
+  RUST_LOG           Log filter; overrides --log-level (debug lists skipped replies)
+
+Exit codes: 0 the probe ran (with or without devices), 1 it could not (no usable
+interface, no socket; the reason is printed), 2 usage.";
 
 pub const EXPORT_AFTER_HELP: &str = "\
 Each MP4 starts at the keyframe at or before --from; the manifest records how many
