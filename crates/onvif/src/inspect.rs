@@ -134,6 +134,29 @@ pub struct Inspection {
     pub services: Services,
 }
 
+impl Inspection {
+    /// Whether a proposed stream is H.265 (then the caller may find out whether this
+    /// machine decodes it in hardware and say so with
+    /// [`Inspection::set_h265_hardware_decoder`]).
+    pub fn proposes_h265(&self) -> bool {
+        self.warnings.iter().any(|w| matches!(w, Warning::H265 { .. }))
+    }
+
+    /// Records whether this machine has a hardware H.265 decoder: with one, the H.265
+    /// warnings go; without, they say so instead of "check".
+    pub fn set_h265_hardware_decoder(&mut self, available: bool) {
+        if available {
+            self.warnings.retain(|w| !matches!(w, Warning::H265 { .. }));
+        } else {
+            for w in &mut self.warnings {
+                if let Warning::H265 { hardware_decoder, .. } = w {
+                    *hardware_decoder = Some(false);
+                }
+            }
+        }
+    }
+}
+
 /// How [`inspect_with`] runs.
 #[derive(Debug, Clone, Default)]
 pub struct InspectOptions {

@@ -195,6 +195,13 @@ fn render(template: &str, port: u16, device_now: chrono::DateTime<Utc>) -> Strin
         .replace(&format!("http://{DEVICE_HOST}"), &format!("http://127.0.0.1:{port}"))
 }
 
+/// Percent-encodes everything but ASCII letters and digits (URI userinfo).
+fn percent(s: &str) -> String {
+    s.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
 fn set_number(xml: String, tag: &str, old: &str, new: u32) -> String {
     xml.replace(&format!("<tt:{tag}>{old}</tt:{tag}>"), &format!("<tt:{tag}>{new}</tt:{tag}>"))
 }
@@ -309,7 +316,7 @@ impl Context {
         if action == "GetStreamUri" {
             let token = element_text(body, "ProfileToken").unwrap_or("none");
             let credentials = if self.config.uri_credentials {
-                format!("{}:{}@", self.config.user, self.config.password)
+                format!("{}:{}@", percent(&self.config.user), percent(&self.config.password))
             } else {
                 String::new()
             };
