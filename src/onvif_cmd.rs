@@ -125,7 +125,11 @@ pub fn report(inspection: &Inspection) -> String {
             "  {:<12} {:<16} {video}{}\n            {}\n",
             p.profile.token,
             p.profile.name,
-            if p.profile.ptz_configuration.is_some() { ", PTZ" } else { "" },
+            if p.profile.ptz_configuration.is_some() {
+                ", PTZ"
+            } else {
+                ""
+            },
             p.stream_uri.as_deref().unwrap_or("(no stream URI)"),
         ));
     }

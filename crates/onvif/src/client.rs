@@ -48,7 +48,10 @@ pub fn device_url(address: &str) -> Result<(String, String), ErrorKind> {
     if address.is_empty() {
         return Err(bad("it is empty"));
     }
-    if address.chars().any(|c| sanitize::is_unsafe_char(c) || c.is_whitespace()) {
+    if address
+        .chars()
+        .any(|c| sanitize::is_unsafe_char(c) || c.is_whitespace())
+    {
         return Err(bad("it holds a space or a control character"));
     }
     let (scheme, rest) = match address.split_once("://") {
@@ -66,7 +69,9 @@ pub fn device_url(address: &str) -> Result<(String, String), ErrorKind> {
         return Err(bad("credentials do not belong in the address (use --user)"));
     }
     if scheme.is_empty() && !path.is_empty() {
-        return Err(bad("a path needs the whole URL, e.g. http://HOST/onvif/device_service"));
+        return Err(bad(
+            "a path needs the whole URL, e.g. http://HOST/onvif/device_service",
+        ));
     }
     let url = if scheme.is_empty() {
         format!("http://{authority}/onvif/device_service")
@@ -85,8 +90,8 @@ impl Client {
         credentials: Option<Credentials>,
         config: ClientConfig,
     ) -> Result<Self, OnvifError> {
-        let (device_url, host) =
-            device_url(address).map_err(|kind| kind.at(&sanitize::display_safe(address), "connect"))?;
+        let (device_url, host) = device_url(address)
+            .map_err(|kind| kind.at(&sanitize::display_safe(address), "connect"))?;
         Ok(Self {
             services: Services::only_device(&device_url),
             host,
@@ -183,18 +188,32 @@ impl Client {
         tracing::debug!(host = %self.host, call, "ONVIF request");
         let reply = self
             .transport
-            .post(url, action, &envelope, self.credentials.as_ref(), extra_time)
+            .post(
+                url,
+                action,
+                &envelope,
+                self.credentials.as_ref(),
+                extra_time,
+            )
             .map_err(|kind| self.error(call, kind))?;
         match soap::response_body(&reply.body) {
             Ok(element) if (200..300).contains(&reply.status) => Ok(element),
-            Ok(_) => Err(self.error(call, ErrorKind::Http { status: reply.status })),
+            Ok(_) => Err(self.error(
+                call,
+                ErrorKind::Http {
+                    status: reply.status,
+                },
+            )),
             // A fault says more than the status code that came with it.
             Err(kind @ (ErrorKind::Fault { .. } | ErrorKind::Unauthorized { .. })) => {
                 Err(self.error(call, kind))
             }
-            Err(_) if !(200..300).contains(&reply.status) => {
-                Err(self.error(call, ErrorKind::Http { status: reply.status }))
-            }
+            Err(_) if !(200..300).contains(&reply.status) => Err(self.error(
+                call,
+                ErrorKind::Http {
+                    status: reply.status,
+                },
+            )),
             Err(kind) => Err(self.error(call, kind)),
         }
     }
@@ -208,7 +227,10 @@ mod tests {
     fn addresses() {
         assert_eq!(
             device_url("10.0.0.5").expect("ok"),
-            ("http://10.0.0.5/onvif/device_service".into(), "10.0.0.5".into())
+            (
+                "http://10.0.0.5/onvif/device_service".into(),
+                "10.0.0.5".into()
+            )
         );
         assert_eq!(
             device_url("cam.local:8080").expect("ok").0,
@@ -219,7 +241,9 @@ mod tests {
             "http://[fe80::1]:80/onvif/device_service"
         );
         assert_eq!(
-            device_url("https://cam/onvif/device_service").expect("ok").0,
+            device_url("https://cam/onvif/device_service")
+                .expect("ok")
+                .0,
             "https://cam/onvif/device_service"
         );
         assert!(device_url("admin:pw@cam").is_err());

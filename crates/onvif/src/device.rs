@@ -104,7 +104,9 @@ fn parse_utc(e: &Element) -> Option<chrono::DateTime<Utc>> {
 /// A MAC address in lower-case `aa:bb:cc:dd:ee:ff` form, or `None` when it is not one.
 fn normalise_mac(raw: &str) -> Option<String> {
     let hex: String = raw.chars().filter(|c| c.is_ascii_hexdigit()).collect();
-    let separators_ok = raw.chars().all(|c| c.is_ascii_hexdigit() || matches!(c, ':' | '-' | '.'));
+    let separators_ok = raw
+        .chars()
+        .all(|c| c.is_ascii_hexdigit() || matches!(c, ':' | '-' | '.'));
     if hex.len() != 12 || !separators_ok {
         return None;
     }
@@ -142,7 +144,12 @@ impl Client {
         )?;
         let after = Utc::now();
         let sdt = response.child("SystemDateAndTime").ok_or_else(|| {
-            self.error(call, ErrorKind::Missing { what: "SystemDateAndTime" })
+            self.error(
+                call,
+                ErrorKind::Missing {
+                    what: "SystemDateAndTime",
+                },
+            )
         })?;
         let utc = sdt.child("UTCDateTime").and_then(parse_utc);
         if let Some(device) = utc {
@@ -245,9 +252,14 @@ impl Client {
             &format!("{DEVICE_NS}/GetCapabilities"),
             "<tds:GetCapabilities><tds:Category>All</tds:Category></tds:GetCapabilities>",
         )?;
-        let caps = r
-            .child("Capabilities")
-            .ok_or_else(|| self.error(call, ErrorKind::Missing { what: "Capabilities" }))?;
+        let caps = r.child("Capabilities").ok_or_else(|| {
+            self.error(
+                call,
+                ErrorKind::Missing {
+                    what: "Capabilities",
+                },
+            )
+        })?;
         let addr = |path: &[&str]| -> Result<Option<String>, OnvifError> {
             caps.text_at(path)
                 .map(|a| service_url(self, call, a))
@@ -269,8 +281,14 @@ mod tests {
 
     #[test]
     fn macs_are_normalised_or_refused() {
-        assert_eq!(normalise_mac("28:57:BE:65:7D:D5").as_deref(), Some("28:57:be:65:7d:d5"));
-        assert_eq!(normalise_mac("2857-be65-7dd5").as_deref(), Some("28:57:be:65:7d:d5"));
+        assert_eq!(
+            normalise_mac("28:57:BE:65:7D:D5").as_deref(),
+            Some("28:57:be:65:7d:d5")
+        );
+        assert_eq!(
+            normalise_mac("2857-be65-7dd5").as_deref(),
+            Some("28:57:be:65:7d:d5")
+        );
         assert_eq!(normalise_mac("28:57:be:65:7d"), None);
         assert_eq!(normalise_mac("28:57:be:65:7d:d5\u{202e}"), None);
     }

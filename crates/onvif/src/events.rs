@@ -60,7 +60,9 @@ pub fn parse_notifications(response: &Element) -> Vec<Notification> {
             let message = n.path(&["Message", "Message"]);
             Notification {
                 topic: n.text_at(&["Topic"]).map(display_safe).unwrap_or_default(),
-                utc_time: message.and_then(|m| m.attribute("UtcTime")).map(display_safe),
+                utc_time: message
+                    .and_then(|m| m.attribute("UtcTime"))
+                    .map(display_safe),
                 property_operation: message
                     .and_then(|m| m.attribute("PropertyOperation"))
                     .map(display_safe),
@@ -107,9 +109,22 @@ impl Client {
         )?;
         let raw = r
             .text_at(&["SubscriptionReference", "Address"])
-            .ok_or_else(|| self.error(call, ErrorKind::Missing { what: "SubscriptionReference/Address" }))?;
+            .ok_or_else(|| {
+                self.error(
+                    call,
+                    ErrorKind::Missing {
+                        what: "SubscriptionReference/Address",
+                    },
+                )
+            })?;
         let address = clean_uri(raw, &["http", "https"]).map_err(|e| {
-            self.error(call, ErrorKind::Invalid { what: "subscription address", detail: e.to_string() })
+            self.error(
+                call,
+                ErrorKind::Invalid {
+                    what: "subscription address",
+                    detail: e.to_string(),
+                },
+            )
         })?;
         Ok(PullPoint {
             address,

@@ -184,9 +184,7 @@ pub fn hex_hash(algorithm: Algorithm, s: &str) -> String {
 /// and for checks): lower-case keys, unquoted values.
 pub fn authorization_params(header: &str) -> Option<Vec<(String, String)>> {
     let (scheme, rest) = header.trim().split_once(char::is_whitespace)?;
-    scheme
-        .eq_ignore_ascii_case("digest")
-        .then(|| params(rest))
+    scheme.eq_ignore_ascii_case("digest").then(|| params(rest))
 }
 
 #[cfg(test)]
@@ -207,7 +205,10 @@ mod tests {
             "/dir/index.html",
             "f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ",
         );
-        assert!(header.contains(r#"response="8ca523f5e9506fed4657c9700eebdbec""#), "{header}");
+        assert!(
+            header.contains(r#"response="8ca523f5e9506fed4657c9700eebdbec""#),
+            "{header}"
+        );
         let sha = Challenge::parse(
             r#"Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm=SHA-256, nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS""#,
         )

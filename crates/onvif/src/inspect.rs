@@ -93,7 +93,10 @@ impl std::fmt::Display for Warning {
             Self::H265 {
                 profile,
                 hardware_decoder: None,
-            } => write!(f, "H.265: check this machine has a hardware decoder (profile {profile})"),
+            } => write!(
+                f,
+                "H.265: check this machine has a hardware decoder (profile {profile})"
+            ),
             Self::H265 {
                 profile,
                 hardware_decoder: Some(false),
@@ -139,7 +142,9 @@ impl Inspection {
     /// machine decodes it in hardware and say so with
     /// [`Inspection::set_h265_hardware_decoder`]).
     pub fn proposes_h265(&self) -> bool {
-        self.warnings.iter().any(|w| matches!(w, Warning::H265 { .. }))
+        self.warnings
+            .iter()
+            .any(|w| matches!(w, Warning::H265 { .. }))
     }
 
     /// Records whether this machine has a hardware H.265 decoder: with one, the H.265
@@ -149,7 +154,10 @@ impl Inspection {
             self.warnings.retain(|w| !matches!(w, Warning::H265 { .. }));
         } else {
             for w in &mut self.warnings {
-                if let Warning::H265 { hardware_decoder, .. } = w {
+                if let Warning::H265 {
+                    hardware_decoder, ..
+                } = w
+                {
                     *hardware_decoder = Some(false);
                 }
             }
@@ -189,7 +197,10 @@ pub fn propose(profiles: &[InspectedProfile]) -> (Proposal, bool) {
         .filter(|p| p.profile.video.is_some() && p.stream_uri.is_some())
         .collect();
     let candidates: Vec<&InspectedProfile> = if with_uri.is_empty() {
-        profiles.iter().filter(|p| p.profile.video.is_some()).collect()
+        profiles
+            .iter()
+            .filter(|p| p.profile.video.is_some())
+            .collect()
     } else {
         with_uri
     };

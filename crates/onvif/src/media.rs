@@ -93,7 +93,10 @@ fn encoder_media2(e: &Element) -> Option<VideoEncoder> {
         width: number(e, &["Resolution", "Width"])?,
         height: number(e, &["Resolution", "Height"])?,
         fps: number(e, &["RateControl", "FrameRateLimit"]),
-        gop: e.attribute("GovLength").and_then(|g| g.parse().ok()).or_else(|| number(e, &["GovLength"])),
+        gop: e
+            .attribute("GovLength")
+            .and_then(|g| g.parse().ok())
+            .or_else(|| number(e, &["GovLength"])),
         bitrate_kbps: number(e, &["RateControl", "BitrateLimit"]),
     })
 }
@@ -101,7 +104,8 @@ fn encoder_media2(e: &Element) -> Option<VideoEncoder> {
 fn profile(p: &Element, service: MediaService) -> Profile {
     let (video, ptz) = match service {
         MediaService::Media => (
-            p.child("VideoEncoderConfiguration").and_then(encoder_media1),
+            p.child("VideoEncoderConfiguration")
+                .and_then(encoder_media1),
             p.child("PTZConfiguration"),
         ),
         MediaService::Media2 => {
@@ -165,7 +169,12 @@ impl Client {
         let call = "GetProfiles";
         let url = self.media_url(call, service)?;
         let r = match service {
-            MediaService::Media => self.call(url, call, &format!("{MEDIA_NS}/GetProfiles"), "<trt:GetProfiles/>")?,
+            MediaService::Media => self.call(
+                url,
+                call,
+                &format!("{MEDIA_NS}/GetProfiles"),
+                "<trt:GetProfiles/>",
+            )?,
             MediaService::Media2 => self.call(
                 url,
                 call,
@@ -177,7 +186,11 @@ impl Client {
     }
 
     /// GetStreamUri for RTP unicast over RTSP, without credentials.
-    pub fn get_stream_uri(&self, service: MediaService, profile: &str) -> Result<String, OnvifError> {
+    pub fn get_stream_uri(
+        &self,
+        service: MediaService,
+        profile: &str,
+    ) -> Result<String, OnvifError> {
         let call = "GetStreamUri";
         let url = self.media_url(call, service)?;
         let token = escape(profile);
@@ -200,14 +213,31 @@ impl Client {
         let raw = r
             .text_at(&["MediaUri", "Uri"])
             .or_else(|| r.text_at(&["Uri"]))
-            .ok_or_else(|| self.error(call, ErrorKind::Missing { what: "the stream URI" }))?;
+            .ok_or_else(|| {
+                self.error(
+                    call,
+                    ErrorKind::Missing {
+                        what: "the stream URI",
+                    },
+                )
+            })?;
         clean_uri(raw, &["rtsp", "rtsps"]).map_err(|e| {
-            self.error(call, ErrorKind::Invalid { what: "stream URI", detail: e.to_string() })
+            self.error(
+                call,
+                ErrorKind::Invalid {
+                    what: "stream URI",
+                    detail: e.to_string(),
+                },
+            )
         })
     }
 
     /// GetSnapshotUri (an http(s) URL of a JPEG), without credentials.
-    pub fn get_snapshot_uri(&self, service: MediaService, profile: &str) -> Result<String, OnvifError> {
+    pub fn get_snapshot_uri(
+        &self,
+        service: MediaService,
+        profile: &str,
+    ) -> Result<String, OnvifError> {
         let call = "GetSnapshotUri";
         let url = self.media_url(call, service)?;
         let token = escape(profile);
@@ -224,9 +254,22 @@ impl Client {
         let raw = r
             .text_at(&["MediaUri", "Uri"])
             .or_else(|| r.text_at(&["Uri"]))
-            .ok_or_else(|| self.error(call, ErrorKind::Missing { what: "the snapshot URI" }))?;
+            .ok_or_else(|| {
+                self.error(
+                    call,
+                    ErrorKind::Missing {
+                        what: "the snapshot URI",
+                    },
+                )
+            })?;
         clean_uri(raw, &["http", "https"]).map_err(|e| {
-            self.error(call, ErrorKind::Invalid { what: "snapshot URI", detail: e.to_string() })
+            self.error(
+                call,
+                ErrorKind::Invalid {
+                    what: "snapshot URI",
+                    detail: e.to_string(),
+                },
+            )
         })
     }
 }
@@ -250,7 +293,10 @@ mod tests {
         assert_eq!(profiles.len(), 1);
         let v = profiles[0].video.as_ref().expect("video");
         assert_eq!((v.codec.as_str(), v.width, v.height), ("H265", 3840, 2160));
-        assert_eq!((v.fps, v.gop, v.bitrate_kbps), (Some(25.0), Some(50), Some(8192)));
+        assert_eq!(
+            (v.fps, v.gop, v.bitrate_kbps),
+            (Some(25.0), Some(50), Some(8192))
+        );
         assert_eq!(v.keyframe_interval_secs(), Some(2.0));
         assert_eq!(profiles[0].ptz_configuration.as_deref(), Some("PTZ1"));
     }

@@ -31,11 +31,19 @@ pub struct Preset {
 }
 
 fn unit(v: f32) -> String {
-    let v = if v.is_finite() { v.clamp(-1.0, 1.0) } else { 0.0 };
+    let v = if v.is_finite() {
+        v.clamp(-1.0, 1.0)
+    } else {
+        0.0
+    };
     // Four decimals are finer than any device's speed steps; no exponent notation.
     let s = format!("{v:.4}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" || s.is_empty() { "0".to_owned() } else { s.to_owned() }
+    if s == "-0" || s.is_empty() {
+        "0".to_owned()
+    } else {
+        s.to_owned()
+    }
 }
 
 /// `PT…S`, the xs:duration ONVIF timeouts take (milliseconds kept).
@@ -45,7 +53,7 @@ fn duration(d: Duration) -> String {
 
 fn unit_secs(d: Duration) -> String {
     let millis = d.as_millis();
-    if millis % 1000 == 0 {
+    if millis.is_multiple_of(1000) {
         format!("{}", millis / 1000)
     } else {
         format!("{}.{:03}", millis / 1000, millis % 1000)
@@ -164,7 +172,14 @@ impl Client {
         )?;
         r.text_at(&["PresetToken"])
             .map(display_safe)
-            .ok_or_else(|| self.error(call, ErrorKind::Missing { what: "PresetToken" }))
+            .ok_or_else(|| {
+                self.error(
+                    call,
+                    ErrorKind::Missing {
+                        what: "PresetToken",
+                    },
+                )
+            })
     }
 
     /// GotoHomePosition.

@@ -94,7 +94,10 @@ mod tests {
     fn controls_and_bidi_overrides_are_escaped() {
         let hostile = "Acme\u{1b}[2J\u{202E}moc.evil\u{7}\nX";
         let shown = display_safe(hostile);
-        assert_eq!(shown, "Acme\\u{001B}[2J\\u{202E}moc.evil\\u{0007}\\u{000A}X");
+        assert_eq!(
+            shown,
+            "Acme\\u{001B}[2J\\u{202E}moc.evil\\u{0007}\\u{000A}X"
+        );
         assert!(!shown.chars().any(is_unsafe_char));
         assert_eq!(display_safe("  Plain Name  "), "Plain Name");
     }

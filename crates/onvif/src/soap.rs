@@ -59,7 +59,10 @@ fn fault(fault: &Element) -> ErrorKind {
     };
     let code = display_safe(&code);
     let reason = display_safe(reason);
-    if codes.iter().any(|c| AUTH_SUBCODES.contains(&local(c.trim()))) {
+    if codes
+        .iter()
+        .any(|c| AUTH_SUBCODES.contains(&local(c.trim())))
+    {
         return ErrorKind::Unauthorized {
             detail: format!("the device said {code}: {reason}"),
         };

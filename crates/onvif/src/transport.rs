@@ -227,7 +227,10 @@ mod tests {
 
     #[test]
     fn request_target_is_path_and_query() {
-        assert_eq!(request_target("http://h:80/onvif/device_service"), "/onvif/device_service");
+        assert_eq!(
+            request_target("http://h:80/onvif/device_service"),
+            "/onvif/device_service"
+        );
         assert_eq!(request_target("http://h/a?b=c"), "/a?b=c");
         assert_eq!(request_target("http://h"), "/");
     }

@@ -19,7 +19,10 @@ pub const MAX_ELEMENTS: usize = 100_000;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum XmlError {
     #[error("the XML is {len_bytes} bytes, over the limit of {limit_bytes}")]
-    TooLarge { len_bytes: usize, limit_bytes: usize },
+    TooLarge {
+        len_bytes: usize,
+        limit_bytes: usize,
+    },
     #[error("the XML declares a DTD (<!DOCTYPE>), which is refused (no entity processing)")]
     Doctype,
     #[error("the XML nests elements deeper than {limit}")]
@@ -103,15 +106,14 @@ fn open(reader: &Reader<&[u8]>, start: &BytesStart<'_>) -> Result<Element, XmlEr
     let mut attributes = Vec::new();
     for attr in start.attributes() {
         let attr = attr.map_err(|e| malformed(reader, e))?;
-        let value = attr
-            .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-            .map_err(|e| match e {
-            quick_xml::Error::Escape(quick_xml::escape::EscapeError::UnrecognizedEntity(
-                _,
-                name,
-            )) => XmlError::UndefinedEntity { name },
-            other => malformed(reader, other),
-        })?;
+        let value =
+            attr.normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(|e| match e {
+                    quick_xml::Error::Escape(
+                        quick_xml::escape::EscapeError::UnrecognizedEntity(_, name),
+                    ) => XmlError::UndefinedEntity { name },
+                    other => malformed(reader, other),
+                })?;
         attributes.push((local(attr.key.as_ref()), value.into_owned()));
     }
     Ok(Element {

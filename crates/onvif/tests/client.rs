@@ -52,26 +52,46 @@ fn device_calls_parse_the_real_format_responses() {
     assert_eq!(tokens, ["main", "sub", "mjpeg"]);
     let main = profiles[0].video.as_ref().expect("main video");
     assert_eq!(
-        (main.codec.as_str(), main.width, main.height, main.fps, main.gop, main.bitrate_kbps),
+        (
+            main.codec.as_str(),
+            main.width,
+            main.height,
+            main.fps,
+            main.gop,
+            main.bitrate_kbps
+        ),
         ("H264", 1920, 1080, Some(5.0), Some(30), Some(1000))
     );
     assert_eq!(profiles[0].ptz_configuration.as_deref(), Some("default"));
     assert_eq!(profiles[1].ptz_configuration, None);
 
     assert_eq!(
-        client.get_stream_uri(MediaService::Media, "sub").expect("uri"),
+        client
+            .get_stream_uri(MediaService::Media, "sub")
+            .expect("uri"),
         "rtsp://127.0.0.1:8554/sub"
     );
-    let snapshot = client.get_snapshot_uri(MediaService::Media, "main").expect("snapshot");
+    let snapshot = client
+        .get_snapshot_uri(MediaService::Media, "main")
+        .expect("snapshot");
     assert_eq!(
         snapshot,
-        format!("http://{}/onvif-cgi/jpg/image.cgi?resolution=800x600&compression=20&camera=1", sim.host())
+        format!(
+            "http://{}/onvif-cgi/jpg/image.cgi?resolution=800x600&compression=20&camera=1",
+            sim.host()
+        )
     );
     // Every authenticated request passed the device's digest check.
     assert!(sim.requests().iter().all(|r| r.authenticated));
     let profile_request = &sim.requests_for("GetStreamUri")[0];
-    assert_eq!(element_text(&profile_request.body, "Protocol"), Some("RTSP"));
-    assert_eq!(element_text(&profile_request.body, "Stream"), Some("RTP-Unicast"));
+    assert_eq!(
+        element_text(&profile_request.body, "Protocol"),
+        Some("RTSP")
+    );
+    assert_eq!(
+        element_text(&profile_request.body, "Stream"),
+        Some("RTP-Unicast")
+    );
 }
 
 #[test]
@@ -98,27 +118,50 @@ fn inspect_proposes_main_and_sub_and_warns() {
     let w = &inspection.warnings;
     // main: GOP 30 at 5 fps = 6 s between keyframes; sub: 20 at 10 fps = 2 s (not over).
     assert!(w.iter().any(|w| matches!(w, Warning::SlowKeyframes { profile, interval_secs } if profile == "main" && (*interval_secs - 6.0).abs() < 1e-9)), "{w:?}");
-    assert!(!w.iter().any(|w| matches!(w, Warning::SlowKeyframes { profile, .. } if profile == "sub")));
-    assert!(w.iter().any(|w| matches!(w, Warning::H265 { profile, hardware_decoder: None } if profile == "sub")));
-    assert!(w.iter().any(|w| w.to_string() == "H.265: check this machine has a hardware decoder (profile sub)"));
+    assert!(
+        !w.iter()
+            .any(|w| matches!(w, Warning::SlowKeyframes { profile, .. } if profile == "sub"))
+    );
+    assert!(w.iter().any(
+        |w| matches!(w, Warning::H265 { profile, hardware_decoder: None } if profile == "sub")
+    ));
+    assert!(
+        w.iter()
+            .any(|w| w.to_string()
+                == "H.265: check this machine has a hardware decoder (profile sub)")
+    );
     assert!(w.contains(&Warning::PlainHttpOnly));
     assert!(!w.contains(&Warning::NoSubStream));
-    assert!(!w.iter().any(|w| matches!(w, Warning::ClockOff { .. })), "{w:?}");
+    assert!(
+        !w.iter().any(|w| matches!(w, Warning::ClockOff { .. })),
+        "{w:?}"
+    );
     assert!(inspection.clock_offset_secs.abs() < 2.0);
 
     // A caller that knows this machine decodes H.265 in hardware gets no such warning.
     let with_hw = inspect_with(
         &sim.host(),
         admin(),
-        &InspectOptions { h265_hardware_decoder: Some(true), ..InspectOptions::default() },
+        &InspectOptions {
+            h265_hardware_decoder: Some(true),
+            ..InspectOptions::default()
+        },
     )
     .expect("inspect");
-    assert!(!with_hw.warnings.iter().any(|w| matches!(w, Warning::H265 { .. })));
+    assert!(
+        !with_hw
+            .warnings
+            .iter()
+            .any(|w| matches!(w, Warning::H265 { .. }))
+    );
 }
 
 #[test]
 fn a_single_profile_means_no_sub_stream() {
-    let sim = Sim::start(SimConfig { three_profiles: false, ..SimConfig::default() });
+    let sim = Sim::start(SimConfig {
+        three_profiles: false,
+        ..SimConfig::default()
+    });
     let inspection = inspect(&sim.host(), "admin", "9999").expect("inspect");
     assert_eq!(inspection.proposal.main.as_deref(), Some("main"));
     assert_eq!(inspection.proposal.sub.as_deref(), Some("main"));
@@ -129,10 +172,18 @@ fn a_single_profile_means_no_sub_stream() {
 /// own clock: only a client that corrects by the measured offset gets in.
 #[test]
 fn the_clock_offset_corrects_created_and_is_reported() {
-    let sim = Sim::start(SimConfig { clock_offset_secs: 3600, ..SimConfig::default() });
+    let sim = Sim::start(SimConfig {
+        clock_offset_secs: 3600,
+        ..SimConfig::default()
+    });
     let inspection = inspect(&sim.host(), "admin", "9999").expect("inspect");
     assert!((inspection.clock_offset_secs - 3600.0).abs() < 2.0);
-    assert!(inspection.warnings.iter().any(|w| matches!(w, Warning::ClockOff { offset_secs } if *offset_secs > 3590.0)));
+    assert!(
+        inspection
+            .warnings
+            .iter()
+            .any(|w| matches!(w, Warning::ClockOff { offset_secs } if *offset_secs > 3590.0))
+    );
     assert!(sim.requests().iter().all(|r| r.authenticated));
 
     // Without the correction the same device refuses the digest.
@@ -152,7 +203,10 @@ fn a_wrong_password_is_a_clear_error() {
     assert!(text.contains("GetServices"), "{text}");
     assert!(text.contains("wrong user name or password"), "{text}");
     assert!(text.contains("Sender not Authorized"), "{text}");
-    assert!(!text.contains("s3cret-guess") && !text.contains("9999"), "{text}");
+    assert!(
+        !text.contains("s3cret-guess") && !text.contains("9999"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -167,11 +221,23 @@ fn http_digest_is_answered_and_a_wrong_password_refused() {
     assert_eq!(inspection.proposal.main.as_deref(), Some("main"));
     let requests = sim.requests();
     // Each call: a 401 with the challenge, then the answer, which the device accepted.
-    assert!(requests.iter().any(|r| r.authorization.is_none() && !r.authenticated));
-    let answered: Vec<_> = requests.iter().filter(|r| r.authorization.is_some()).collect();
+    assert!(
+        requests
+            .iter()
+            .any(|r| r.authorization.is_none() && !r.authenticated)
+    );
+    let answered: Vec<_> = requests
+        .iter()
+        .filter(|r| r.authorization.is_some())
+        .collect();
     assert!(!answered.is_empty());
     assert!(answered.iter().all(|r| r.authenticated));
-    assert!(answered.iter().all(|r| !r.authorization.as_deref().unwrap_or("").contains("door-Key#7")));
+    assert!(answered.iter().all(|r| {
+        !r.authorization
+            .as_deref()
+            .unwrap_or("")
+            .contains("door-Key#7")
+    }));
 
     let err = inspect(&sim.host(), "admin", "nope").expect_err("refused");
     assert!(err.is_unauthorized(), "{err}");
@@ -181,7 +247,10 @@ fn http_digest_is_answered_and_a_wrong_password_refused() {
 
 #[test]
 fn get_capabilities_is_the_fallback_for_old_firmware() {
-    let sim = Sim::start(SimConfig { no_get_services: true, ..SimConfig::default() });
+    let sim = Sim::start(SimConfig {
+        no_get_services: true,
+        ..SimConfig::default()
+    });
     let client = connect(&sim);
     assert!(client.services().ptz.is_some());
     assert_eq!(sim.requests_for("GetCapabilities").len(), 1);
@@ -197,7 +266,9 @@ fn a_soap_fault_names_code_reason_call_and_host() {
         ..SimConfig::default()
     });
     let client = connect(&sim);
-    let err = client.get_snapshot_uri(MediaService::Media, "main").expect_err("fault");
+    let err = client
+        .get_snapshot_uri(MediaService::Media, "main")
+        .expect_err("fault");
     assert_eq!(
         err.kind,
         ErrorKind::Fault {
@@ -207,12 +278,17 @@ fn a_soap_fault_names_code_reason_call_and_host() {
     );
     assert_eq!(
         err.to_string(),
-        format!("ONVIF GetSnapshotUri on {}: the device answered with a SOAP fault: fault code / ter:fault subcode / ter:fault subcode: fault reason", sim.host())
+        format!(
+            "ONVIF GetSnapshotUri on {}: the device answered with a SOAP fault: fault code / ter:fault subcode / ter:fault subcode: fault reason",
+            sim.host()
+        )
     );
     // inspect carries on without the snapshot and says why.
     let inspection = inspect(&sim.host(), "admin", "9999").expect("inspect");
     assert_eq!(inspection.snapshot_uri, None);
-    assert!(inspection.warnings.iter().any(|w| w.to_string().contains("no snapshot URI") && w.to_string().contains("fault reason")));
+    assert!(inspection.warnings.iter().any(
+        |w| w.to_string().contains("no snapshot URI") && w.to_string().contains("fault reason")
+    ));
 }
 
 #[test]
@@ -220,17 +296,41 @@ fn ptz_calls_send_the_right_speeds_and_tokens() {
     let sim = Sim::start(SimConfig::default());
     let client = connect(&sim);
     client
-        .ptz_continuous_move("main", PtzSpeed { pan: 0.5, tilt: -0.25, zoom: 0.125 }, Some(Duration::from_millis(1500)))
+        .ptz_continuous_move(
+            "main",
+            PtzSpeed {
+                pan: 0.5,
+                tilt: -0.25,
+                zoom: 0.125,
+            },
+            Some(Duration::from_millis(1500)),
+        )
         .expect("move");
     client
-        .ptz_continuous_move("main", PtzSpeed { pan: 7.0, tilt: f32::NAN, zoom: -1.0 }, None)
+        .ptz_continuous_move(
+            "main",
+            PtzSpeed {
+                pan: 7.0,
+                tilt: f32::NAN,
+                zoom: -1.0,
+            },
+            None,
+        )
         .expect("clamped move");
     client.ptz_stop("main").expect("stop");
     let presets = client.ptz_get_presets("main").expect("presets");
     assert_eq!(presets.len(), 46);
-    assert_eq!((presets[0].token.as_str(), presets[0].name.as_str()), ("P001", "P001"));
+    assert_eq!(
+        (presets[0].token.as_str(), presets[0].name.as_str()),
+        ("P001", "P001")
+    );
     client.ptz_goto_preset("main", "P003", None).expect("goto");
-    assert_eq!(client.ptz_set_preset("main", Some("Gate & door")).expect("set"), "20");
+    assert_eq!(
+        client
+            .ptz_set_preset("main", Some("Gate & door"))
+            .expect("set"),
+        "20"
+    );
     client.ptz_goto_home("main").expect("home");
 
     let moves = sim.requests_for("ContinuousMove");
@@ -249,8 +349,14 @@ fn ptz_calls_send_the_right_speeds_and_tokens() {
     let stop = &sim.requests_for("Stop")[0].body;
     assert_eq!(element_text(stop, "PanTilt"), Some("true"));
     assert_eq!(element_text(stop, "Zoom"), Some("true"));
-    assert_eq!(element_text(&sim.requests_for("GotoPreset")[0].body, "PresetToken"), Some("P003"));
-    assert_eq!(element_text(&sim.requests_for("SetPreset")[0].body, "PresetName"), Some("Gate &amp; door"));
+    assert_eq!(
+        element_text(&sim.requests_for("GotoPreset")[0].body, "PresetToken"),
+        Some("P003")
+    );
+    assert_eq!(
+        element_text(&sim.requests_for("SetPreset")[0].body, "PresetName"),
+        Some("Gate &amp; door")
+    );
     assert_eq!(sim.requests_for("GotoHomePosition").len(), 1);
     assert!(sim.requests().iter().all(|r| r.authenticated));
 }
@@ -259,10 +365,17 @@ fn ptz_calls_send_the_right_speeds_and_tokens() {
 fn pull_point_messages_parse() {
     let sim = Sim::start(SimConfig::default());
     let client = connect(&sim);
-    let pull_point = client.create_pull_point_subscription(Duration::from_secs(60)).expect("subscribe");
-    assert_eq!(pull_point.address, format!("http://{}/onvif/subscription?Idx=7", sim.host()));
+    let pull_point = client
+        .create_pull_point_subscription(Duration::from_secs(60))
+        .expect("subscribe");
+    assert_eq!(
+        pull_point.address,
+        format!("http://{}/onvif/subscription?Idx=7", sim.host())
+    );
     assert!(pull_point.termination_time.is_some());
-    let messages = client.pull_messages(&pull_point, Duration::from_secs(1), 10).expect("pull");
+    let messages = client
+        .pull_messages(&pull_point, Duration::from_secs(1), 10)
+        .expect("pull");
     assert_eq!(messages.len(), 2);
     for m in &messages {
         assert_eq!(m.topic, "tns1:RuleEngine/CellMotionDetector/Motion");
@@ -276,6 +389,12 @@ fn pull_point_messages_parse() {
     assert_eq!(pull.path, "/onvif/subscription?Idx=7");
     assert_eq!(element_text(&pull.body, "Timeout"), Some("PT1S"));
     assert_eq!(element_text(&pull.body, "MessageLimit"), Some("10"));
-    assert_eq!(element_text(&pull.body, "To"), Some(pull_point.address.replace('&', "&amp;").as_str()));
-    assert_eq!(sim.requests_for("Unsubscribe")[0].path, "/onvif/subscription?Idx=7");
+    assert_eq!(
+        element_text(&pull.body, "To"),
+        Some(pull_point.address.replace('&', "&amp;").as_str())
+    );
+    assert_eq!(
+        sim.requests_for("Unsubscribe")[0].path,
+        "/onvif/subscription?Idx=7"
+    );
 }

@@ -16,12 +16,18 @@ const ENVELOPE_START: &str = r#"<?xml version="1.0" encoding="UTF-8"?><SOAP-ENV:
 const ENVELOPE_END: &str = "</SOAP-ENV:Body></SOAP-ENV:Envelope>";
 
 /// GetDeviceInformation against a device that answers it with `reply`, timed.
-fn device_information(reply: Reply, timeout: Duration) -> (Result<String, OnvifError>, Duration, String) {
+fn device_information(
+    reply: Reply,
+    timeout: Duration,
+) -> (Result<String, OnvifError>, Duration, String) {
     let sim = Sim::start(SimConfig {
         overrides: vec![("GetDeviceInformation".into(), reply)],
         ..SimConfig::default()
     });
-    let config = ClientConfig { timeout, ..ClientConfig::default() };
+    let config = ClientConfig {
+        timeout,
+        ..ClientConfig::default()
+    };
     let client = Client::connect(&sim.host(), Some(Credentials::new("admin", "9999")), config)
         .expect("connect");
     let started = Instant::now();
@@ -31,7 +37,10 @@ fn device_information(reply: Reply, timeout: Duration) -> (Result<String, OnvifE
 
 fn assert_names_call_and_host(err: &OnvifError, host: &str) {
     let text = err.to_string();
-    assert!(text.starts_with(&format!("ONVIF GetDeviceInformation on {host}: ")), "{text}");
+    assert!(
+        text.starts_with(&format!("ONVIF GetDeviceInformation on {host}: ")),
+        "{text}"
+    );
 }
 
 #[test]
@@ -41,7 +50,8 @@ fn a_dtd_with_entities_is_refused() {
         &ENVELOPE_START[ENVELOPE_START.find("<SOAP-ENV:Envelope").unwrap_or(0)..],
         ENVELOPE_END
     );
-    let (result, elapsed, host) = device_information(Reply::Body(laughs.into_bytes()), Duration::from_secs(5));
+    let (result, elapsed, host) =
+        device_information(Reply::Body(laughs.into_bytes()), Duration::from_secs(5));
     let err = result.expect_err("refused");
     assert_eq!(err.kind, ErrorKind::Xml(XmlError::Doctype));
     assert_names_call_and_host(&err, &host);
@@ -51,7 +61,9 @@ fn a_dtd_with_entities_is_refused() {
 
 #[test]
 fn an_undeclared_entity_is_refused() {
-    let body = format!("{ENVELOPE_START}<tds:GetDeviceInformationResponse><tds:Manufacturer>&xxe;</tds:Manufacturer></tds:GetDeviceInformationResponse>{ENVELOPE_END}");
+    let body = format!(
+        "{ENVELOPE_START}<tds:GetDeviceInformationResponse><tds:Manufacturer>&xxe;</tds:Manufacturer></tds:GetDeviceInformationResponse>{ENVELOPE_END}"
+    );
     let (result, _, _) = device_information(Reply::Body(body.into_bytes()), Duration::from_secs(5));
     assert_eq!(
         result.expect_err("refused").kind,
@@ -69,9 +81,15 @@ fn a_10_mb_body_stops_at_the_cap() {
     }
     body.push_str("</tds:Manufacturer></tds:GetDeviceInformationResponse>");
     body.push_str(ENVELOPE_END);
-    let (result, elapsed, host) = device_information(Reply::Body(body.into_bytes()), Duration::from_secs(5));
+    let (result, elapsed, host) =
+        device_information(Reply::Body(body.into_bytes()), Duration::from_secs(5));
     let err = result.expect_err("too large");
-    assert_eq!(err.kind, ErrorKind::TooLarge { limit_bytes: 1024 * 1024 });
+    assert_eq!(
+        err.kind,
+        ErrorKind::TooLarge {
+            limit_bytes: 1024 * 1024
+        }
+    );
     assert_names_call_and_host(&err, &host);
     assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
 }
@@ -84,7 +102,8 @@ fn deep_nesting_is_refused() {
         "<x>".repeat(depth),
         "</x>".repeat(depth)
     );
-    let (result, elapsed, host) = device_information(Reply::Body(body.into_bytes()), Duration::from_secs(5));
+    let (result, elapsed, host) =
+        device_information(Reply::Body(body.into_bytes()), Duration::from_secs(5));
     let err = result.expect_err("too deep");
     assert_eq!(err.kind, ErrorKind::Xml(XmlError::TooDeep { limit: 64 }));
     assert_names_call_and_host(&err, &host);
@@ -113,12 +132,19 @@ fn control_characters_and_bidi_overrides_are_escaped() {
     let sim = Sim::start(SimConfig {
         overrides: vec![(
             "GetDeviceInformation".into(),
-            Reply::Body(template.replace("Mockup Model", "Model\u{202E}X\u{1b}]0;title\u{7}").into_bytes()),
+            Reply::Body(
+                template
+                    .replace("Mockup Model", "Model\u{202E}X\u{1b}]0;title\u{7}")
+                    .into_bytes(),
+            ),
         )],
         ..SimConfig::default()
     });
     let inspection = inspect(&sim.host(), "admin", "9999").expect("inspect");
-    assert_eq!(inspection.device.model, "Model\\u{202E}X\\u{001B}]0;title\\u{0007}");
+    assert_eq!(
+        inspection.device.model,
+        "Model\\u{202E}X\\u{001B}]0;title\\u{0007}"
+    );
 }
 
 #[test]
@@ -128,7 +154,10 @@ fn a_device_that_never_answers_times_out() {
     assert!(matches!(err.kind, ErrorKind::Timeout { .. }), "{err}");
     assert_names_call_and_host(&err, &host);
     assert!(err.to_string().contains("no answer within 0.8 s"), "{err}");
-    assert!(elapsed >= Duration::from_millis(700) && elapsed < Duration::from_secs(5), "{elapsed:?}");
+    assert!(
+        elapsed >= Duration::from_millis(700) && elapsed < Duration::from_secs(5),
+        "{elapsed:?}"
+    );
 }
 
 #[test]
@@ -140,5 +169,10 @@ fn nothing_listening_is_a_clear_error() {
         .expect("a free port");
     let err = inspect(&format!("127.0.0.1:{port}"), "admin", "x").expect_err("refused");
     assert!(matches!(err.kind, ErrorKind::Unreachable { .. }), "{err}");
-    assert!(err.to_string().starts_with(&format!("ONVIF GetSystemDateAndTime on 127.0.0.1:{port}: cannot reach the device")), "{err}");
+    assert!(
+        err.to_string().starts_with(&format!(
+            "ONVIF GetSystemDateAndTime on 127.0.0.1:{port}: cannot reach the device"
+        )),
+        "{err}"
+    );
 }

@@ -192,18 +192,30 @@ fn render(template: &str, port: u16, device_now: chrono::DateTime<Utc>) -> Strin
             "{{=new Date(Date.now()+5000).toISOString()}}",
             &iso(device_now + TimeDelta::seconds(5)),
         )
-        .replace(&format!("http://{DEVICE_HOST}"), &format!("http://127.0.0.1:{port}"))
+        .replace(
+            &format!("http://{DEVICE_HOST}"),
+            &format!("http://127.0.0.1:{port}"),
+        )
 }
 
 /// Percent-encodes everything but ASCII letters and digits (URI userinfo).
 fn percent(s: &str) -> String {
     s.bytes()
-        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect()
 }
 
 fn set_number(xml: String, tag: &str, old: &str, new: u32) -> String {
-    xml.replace(&format!("<tt:{tag}>{old}</tt:{tag}>"), &format!("<tt:{tag}>{new}</tt:{tag}>"))
+    xml.replace(
+        &format!("<tt:{tag}>{old}</tt:{tag}>"),
+        &format!("<tt:{tag}>{new}</tt:{tag}>"),
+    )
 }
 
 struct Context {
@@ -232,7 +244,9 @@ impl Context {
         let Ok(created_at) = chrono::DateTime::parse_from_rfc3339(created) else {
             return false;
         };
-        let skew = (created_at.with_timezone(&Utc) - self.device_now()).num_seconds().abs();
+        let skew = (created_at.with_timezone(&Utc) - self.device_now())
+            .num_seconds()
+            .abs();
         user == self.config.user
             && skew <= 5
             && vigil_onvif::wsse::password_digest(&nonce, created, &self.config.password) == digest
@@ -244,9 +258,13 @@ impl Context {
             return false;
         };
         let get = |k: &str| params.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-        let (Some(user), Some(uri), Some(response), Some(nc), Some(cnonce)) =
-            (get("username"), get("uri"), get("response"), get("nc"), get("cnonce"))
-        else {
+        let (Some(user), Some(uri), Some(response), Some(nc), Some(cnonce)) = (
+            get("username"),
+            get("uri"),
+            get("response"),
+            get("nc"),
+            get("cnonce"),
+        ) else {
             return false;
         };
         let h = |s: String| hex_hash(Algorithm::Md5, &s);
@@ -286,7 +304,12 @@ impl Context {
                     )],
                 ),
                 _ => (
-                    Reply::Status(400, include_str!("../fixtures/NotAuthorized.xml").as_bytes().to_vec()),
+                    Reply::Status(
+                        400,
+                        include_str!("../fixtures/NotAuthorized.xml")
+                            .as_bytes()
+                            .to_vec(),
+                    ),
                     Vec::new(),
                 ),
             };
@@ -296,7 +319,10 @@ impl Context {
         }
         let Some(template) = fixture(&action, &self.config) else {
             return (
-                Reply::Status(500, include_str!("../fixtures/Error.xml").as_bytes().to_vec()),
+                Reply::Status(
+                    500,
+                    include_str!("../fixtures/Error.xml").as_bytes().to_vec(),
+                ),
                 Vec::new(),
             );
         };
@@ -316,7 +342,11 @@ impl Context {
         if action == "GetStreamUri" {
             let token = element_text(body, "ProfileToken").unwrap_or("none");
             let credentials = if self.config.uri_credentials {
-                format!("{}:{}@", percent(&self.config.user), percent(&self.config.password))
+                format!(
+                    "{}:{}@",
+                    percent(&self.config.user),
+                    percent(&self.config.password)
+                )
             } else {
                 String::new()
             };
@@ -357,7 +387,11 @@ fn read_request(stream: &TcpStream) -> Option<(String, Option<String>, String)> 
     }
     let mut body = vec![0u8; content_length];
     reader.read_exact(&mut body).ok()?;
-    Some((path, authorization, String::from_utf8_lossy(&body).into_owned()))
+    Some((
+        path,
+        authorization,
+        String::from_utf8_lossy(&body).into_owned(),
+    ))
 }
 
 fn serve(mut stream: TcpStream, context: &Context) {
@@ -443,7 +477,10 @@ impl Sim {
 
     /// The requests for one action.
     pub fn requests_for(&self, action: &str) -> Vec<Request> {
-        self.requests().into_iter().filter(|r| r.action == action).collect()
+        self.requests()
+            .into_iter()
+            .filter(|r| r.action == action)
+            .collect()
     }
 }
 
