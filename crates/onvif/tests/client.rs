@@ -398,3 +398,72 @@ fn pull_point_messages_parse() {
         "/onvif/subscription?Idx=7"
     );
 }
+
+/// A device that offers Media2: inspect uses it (GovLength is an attribute there, the
+/// stream URI a bare `Uri`), proposes the 4K H.265 main and the H.264 sub.
+#[test]
+fn media2_is_used_when_offered() {
+    let sim = Sim::start(SimConfig {
+        media2: true,
+        ..SimConfig::default()
+    });
+    let inspection = inspect(&sim.host(), "admin", "9999").expect("inspect");
+    assert_eq!(inspection.media, MediaService::Media2);
+    assert_eq!(
+        inspection.services.media2,
+        Some(format!("http://{}/onvif/media2", sim.host()))
+    );
+    let tokens: Vec<&str> = inspection
+        .profiles
+        .iter()
+        .map(|p| p.profile.token.as_str())
+        .collect();
+    assert_eq!(tokens, ["Profile_1", "Profile_2"]);
+    let main = inspection.profiles[0]
+        .profile
+        .video
+        .as_ref()
+        .expect("video");
+    assert_eq!(
+        (
+            main.codec.as_str(),
+            main.width,
+            main.height,
+            main.fps,
+            main.gop,
+            main.bitrate_kbps
+        ),
+        ("H265", 3840, 2160, Some(25.0), Some(50), Some(8192))
+    );
+    assert!(inspection.profiles[0].profile.ptz_configuration.is_some());
+    assert_eq!(inspection.proposal.main.as_deref(), Some("Profile_1"));
+    assert_eq!(inspection.proposal.sub.as_deref(), Some("Profile_2"));
+    assert_eq!(
+        inspection.profiles[1].stream_uri.as_deref(),
+        Some("rtsp://127.0.0.1:8554/Profile_2")
+    );
+    assert_eq!(
+        inspection.snapshot_uri,
+        Some(format!(
+            "http://{}/onvif/snapshot?token=Profile_1",
+            sim.host()
+        ))
+    );
+    assert!(
+        inspection
+            .warnings
+            .iter()
+            .any(|w| matches!(w, Warning::H265 { profile, .. } if profile == "Profile_1"))
+    );
+    // Media2 requests went to the Media2 address, in its namespace.
+    let uri_requests = sim.requests_for("GetStreamUri");
+    assert!(
+        uri_requests
+            .iter()
+            .all(|r| r.path == "/onvif/media2" && r.body.contains("<tr2:GetStreamUri>"))
+    );
+    assert_eq!(
+        element_text(&uri_requests[0].body, "Protocol"),
+        Some("RTSP")
+    );
+}

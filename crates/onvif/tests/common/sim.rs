@@ -55,6 +55,8 @@ pub struct SimConfig {
     pub uri_credentials: bool,
     /// GetServices answers with a fault (older firmware): clients use GetCapabilities.
     pub no_get_services: bool,
+    /// Offer Media2 at `/onvif/media2` (answered with the hand-written media2.* files).
+    pub media2: bool,
     /// Answers that replace the fixtures, by action (local name of the body element).
     pub overrides: Vec<(String, Reply)>,
 }
@@ -69,6 +71,7 @@ impl Default for SimConfig {
             three_profiles: true,
             uri_credentials: false,
             no_get_services: false,
+            media2: false,
             overrides: Vec::new(),
         }
     }
@@ -97,7 +100,15 @@ const DEVICE_HOST: &str = "192.168.68.111";
 const DIGEST_REALM: &str = "vigil-sim";
 const DIGEST_NONCE: &str = "dcd98b7102dd2f0e8b11d0f600bfb0c093";
 
-fn fixture(action: &str, config: &SimConfig) -> Option<&'static str> {
+fn fixture(path: &str, action: &str, config: &SimConfig) -> Option<&'static str> {
+    if config.media2 && path == "/onvif/media2" {
+        return Some(match action {
+            "GetProfiles" => include_str!("../fixtures/media2.GetProfiles.xml"),
+            "GetStreamUri" => include_str!("../fixtures/media2.GetStreamUri.xml"),
+            "GetSnapshotUri" => include_str!("../fixtures/media2.GetSnapshotUri.xml"),
+            _ => return None,
+        });
+    }
     Some(match action {
         "GetSystemDateAndTime" => include_str!("../fixtures/GetSystemDateAndTime.xml"),
         "GetDeviceInformation" => include_str!("../fixtures/GetDeviceInformation.xml"),
@@ -317,7 +328,7 @@ impl Context {
         if let Some((_, reply)) = self.config.overrides.iter().find(|(a, _)| *a == action) {
             return (reply.clone(), Vec::new());
         }
-        let Some(template) = fixture(&action, &self.config) else {
+        let Some(template) = fixture(path, &action, &self.config) else {
             return (
                 Reply::Status(
                     500,
@@ -330,6 +341,13 @@ impl Context {
         let mut xml = render(template, self.port, now);
         if action == "GetServices" && self.config.no_get_services {
             return (Reply::Status(500, xml.into_bytes()), Vec::new());
+        }
+        if action == "GetServices" && self.config.media2 {
+            let media2 = format!(
+                "<tds:Service><tds:Namespace>http://www.onvif.org/ver20/media/wsdl</tds:Namespace><tds:XAddr>http://127.0.0.1:{}/onvif/media2</tds:XAddr><tds:Version><tt:Major>2</tt:Major><tt:Minor>60</tt:Minor></tds:Version></tds:Service></tds:GetServicesResponse>",
+                self.port
+            );
+            xml = xml.replace("</tds:GetServicesResponse>", &media2);
         }
         if action == "GetSystemDateAndTime" {
             xml = set_number(xml, "Hour", "19", now.hour());
