@@ -160,6 +160,16 @@ fn a_device_that_never_answers_times_out() {
     );
 }
 
+/// The deadline covers the body: a device that trickles its answer still ends in time.
+#[test]
+fn a_device_that_trickles_its_answer_times_out() {
+    let (result, elapsed, host) = device_information(Reply::Drip, Duration::from_millis(800));
+    let err = result.expect_err("timeout");
+    assert!(matches!(err.kind, ErrorKind::Timeout { .. }), "{err}");
+    assert_names_call_and_host(&err, &host);
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+}
+
 #[test]
 fn nothing_listening_is_a_clear_error() {
     // A port that was just free: bind, read it, close.

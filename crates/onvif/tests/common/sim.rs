@@ -39,6 +39,8 @@ pub enum Reply {
     /// Read the request and never answer (the connection stays open until the client
     /// gives up).
     Hang,
+    /// Answer 200 with a long body one byte every 50 ms (until the client gives up).
+    Drip,
 }
 
 /// What the device is like.
@@ -420,6 +422,25 @@ fn serve(mut stream: TcpStream, context: &Context) {
     let (status, bytes) = match reply {
         Reply::Body(b) => (200, b),
         Reply::Status(s, b) => (s, b),
+        Reply::Drip => {
+            let head = "HTTP/1.1 200 OK\r\nContent-Type: application/soap+xml\r\nContent-Length: 100000\r\n\r\n<";
+            if stream.write_all(head.as_bytes()).is_err() {
+                return;
+            }
+            // Bounded: 100 000 bytes at 20 a second would take over an hour; the client
+            // closes long before, and the write fails.
+            for _ in 0..100_000 {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                if stream
+                    .write_all(b" ")
+                    .and_then(|()| stream.flush())
+                    .is_err()
+                {
+                    return;
+                }
+            }
+            return;
+        }
         Reply::Hang => {
             // Wait for the client to give up and close.
             let mut sink = [0u8; 64];
