@@ -142,8 +142,7 @@ pub fn parse(bytes: &[u8]) -> Result<Element, XmlError> {
         let event = reader.read_event().map_err(|e| malformed(&reader, e))?;
         match event {
             Event::DocType(_) => return Err(XmlError::Doctype),
-            Event::Start(start) | Event::Empty(start) if root.is_some() => {
-                let _ = start;
+            Event::Start(_) | Event::Empty(_) if root.is_some() => {
                 return Err(malformed(&reader, "content after the root element"));
             }
             Event::Start(start) => {
