@@ -125,6 +125,11 @@ impl Client {
         &self.device_url
     }
 
+    /// Whether credentials were given.
+    pub fn has_credentials(&self) -> bool {
+        self.credentials.is_some()
+    }
+
     /// The services' addresses (after [`Client::discover_services`]).
     pub fn services(&self) -> &Services {
         &self.services

@@ -132,17 +132,26 @@ impl Client {
     /// the clock offset from it, which the WS-Security header then uses.
     pub fn sync_clock(&mut self) -> Result<SystemDateTime, OnvifError> {
         let call = "GetSystemDateAndTime";
-        let before = Utc::now();
-        let response = self.call_with(
-            &self.services.device.clone(),
-            call,
-            &format!("{DEVICE_NS}/GetSystemDateAndTime"),
-            "<tds:GetSystemDateAndTime/>",
-            false,
-            "",
-            std::time::Duration::ZERO,
-        )?;
-        let after = Utc::now();
+        let ask = |authenticate: bool| {
+            let before = Utc::now();
+            let response = self.call_with(
+                &self.services.device,
+                call,
+                &format!("{DEVICE_NS}/GetSystemDateAndTime"),
+                "<tds:GetSystemDateAndTime/>",
+                authenticate,
+                "",
+                std::time::Duration::ZERO,
+            );
+            (before, response, Utc::now())
+        };
+        // Some firmware wants credentials even here: then ask again with them (the
+        // Created time is our clock's until the offset is known).
+        let (before, response, after) = match ask(false) {
+            (_, Err(e), _) if e.is_unauthorized() && self.has_credentials() => ask(true),
+            first => first,
+        };
+        let response = response?;
         let sdt = response.child("SystemDateAndTime").ok_or_else(|| {
             self.error(
                 call,

@@ -467,3 +467,18 @@ fn media2_is_used_when_offered() {
         Some("RTSP")
     );
 }
+
+/// Firmware that wants credentials for GetSystemDateAndTime too: the client asks again
+/// with them (its clock is right here, so the device takes the digest).
+#[test]
+fn a_clock_call_that_needs_credentials_is_asked_again_with_them() {
+    let sim = Sim::start(SimConfig {
+        clock_needs_auth: true,
+        ..SimConfig::default()
+    });
+    let inspection = inspect(&sim.host(), "admin", "9999").expect("inspect");
+    assert_eq!(inspection.proposal.main.as_deref(), Some("main"));
+    let clock = sim.requests_for("GetSystemDateAndTime");
+    assert_eq!(clock.len(), 2);
+    assert!(!clock[0].authenticated && clock[1].authenticated);
+}

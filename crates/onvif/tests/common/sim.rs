@@ -57,6 +57,8 @@ pub struct SimConfig {
     pub uri_credentials: bool,
     /// GetServices answers with a fault (older firmware): clients use GetCapabilities.
     pub no_get_services: bool,
+    /// GetSystemDateAndTime needs the WS-Security header too (some firmware).
+    pub clock_needs_auth: bool,
     /// Offer Media2 at `/onvif/media2` (answered with the hand-written media2.* files).
     pub media2: bool,
     /// Answers that replace the fixtures, by action (local name of the body element).
@@ -74,6 +76,7 @@ impl Default for SimConfig {
             uri_credentials: false,
             no_get_services: false,
             media2: false,
+            clock_needs_auth: false,
             overrides: Vec::new(),
         }
     }
@@ -296,7 +299,10 @@ impl Context {
         let action = action_of(body);
         let authenticated = match self.config.auth {
             Auth::None => true,
-            Auth::WsSecurity => action == "GetSystemDateAndTime" || self.ws_security_ok(body),
+            Auth::WsSecurity => {
+                (action == "GetSystemDateAndTime" && !self.config.clock_needs_auth)
+                    || self.ws_security_ok(body)
+            }
             Auth::HttpDigest => self.http_digest_ok(authorization, path),
         };
         if let Ok(mut log) = self.requests.lock() {
