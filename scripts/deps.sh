@@ -14,6 +14,8 @@ PACKAGES=(
   # build: bindgen (ffmpeg-sys) needs clang/libclang; ffmpeg headers and libraries
   pkg-config clang libclang-dev
   libavcodec-dev libavformat-dev libavutil-dev libswscale-dev
+  # build: the ONVIF client's HTTPS goes through the system OpenSSL (openssl-sys, native-tls)
+  libssl-dev
   # media tools: reference clips, ffprobe checks
   ffmpeg
   # evidence bundles: the documented signature check (docs/evidence.md)

@@ -171,11 +171,40 @@ pub enum Command {
         #[arg(long, value_name = "OUT.json")]
         json: Option<PathBuf>,
     },
+    /// ONVIF devices: what a camera says about itself through ONVIF.
+    Onvif {
+        #[command(subcommand)]
+        kind: OnvifKind,
+    },
     /// For packagers: write the shell completions or the man pages.
     #[command(hide = true)]
     Generate {
         #[command(subcommand)]
         what: GenerateKind,
+    },
+}
+
+/// What `vigil onvif` does.
+#[derive(Subcommand, Debug)]
+pub enum OnvifKind {
+    /// Ask a device what "Add by ONVIF" needs: identity and MAC, media profiles with
+    /// their encoder settings and stream URIs, the proposed main and sub stream, and
+    /// warnings (slow keyframes, no sub-stream, H.265, clock, plain HTTP).
+    #[command(after_help = env::ONVIF_INSPECT_AFTER_HELP)]
+    Inspect {
+        /// The device: HOST, HOST:PORT or its device service URL (http:// or https://).
+        #[arg(long, value_name = "HOST[:PORT]")]
+        host: String,
+        /// The user to log in as; the password comes from VIGIL_ONVIF_PASSWORD or is
+        /// asked on the terminal (never an option). Without --user nothing is sent.
+        #[arg(long, value_name = "USER")]
+        user: Option<String>,
+        /// Write the result as JSON here.
+        #[arg(long, value_name = "OUT.json")]
+        json: Option<PathBuf>,
+        /// Deadline of each request, in seconds.
+        #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+        timeout_secs: f64,
     },
 }
 

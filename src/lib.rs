@@ -3,7 +3,8 @@
 //! (`check_config`), `vigil detect` (`detect`), `vigil discover`
 //! (`discover_cmd`), `vigil doctor` (`doctor`), the headless benchmarks (`bench`), the
 //! command line's definition (`cli`: help, completions, man pages), the headless
-//! commands' credentials (`headless_credentials`), logging set-up (`logging`) and the
+//! commands' credentials (`headless_credentials`), logging set-up (`logging`), `vigil onvif
+//! inspect` (`onvif_cmd`) and the
 //! long commands' progress (`progress`).
 //!
 //! The engine and the app live in `crates/` (see `docs/architecture.md` for the crate
@@ -19,6 +20,7 @@ pub mod doctor;
 pub mod evidence;
 pub mod headless_credentials;
 pub mod logging;
+pub mod onvif_cmd;
 pub mod progress;
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The `vigil` command line: the video wall (default; `--demo` for the built-in demo
 //! site), `check-config`, `doctor`, `bench live|scrub|timeline|wall`, `detect`,
 //! `discover`, `archive list|record|seed`, `export` and `verify` (evidence bundles),
+//! `onvif inspect`,
 //! `generate` (hidden: completions and man pages), and the signals that close the window
 //! cleanly. Parses arguments (defined in `vigil::cli`) and hands the work to the
 //! workspace's crates (`docs/architecture.md` has the map).
@@ -10,7 +11,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::Parser as _;
 
-use vigil::cli::{ArchiveKind, BenchKind, Cli, Command, GenerateKind, LogLevel};
+use vigil::cli::{ArchiveKind, BenchKind, Cli, Command, GenerateKind, LogLevel, OnvifKind};
 use vigil_app::{AppOptions, VigilApp};
 use vigil_config::{self as config, AppPaths, CredentialStore, RecordingMode};
 
@@ -236,6 +237,20 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         if let Some(path) = json {
             vigil::discover_cmd::write_json(&found, args.seconds, path)?;
         }
+        return Ok(std::process::ExitCode::SUCCESS);
+    }
+    if let Some(Command::Onvif {
+        kind:
+            OnvifKind::Inspect {
+                host,
+                user,
+                json,
+                timeout_secs,
+            },
+    }) = &cli.command
+    {
+        let _log = vigil::logging::init(bench_level, None);
+        vigil::onvif_cmd::inspect(host, user.as_deref(), json.as_deref(), *timeout_secs)?;
         return Ok(std::process::ExitCode::SUCCESS);
     }
     if let Some(Command::Doctor { json }) = &cli.command {

@@ -17,6 +17,9 @@ pub struct EnvVar {
 /// The camera password variable, `<ID>` being the camera id (upper case, `-` as `_`).
 pub const CAMERA_PASSWORD: &str = "VIGIL_CAMERA_<ID>_PASSWORD";
 
+/// The ONVIF password variable of `vigil onvif inspect`.
+pub const ONVIF_PASSWORD: &str = "VIGIL_ONVIF_PASSWORD";
+
 /// Every environment variable Vigil reads, in the order the help lists them.
 pub const VARIABLES: &[EnvVar] = &[
     EnvVar {
@@ -44,6 +47,10 @@ pub const VARIABLES: &[EnvVar] = &[
         meaning: "Password of camera <ID> (upper case, '-' as '_'); wins over the credentials file",
     },
     EnvVar {
+        name: ONVIF_PASSWORD,
+        meaning: "Password for `vigil onvif inspect --user` (asked on the terminal otherwise; never an option)",
+    },
+    EnvVar {
         name: "WGPU_BACKEND",
         meaning: "The wgpu backends to try (vulkan, gl, ...) instead of all of them",
     },
@@ -66,6 +73,7 @@ pub const READS: &[(&[&str], &[&str])] = &[
             "VIGIL_FFMPEG_LOG",
             "VIGIL_HWACCEL",
             CAMERA_PASSWORD,
+            ONVIF_PASSWORD,
             "WGPU_BACKEND",
             "RUST_LOG",
         ],
@@ -122,6 +130,10 @@ pub const READS: &[(&[&str], &[&str])] = &[
         &["VIGIL_CONFIG_DIR", "VIGIL_DATA_DIR", "RUST_LOG"],
     ),
     (&["verify"], &["RUST_LOG"]),
+    (
+        &["onvif", "inspect"],
+        &[ONVIF_PASSWORD, "VIGIL_HWACCEL", "RUST_LOG"],
+    ),
     (&["detect"], &["VIGIL_FFMPEG_LOG", "RUST_LOG"]),
     (&["discover"], &["RUST_LOG"]),
     (
@@ -304,6 +316,20 @@ Environment:
 
 Exit codes: 0 the probe ran (with or without devices), 1 it could not (no usable
 interface, no socket; the reason is printed), 2 usage.";
+pub const ONVIF_INSPECT_AFTER_HELP: &str = "\
+The JSON holds `device` (manufacturer, model, firmware, serial, hardware_id, mac),
+`profiles` (token, name, codec, width, height, fps, gop, bitrate_kbps, ptz,
+stream_uri), `snapshot_uri`, `proposal` (main and sub profile tokens: the highest
+resolution and the smallest one below it), `warnings` and `clock_offset_secs`. Stream
+URIs never carry credentials. See docs/onvif.md.
+
+Environment:
+  VIGIL_ONVIF_PASSWORD  The password for --user; without it, asked on the terminal
+  VIGIL_HWACCEL      'off': H.265 is reported as having no hardware decoder
+  RUST_LOG           Log filter; overrides --log-level
+
+Exit codes: 0 the device answered, 1 it did not (the host, the call and the reason
+are printed), 2 usage.";
 
 pub const EXPORT_AFTER_HELP: &str = "\
 Each MP4 starts at the keyframe at or before --from; the manifest records how many
