@@ -509,7 +509,13 @@ mod tests {
         site.cameras = vec![a, b, c];
         let issues = validate_site(&site);
         assert_eq!(issues.len(), 2, "{issues:?}");
-        assert_eq!(issues[0].locator, Locator::Camera { index: 1, key: "group" });
+        assert_eq!(
+            issues[0].locator,
+            Locator::Camera {
+                index: 1,
+                key: "group"
+            }
+        );
         assert!(issues[0].message.contains("group must be 1 to 100"));
         assert!(issues[1].message.contains("control character"));
     }

@@ -6,6 +6,7 @@
 //! Owns: everything a wall needs that is not drawing. Must not: know egui or wgpu —
 //! it hands out frames by [`vigil_frame::VideoKey`], and the app uploads and draws them.
 
+pub mod cameras;
 pub mod command;
 mod driver;
 pub mod export;
@@ -18,6 +19,7 @@ pub mod timeline_data;
 pub mod view;
 pub mod wall;
 
+pub use cameras::{CameraEdit, ChangeOutcome, PasswordChange, SiteChange};
 pub use command::Command;
 pub use driver::{Core, CoreOptions, FROZEN_AFTER, TILE_GAP_POINTS, Viewport};
 pub use export::{ExportOrder, ExportStatus};
