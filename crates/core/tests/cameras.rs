@@ -237,3 +237,56 @@ fn cameras_are_added_edited_and_removed_live() {
     );
     core.shutdown(Duration::from_secs(5));
 }
+
+/// The panel's Test on a clip played as if live: codec, size, frame rate, a keyframe
+/// every second (the clip has one every 25 frames at 25 fps), time to first picture.
+#[test]
+fn the_stream_test_measures_a_stream() {
+    use vigil_core::{ProbeStage, StreamProbe};
+    let dir = tempfile::tempdir().unwrap();
+    let bars = clip(dir.path(), "bars", "testsrc2");
+    let camera = CameraConfig::new("t", "Test", bars.display().to_string());
+    let store = CredentialStore::new(&dir.path().join("credentials.toml"));
+    let probe = StreamProbe::start(&camera, None, &store, Arc::new(|| {})).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let report = loop {
+        let report = probe.report();
+        if report.stage == ProbeStage::Done {
+            break report;
+        }
+        assert!(
+            !matches!(report.stage, ProbeStage::Failed(_)) && Instant::now() < deadline,
+            "{report:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(report.codec.as_deref(), Some("h264"));
+    assert_eq!((report.width, report.height), (320, 180));
+    let fps = report.fps.unwrap();
+    assert!((20.0..=30.0).contains(&fps), "{fps}");
+    let gop = report.keyframe_interval_secs.unwrap();
+    assert!((gop - 1.0).abs() < 0.05, "{gop}");
+    assert!(report.first_frame_ms.unwrap() < 5000);
+    assert!(report.frame.is_some());
+    assert_eq!(report.anonymous, vigil_core::Anonymous::NotTried);
+
+    // A file that is not there fails with the reason.
+    let missing = CameraConfig::new(
+        "m",
+        "Missing",
+        dir.path().join("nope.mp4").display().to_string(),
+    );
+    let probe = StreamProbe::start(&missing, None, &store, Arc::new(|| {})).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let ProbeStage::Failed(why) = probe.report().stage {
+            assert!(
+                why.contains("not found") || why.contains("No such"),
+                "{why}"
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "{:?}", probe.report());
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
