@@ -79,4 +79,10 @@ pub enum Command {
     /// with the site file's rules first, then applied live (only the cameras it touches
     /// restart) and saved; [`crate::Core::take_change_outcome`] says how it went.
     ChangeSite(SiteChange),
+    /// Test a camera as the panel has it (before saving): open its main stream on a
+    /// worker, measure it and preview it (`Core::probe_report`, the picture under
+    /// [`vigil_frame::VideoKey::Preview`]); replaces a running test.
+    TestStream(Box<crate::cameras::CameraEdit>),
+    /// Stop the running test and drop its preview.
+    StopTest,
 }

@@ -22,7 +22,7 @@ pub mod wall;
 
 pub use cameras::{CameraEdit, ChangeOutcome, PasswordChange, SiteChange};
 pub use command::Command;
-pub use driver::{Core, CoreOptions, FROZEN_AFTER, TILE_GAP_POINTS, Viewport};
+pub use driver::{Core, CoreOptions, FROZEN_AFTER, PROBE_PREVIEW, TILE_GAP_POINTS, Viewport};
 pub use export::{ExportOrder, ExportStatus};
 pub use probe::{Anonymous, ProbeReport, ProbeStage, StreamProbe};
 pub use view::{LiveTile, Picture, ReviewTile, TileCamera, TileContent, TileView, WallView};

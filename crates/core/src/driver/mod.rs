@@ -43,6 +43,8 @@ use crate::wall::{Wall, active_layout};
 pub const TILE_GAP_POINTS: f32 = 2.0;
 /// A picture older than this on a stream that claims to be live is shown as frozen.
 pub const FROZEN_AFTER: Duration = Duration::from_secs(3);
+/// The preview picture's name under [`VideoKey::Preview`].
+pub const PROBE_PREVIEW: &str = "stream-test";
 /// How long a status message stays.
 const STATUS_FOR: Duration = Duration::from_secs(8);
 
@@ -96,6 +98,9 @@ pub struct Core {
     undrawable: HashMap<VideoKey, String>,
     /// The evidence export in the background, and its last outcome.
     exports: Exports,
+    /// The Cameras panel's stream test, and the sequence number of the preview picture
+    /// last handed to the renderer.
+    probe: Option<(crate::probe::StreamProbe, Option<u64>)>,
     /// What became of the last [`Command::ChangeSite`], until the panel takes it.
     change_outcome: Option<ChangeOutcome>,
     /// Cameras to reconnect at the next step (their password changed).
@@ -157,6 +162,7 @@ impl Core {
                     .ok()
                     .map(|paths| paths.data_dir),
             ),
+            probe: None,
             change_outcome: None,
             reconnect: Vec::new(),
             disconnect: Vec::new(),
@@ -166,6 +172,42 @@ impl Core {
     /// The credential store the cameras log in with.
     pub fn credentials(&self) -> &CredentialStore {
         &self.credentials
+    }
+
+    /// What the running (or finished) stream test found.
+    pub fn probe_report(&self) -> Option<crate::probe::ProbeReport> {
+        self.probe.as_ref().map(|(p, _)| p.report())
+    }
+
+    fn start_test(&mut self, edit: &crate::cameras::CameraEdit) {
+        self.stop_test();
+        let password = match &edit.password {
+            PasswordChange::Keep => None,
+            PasswordChange::Set(p) => Some(p.clone()),
+            PasswordChange::Clear => Some(String::new()),
+        };
+        // An edited camera keeps its stored password under its old id.
+        let mut camera = edit.camera.clone();
+        if password.is_none()
+            && let Some(original) = &edit.original
+        {
+            camera.id = original.clone();
+        }
+        match crate::probe::StreamProbe::start(
+            &camera,
+            password,
+            &self.credentials,
+            Arc::clone(&self.notify),
+        ) {
+            Ok(probe) => self.probe = Some((probe, None)),
+            Err(why) => self.say(format!("Test failed: {why}")),
+        }
+    }
+
+    fn stop_test(&mut self) {
+        if self.probe.take().is_some() {
+            self.gone.push(VideoKey::Preview(PROBE_PREVIEW.to_owned()));
+        }
     }
 
     /// What became of the last [`Command::ChangeSite`] (once: taking it clears it).
@@ -491,6 +533,14 @@ impl Core {
                 false
             }
             Command::ChangeSite(change) => self.change_site(change),
+            Command::TestStream(edit) => {
+                self.start_test(&edit);
+                false
+            }
+            Command::StopTest => {
+                self.stop_test();
+                false
+            }
         };
         self.unsaved |= changed;
     }
@@ -716,6 +766,13 @@ impl Core {
         if let Some(review) = &mut self.review {
             review.upload_fresh(&mut each);
         }
+        if let Some((probe, uploaded)) = &mut self.probe
+            && let Some(frame) = probe.report().frame
+            && *uploaded != Some(frame.seq)
+        {
+            *uploaded = Some(frame.seq);
+            each(&VideoKey::Preview(PROBE_PREVIEW.to_owned()), &frame);
+        }
     }
 
     /// Pictures no tile shows any more: their textures can go.
@@ -816,6 +873,7 @@ impl Core {
     /// (waiting up to `timeout`) and writes the last site-file save.
     pub fn shutdown(&mut self, timeout: Duration) {
         tracing::info!("shutting down");
+        self.stop_test();
         self.close_review();
         // Closes each segment cleanly before the streams go away.
         self.recording.stop();
