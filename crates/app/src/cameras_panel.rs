@@ -11,21 +11,21 @@
 //! stream or touch the credential store — it sends [`Command::ChangeSite`],
 //! [`Command::TestStream`] and [`Command::StopTest`], and checks a change with the same
 //! function the core applies it with ([`apply_change`]) to show messages as you type.
-//! A password typed here goes only into [`PasswordChange::Set`].
+//! A password typed here goes only into [`vigil_core::PasswordChange::Set`].
 
 use egui::{Color32, RichText, Role};
 
+mod form;
+mod probe_view;
+
+pub use form::AddSource;
+use form::{Form, id_from_name};
+use probe_view::probe_ui;
+
 use crate::a11y::Named as _;
-use vigil_config::redact::parse_source_with_credentials;
-use vigil_config::{
-    CameraConfig, CameraId, Issue, Locator, RecordingConfig, RecordingMode, Site, StorageConfig,
-    SubstreamConfig, Transport,
-};
+use vigil_config::{CameraId, Issue, Locator, RecordingMode, Site, StorageConfig, Transport};
 use vigil_core::cameras::{apply_change, issue_camera};
-use vigil_core::{
-    Anonymous, CameraEdit, ChangeOutcome, Command, PasswordChange, ProbeReport, ProbeStage,
-    SiteChange,
-};
+use vigil_core::{ChangeOutcome, Command, ProbeReport, SiteChange};
 
 /// Accessible names and button texts the tests drive the window by.
 pub const OPEN_LABEL: &str = "Cameras…";
@@ -48,198 +48,6 @@ pub const QUOTA_LABEL: &str = "Storage quota (GB)";
 pub const APPLY_STORAGE_LABEL: &str = "Apply storage settings";
 /// The warning *Test* shows when the stream opens without credentials.
 pub const ANONYMOUS_WARNING: &str = "This camera accepts anonymous viewers: anyone on its network can watch without a password. Turn anonymous access off in the camera.";
-
-/// Where a new camera comes from (the wizard's first step). ONVIF and discovery add
-/// their variants here.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum AddSource {
-    RtspUrl,
-}
-
-/// The edit form's fields, as typed.
-#[derive(Clone, Debug)]
-struct Form {
-    /// The camera's id before the edit (`None`: a new camera).
-    original: Option<CameraId>,
-    source: AddSource,
-    /// The camera as it was (sizes learnt from the stream and the like carry over).
-    base: CameraConfig,
-    name: String,
-    id: String,
-    /// The id follows the name until someone types one.
-    id_typed: bool,
-    group: String,
-    url: String,
-    user: String,
-    password: String,
-    /// The password field was typed in (else the stored one is kept).
-    password_typed: bool,
-    enabled: bool,
-    transport: Transport,
-    priority: i32,
-    /// Name and URL of each sub-stream.
-    substreams: Vec<(String, String)>,
-    mode: RecordingMode,
-    max_age_days: String,
-    pre_roll_s: String,
-    post_roll_s: String,
-    /// Said once, next to the URL: credentials were moved out of it.
-    url_notice: Option<String>,
-}
-
-impl Form {
-    fn new_camera(site: &Site) -> Self {
-        let mut n = site.cameras.len() + 1;
-        while site.camera(&format!("camera-{n}")).is_some() {
-            n += 1;
-        }
-        let base = CameraConfig::new(format!("camera-{n}"), format!("Camera {n}"), "");
-        let mut form = Self::from_camera(None, base);
-        form.url = String::new();
-        form.enabled = true;
-        // The id follows the name until someone types one.
-        form.id_typed = false;
-        form
-    }
-
-    fn from_camera(original: Option<CameraId>, base: CameraConfig) -> Self {
-        let recording = base.recording.clone();
-        Self {
-            original,
-            source: AddSource::RtspUrl,
-            name: base.name.clone(),
-            id: base.id.to_string(),
-            id_typed: true,
-            group: base.group.clone().unwrap_or_default(),
-            url: base.source.clone(),
-            user: base.username.clone().unwrap_or_default(),
-            password: String::new(),
-            password_typed: false,
-            enabled: base.enabled,
-            transport: base.transport,
-            priority: base.priority,
-            substreams: base
-                .substreams
-                .iter()
-                .map(|s| (s.name.clone(), s.source.clone()))
-                .collect(),
-            mode: base.recording_mode(),
-            max_age_days: recording
-                .as_ref()
-                .and_then(|r| r.max_age_days)
-                .map(|d| d.to_string())
-                .unwrap_or_default(),
-            pre_roll_s: recording
-                .as_ref()
-                .map_or(vigil_config::DEFAULT_PRE_ROLL_S, |r| r.pre_roll_s)
-                .to_string(),
-            post_roll_s: recording
-                .as_ref()
-                .map_or(vigil_config::DEFAULT_POST_ROLL_S, |r| r.post_roll_s)
-                .to_string(),
-            base,
-            url_notice: None,
-        }
-    }
-
-    /// Moves a `user:password@` typed into the URL into the fields, and says so.
-    fn split_credentials(&mut self) {
-        if let Ok((spec, Some(creds))) = parse_source_with_credentials(self.url.trim()) {
-            self.url = spec.to_string();
-            if !creds.username.is_empty() {
-                self.user = creds.username;
-            }
-            if !creds.password.is_empty() {
-                self.password = creds.password;
-                self.password_typed = true;
-            }
-            self.url_notice = Some(
-                "The user name and password were moved out of the URL into their own fields: \
-                 Vigil never keeps them in the URL or the site file."
-                    .to_owned(),
-            );
-        }
-    }
-
-    /// The camera as the form has it, or the fields whose numbers do not read.
-    fn camera(&self) -> Result<CameraConfig, Vec<(&'static str, String)>> {
-        let mut errors = Vec::new();
-        let mut number = |key: &'static str, text: &str, optional: bool| -> Option<f64> {
-            let text = text.trim();
-            if optional && text.is_empty() {
-                return None;
-            }
-            match text.parse::<f64>() {
-                Ok(v) if v.is_finite() => Some(v),
-                _ => {
-                    errors.push((key, format!("`{}` is not a number", text.escape_debug())));
-                    None
-                }
-            }
-        };
-        let max_age_days = number("max_age_days", &self.max_age_days, true);
-        let pre_roll_s = number("pre_roll_s", &self.pre_roll_s, false);
-        let post_roll_s = number("post_roll_s", &self.post_roll_s, false);
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        let mut camera = self.base.clone();
-        let source_changed = camera.source != self.url.trim();
-        camera.id = CameraId::from(self.id.trim());
-        camera.name = self.name.trim().to_owned();
-        camera.group = Some(self.group.trim().to_owned()).filter(|g| !g.is_empty());
-        camera.source = self.url.trim().to_owned();
-        if source_changed {
-            // Sizes learnt from the old stream say nothing about the new one.
-            (camera.width, camera.height, camera.fps) = (None, None, None);
-        }
-        camera.username = Some(self.user.trim().to_owned()).filter(|u| !u.is_empty());
-        camera.enabled = self.enabled;
-        camera.transport = self.transport;
-        camera.priority = self.priority;
-        camera.substreams = self
-            .substreams
-            .iter()
-            .map(|(name, url)| {
-                let old = self.base.substreams.iter().find(|s| s.name == *name);
-                let kept = old.filter(|s| s.source == url.trim());
-                SubstreamConfig {
-                    name: name.trim().to_owned(),
-                    source: url.trim().to_owned(),
-                    width: kept.and_then(|s| s.width),
-                    height: kept.and_then(|s| s.height),
-                    fps: kept.and_then(|s| s.fps),
-                }
-            })
-            .collect();
-        camera.recording =
-            (self.mode != RecordingMode::Off || self.base.recording.is_some()).then(|| {
-                RecordingConfig {
-                    mode: self.mode,
-                    max_age_days,
-                    pre_roll_s: pre_roll_s.unwrap_or(vigil_config::DEFAULT_PRE_ROLL_S),
-                    post_roll_s: post_roll_s.unwrap_or(vigil_config::DEFAULT_POST_ROLL_S),
-                }
-            });
-        Ok(camera)
-    }
-
-    fn password_change(&self) -> PasswordChange {
-        match (self.password_typed, self.password.is_empty()) {
-            (false, _) => PasswordChange::Keep,
-            (true, false) => PasswordChange::Set(self.password.clone()),
-            (true, true) => PasswordChange::Clear,
-        }
-    }
-
-    fn edit(&self, camera: CameraConfig) -> CameraEdit {
-        CameraEdit {
-            original: self.original.clone(),
-            camera,
-            password: self.password_change(),
-        }
-    }
-}
 
 /// The Cameras window's state.
 #[derive(Default)]
@@ -314,6 +122,13 @@ impl CamerasPanel {
             .resizable(true)
             .collapsible(false)
             .show(ctx, |ui| {
+                if !input.saves {
+                    ui.colored_label(
+                        Color32::from_rgb(240, 170, 40),
+                        "This site has no file (the demo): changes last until Vigil closes. \
+                         Start with --config to keep them.",
+                    );
+                }
                 ui.horizontal_top(|ui| {
                     ui.vertical(|ui| {
                         ui.set_width(230.0);
@@ -337,16 +152,6 @@ impl CamerasPanel {
                             });
                     });
                 });
-                if !input.saves {
-                    ui.label(
-                        RichText::new(
-                            "This site has no file (the demo): changes last until Vigil \
-                             closes. Start with --config to keep them.",
-                        )
-                        .small()
-                        .weak(),
-                    );
-                }
             });
         if !open {
             self.open = false;
@@ -858,125 +663,4 @@ fn messages_row_coloured(ui: &mut egui::Ui, messages: &[String], colour: Color32
         }
     });
     ui.end_row();
-}
-
-/// A camera id from its name: lowercase letters and digits, other runs as one '-'.
-fn id_from_name(name: &str) -> String {
-    let mut id = String::new();
-    for c in name.chars() {
-        if c.is_ascii_alphanumeric() {
-            id.push(c.to_ascii_lowercase());
-        } else if !id.ends_with('-') && !id.is_empty() {
-            id.push('-');
-        }
-    }
-    let id = id.trim_end_matches('-');
-    // The site file's longest id.
-    id.chars().take(64).collect()
-}
-
-/// The test's figures, its preview and the anonymous-access warning.
-fn probe_ui(ui: &mut egui::Ui, report: &ProbeReport) {
-    ui.separator();
-    let stage = match &report.stage {
-        ProbeStage::Opening => "Test: opening the stream…".to_owned(),
-        ProbeStage::Measuring => "Test: measuring…".to_owned(),
-        ProbeStage::Done => "Test: done".to_owned(),
-        ProbeStage::Failed(why) => format!("Test failed: {why}"),
-    };
-    if matches!(report.stage, ProbeStage::Failed(_)) {
-        ui.colored_label(Color32::from_rgb(235, 80, 70), stage);
-    } else {
-        ui.label(RichText::new(stage).strong());
-    }
-    if report.width > 0 {
-        let figure = |v: Option<f64>, unit: &str| {
-            v.map_or_else(|| "measuring".to_owned(), |v| format!("{v:.1} {unit}"))
-        };
-        ui.label(format!(
-            "Codec {} · {}×{} · {} · keyframe every {} · first picture after {}",
-            report.codec.as_deref().unwrap_or("?"),
-            report.width,
-            report.height,
-            figure(report.fps, "fps"),
-            figure(report.keyframe_interval_secs, "s"),
-            report
-                .first_frame_ms
-                .map_or_else(|| "?".to_owned(), |ms| format!("{ms} ms")),
-        ));
-        if report.keyframe_interval_secs.is_some_and(|s| s > 2.0) {
-            ui.colored_label(
-                Color32::from_rgb(240, 170, 40),
-                "Keyframes are more than 2 s apart: tiles take that long to show a picture.",
-            );
-        }
-    }
-    match &report.anonymous {
-        Anonymous::Accepted => {
-            ui.colored_label(Color32::from_rgb(240, 170, 40), ANONYMOUS_WARNING);
-        }
-        Anonymous::Trying => {
-            ui.label("Trying the stream without credentials…");
-        }
-        Anonymous::Refused(_) => {
-            ui.label("Without credentials the camera refuses the stream (as it should).");
-        }
-        Anonymous::NotTried => {}
-    }
-    if let Some(frame) = &report.frame {
-        let width = ui.available_width().clamp(160.0, 480.0);
-        #[allow(clippy::cast_precision_loss)]
-        let height = width * frame.height.max(1) as f32 / frame.width.max(1) as f32;
-        let (rect, response) =
-            ui.allocate_exact_size(egui::vec2(width, height), egui::Sense::hover());
-        response.named(Role::Image, "Test preview");
-        let (picture, uv) = vigil_gpu::fit_picture(rect, frame.width, frame.height, false);
-        ui.painter()
-            .add(eframe::egui_wgpu::Callback::new_paint_callback(
-                picture,
-                vigil_gpu::VideoPaint::new(
-                    vigil_frame::VideoKey::Preview(vigil_core::PROBE_PREVIEW.to_owned()),
-                    uv,
-                    1.0,
-                ),
-            ));
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids_follow_names() {
-        assert_eq!(id_from_name("Back door (east)"), "back-door-east");
-        assert_eq!(id_from_name("  Ümlaut 2 "), "mlaut-2");
-        assert_eq!(id_from_name("!!!"), "");
-    }
-
-    #[test]
-    fn credentials_typed_into_the_url_move_to_their_fields() {
-        let mut form = Form::new_camera(&Site::empty());
-        form.url = "rtsp://admin:p%40ss@10.0.0.5:554/live".into();
-        form.split_credentials();
-        assert_eq!(form.url, "rtsp://10.0.0.5:554/live");
-        assert_eq!(
-            (form.user.as_str(), form.password.as_str()),
-            ("admin", "p@ss")
-        );
-        assert_eq!(form.password_change(), PasswordChange::Set("p@ss".into()));
-        assert!(form.url_notice.is_some());
-        let camera = form.camera().expect("camera");
-        assert_eq!(camera.username.as_deref(), Some("admin"));
-        assert!(!camera.source.contains("p@ss") && !camera.source.contains("admin"));
-    }
-
-    #[test]
-    fn numbers_that_do_not_read_are_named() {
-        let mut form = Form::new_camera(&Site::empty());
-        form.mode = RecordingMode::Events;
-        form.pre_roll_s = "five".into();
-        let errors = form.camera().expect_err("not a number");
-        assert_eq!(errors[0].0, "pre_roll_s");
-    }
 }
