@@ -164,6 +164,43 @@ fn cameras_are_added_edited_and_removed_live() {
         Some(password.to_owned())
     );
 
+    // A new password alone reconnects the yard (with it), and only the yard.
+    // (The camera exactly as the core has it, sizes learnt included: only the
+    // password differs.)
+    // The yard settles first (sizes learnt from its new stream are written back).
+    for _ in 0..100 {
+        core.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let yard_connection = core.connection("yard", "main").unwrap();
+    for _ in 0..50 {
+        core.step();
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(
+        Arc::ptr_eq(&yard_connection, &core.connection("yard", "main").unwrap()),
+        "the yard's connection is not steady"
+    );
+    let unchanged = core.site().camera("yard").unwrap().clone();
+    core.apply(save(
+        Some("yard"),
+        unchanged,
+        PasswordChange::Set("second".into()),
+    ));
+    step_until(&mut core, "yard reconnected with its new password", |c| {
+        c.connection("yard", "main")
+            .is_some_and(|now| !Arc::ptr_eq(&now, &yard_connection))
+            && shows_picture(c, "yard")
+    });
+    assert!(Arc::ptr_eq(
+        &lobby_connection,
+        &core.connection("lobby", "main").unwrap()
+    ));
+    step_until(&mut core, "the new password stored", |_| {
+        CredentialStore::load(&credentials_path)
+            .is_ok_and(|s| s.get("yard").is_some_and(|c| c.password == "second"))
+    });
+
     // Invalid: a duplicate id is refused with the site file's message, nothing changes.
     wait_saved(&mut core, &site_path);
     let before = std::fs::read(&site_path).unwrap();

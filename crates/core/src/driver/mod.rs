@@ -257,7 +257,9 @@ impl Core {
                         credentials_changed = true;
                         self.credentials.remove(old)
                     }
-                    Some(old) => self.credentials.get(old),
+                    // The store's own entry: an environment override is never
+                    // written into the file.
+                    Some(old) => self.credentials.get_with_env(old, |_| None),
                     None => None,
                 };
                 match &edit.password {
@@ -275,7 +277,7 @@ impl Core {
                 if let Some(creds) = &mut stored {
                     creds.username.clear();
                 }
-                let before = self.credentials.get(&id);
+                let before = self.credentials.get_with_env(&id, |_| None);
                 if stored != before || edit.password != PasswordChange::Keep {
                     match stored {
                         Some(creds) => self.credentials.set(&id, creds),
@@ -283,7 +285,7 @@ impl Core {
                             self.credentials.remove(&id);
                         }
                     }
-                    credentials_changed |= before != self.credentials.get(&id);
+                    credentials_changed |= before != self.credentials.get_with_env(&id, |_| None);
                 }
                 if credentials_changed {
                     tracing::info!("camera password changed: reconnecting it");
