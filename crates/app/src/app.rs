@@ -19,6 +19,7 @@ use egui::{Color32, RichText, Role};
 mod recordings;
 
 use super::a11y::Named as _;
+use super::cameras_panel::{self, CamerasPanel, PanelInput};
 use super::draw_stats::{DrawStats, hud_line};
 use super::repaint::{DEFAULT_CAP_HZ, RepaintGate};
 use super::timeline_panel::TimelinePanel;
@@ -69,6 +70,8 @@ pub struct VigilApp {
     /// Turns decoders' "new picture" calls into capped, coalesced repaints.
     repaint: Arc<RepaintGate>,
     draw_stats: DrawStats,
+    /// The Cameras window (add, edit, remove cameras; storage settings).
+    cameras: CamerasPanel,
 }
 
 impl VigilApp {
@@ -135,6 +138,7 @@ impl VigilApp {
             show_timeline: true,
             repaint,
             draw_stats: DrawStats::default(),
+            cameras: CamerasPanel::default(),
         }
     }
 
@@ -197,8 +201,9 @@ impl VigilApp {
         }
         let stats = &mut self.draw_stats;
         self.core.upload_fresh(|key, frame| {
-            let (VideoKey::Live(camera) | VideoKey::Review(camera)) = key;
-            stats.uploaded(camera);
+            if let VideoKey::Live(camera) | VideoKey::Review(camera) = key {
+                stats.uploaded(camera);
+            }
             video
                 .upload(&rs.device, &rs.queue, key, frame)
                 .map_err(|err| err.to_string())
@@ -335,6 +340,13 @@ impl VigilApp {
                 }
             });
             ui.separator();
+            if ui
+                .button(cameras_panel::OPEN_LABEL)
+                .on_hover_text("Add, edit, group and remove cameras; recording and storage")
+                .clicked()
+            {
+                self.cameras.open();
+            }
             ui.toggle_value(&mut self.show_timeline, "Timeline")
                 .on_hover_text("Show or hide the recordings timeline under the wall");
             let mut stats = self.core.site().wall.show_stats;
@@ -538,6 +550,21 @@ impl eframe::App for VigilApp {
                 .show(ui, |ui| self.cameras_ui(ui));
         }
 
+        let outcome = self.core.take_change_outcome();
+        let panel_input = PanelInput {
+            site: self.core.site(),
+            saves: self.core.saves_site(),
+            probe: if self.cameras.is_open() {
+                self.core.probe_report()
+            } else {
+                None
+            },
+            outcome,
+        };
+        let panel_commands = self.cameras.window_ui(&ctx, panel_input);
+        for command in panel_commands {
+            self.apply(command);
+        }
         let upload_began = Instant::now();
         self.upload();
         let upload_ms = upload_began.elapsed().as_secs_f32() * 1000.0;

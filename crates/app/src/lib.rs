@@ -6,6 +6,7 @@
 
 mod a11y;
 pub mod app;
+pub mod cameras_panel;
 pub mod draw_stats;
 pub mod export_dialog;
 pub mod repaint;

@@ -149,6 +149,10 @@ pub struct CameraConfig {
     pub id: CameraId,
     /// Display name, 1..=100 characters, no control characters.
     pub name: String,
+    /// Where the camera is (a site, building or floor: "Warehouse / Floor 2"), for the
+    /// Cameras panel's grouping; 1..=100 characters, no control characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
     /// `rtsp://`, `rtsps://` or a file path; never with credentials.
     pub source: String,
     /// RTSP lower transport.
@@ -192,6 +196,7 @@ impl CameraConfig {
         Self {
             id: id.into(),
             name: name.into(),
+            group: None,
             source: source.into(),
             transport: Transport::default(),
             username: None,

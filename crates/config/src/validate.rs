@@ -168,6 +168,11 @@ pub fn validate_site(site: &Site) -> Vec<Issue> {
         if let Some(m) = check_display_name("name", &cam.name, MAX_NAME_CHARS) {
             push(at("name"), format!("{who}: {m}"));
         }
+        if let Some(group) = &cam.group
+            && let Some(m) = check_display_name("group", group, MAX_NAME_CHARS)
+        {
+            push(at("group"), format!("{who}: {m}"));
+        }
         match parse_source_with_credentials(&cam.source) {
             Err(e) => push(at("source"), format!("{who}: {e}")),
             Ok((_, Some(_))) => push(
@@ -548,6 +553,29 @@ mod tests {
         assert!(m[0].contains("1 to 100"));
         assert!(m[1].contains("control character") && m[1].contains("\\u{7}"));
         assert!(m[2].contains("username"));
+    }
+
+    #[test]
+    fn camera_groups() {
+        let mut site = Site::empty();
+        let mut a = cam("a", "x.mp4");
+        a.group = Some("Warehouse / Floor 2".into());
+        let mut b = cam("b", "x.mp4");
+        b.group = Some(String::new());
+        let mut c = cam("c", "x.mp4");
+        c.group = Some("tab\there".into());
+        site.cameras = vec![a, b, c];
+        let issues = validate_site(&site);
+        assert_eq!(issues.len(), 2, "{issues:?}");
+        assert_eq!(
+            issues[0].locator,
+            Locator::Camera {
+                index: 1,
+                key: "group"
+            }
+        );
+        assert!(issues[0].message.contains("group must be 1 to 100"));
+        assert!(issues[1].message.contains("control character"));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 
 use vigil_config::CameraId;
 
+use crate::cameras::SiteChange;
 use crate::export::ExportOrder;
 use vigil_playback::SeekMode;
 use vigil_time::WallNanos;
@@ -74,4 +75,14 @@ pub enum Command {
     Export(ExportOrder),
     /// Stop the running export; it leaves nothing.
     CancelExport,
+    /// Add, edit, remove or reorder a camera, or change the storage settings: checked
+    /// with the site file's rules first, then applied live (only the cameras it touches
+    /// restart) and saved; [`crate::Core::take_change_outcome`] says how it went.
+    ChangeSite(SiteChange),
+    /// Test a camera as the panel has it (before saving): open its main stream on a
+    /// worker, measure it and preview it (`Core::probe_report`, the picture under
+    /// [`vigil_frame::VideoKey::Preview`]); replaces a running test.
+    TestStream(Box<crate::cameras::CameraEdit>),
+    /// Stop the running test and drop its preview.
+    StopTest,
 }

@@ -6,10 +6,12 @@
 //! Owns: everything a wall needs that is not drawing. Must not: know egui or wgpu —
 //! it hands out frames by [`vigil_frame::VideoKey`], and the app uploads and draws them.
 
+pub mod cameras;
 pub mod command;
 mod driver;
 pub mod export;
 mod fresh;
+pub mod probe;
 pub mod recording;
 pub mod review;
 pub mod saver;
@@ -19,7 +21,9 @@ pub mod timeline_data;
 pub mod view;
 pub mod wall;
 
+pub use cameras::{CameraEdit, ChangeOutcome, PasswordChange, SiteChange};
 pub use command::Command;
-pub use driver::{Core, CoreOptions, FROZEN_AFTER, TILE_GAP_POINTS, Viewport};
+pub use driver::{Core, CoreOptions, FROZEN_AFTER, PROBE_PREVIEW, TILE_GAP_POINTS, Viewport};
 pub use export::{ExportOrder, ExportStatus};
+pub use probe::{Anonymous, ProbeReport, ProbeStage, StreamProbe};
 pub use view::{LiveTile, Picture, ReviewTile, TileCamera, TileContent, TileView, WallView};

@@ -103,6 +103,13 @@ impl Recording {
         }
     }
 
+    /// Rebuilds what each camera records with at the next sync (a password changed).
+    pub fn refresh(&mut self) {
+        if let State::Running(recording) = &mut self.state {
+            recording.refresh();
+        }
+    }
+
     /// A camera's recorder, when it records.
     pub fn status(&self, camera_id: &str) -> Option<RecorderStatus> {
         match &self.state {

@@ -1,7 +1,9 @@
-//! Writes the site file on a named background thread so the UI never waits on disk.
+//! Writes the site file (and the credential store, when a camera's password changed)
+//! on a named background thread so the UI never waits on disk.
 //!
-//! Owns: coalescing save requests (only the newest site is written) and reporting
-//! failures back. Must not: write anything but through the config module's atomic save.
+//! Owns: coalescing save requests (only the newest site and store are written) and
+//! reporting failures back. Must not: write anything but through the config module's
+//! atomic saves, or put a password into a report or a log line.
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
@@ -9,7 +11,7 @@ use std::thread::JoinHandle;
 
 use crossbeam_channel::{Receiver, Sender, TrySendError};
 
-use vigil_config::Site;
+use vigil_config::{CredentialStore, Site};
 
 /// The result of a save, as the UI needs it.
 #[derive(Debug)]
@@ -18,9 +20,16 @@ pub enum SaverReport {
     Failed(String),
 }
 
+/// What waits to be written.
+#[derive(Default)]
+struct Pending {
+    site: Option<Site>,
+    credentials: Option<CredentialStore>,
+}
+
 /// Handle to the saving thread.
 pub struct Saver {
-    pending: Arc<Mutex<Option<Site>>>,
+    pending: Arc<Mutex<Pending>>,
     wake: Option<Sender<()>>,
     reports: Receiver<SaverReport>,
     thread: Option<JoinHandle<()>>,
@@ -29,7 +38,7 @@ pub struct Saver {
 impl Saver {
     /// Starts the thread that saves to `path`.
     pub fn spawn(path: PathBuf) -> Self {
-        let pending: Arc<Mutex<Option<Site>>> = Arc::default();
+        let pending: Arc<Mutex<Pending>> = Arc::default();
         let (wake, woken) = crossbeam_channel::bounded::<()>(1);
         let (report_tx, reports) = crossbeam_channel::bounded(8);
         let thread = {
@@ -41,7 +50,20 @@ impl Saver {
                     loop {
                         let alive = woken.recv().is_ok();
                         // Only the newest pending version matters.
-                        let site = pending.lock().unwrap_or_else(|e| e.into_inner()).take();
+                        let Pending { site, credentials } =
+                            std::mem::take(&mut *pending.lock().unwrap_or_else(|e| e.into_inner()));
+                        // Passwords first: a site naming a camera whose password is
+                        // not stored yet would fail to log in after a crash.
+                        if let Some(store) = credentials {
+                            let report = match store.save() {
+                                Ok(()) => SaverReport::Saved,
+                                Err(err) => {
+                                    tracing::error!(%err, "saving the credential store failed");
+                                    SaverReport::Failed(err.to_string())
+                                }
+                            };
+                            report_tx.try_send(report).ok();
+                        }
                         if let Some(site) = site {
                             let report = match vigil_config::save_site_atomic(&path, &site) {
                                 Ok(()) => SaverReport::Saved,
@@ -70,7 +92,21 @@ impl Saver {
 
     /// Queues `site` to be written, replacing any version not written yet.
     pub fn save(&self, site: &Site) {
-        *self.pending.lock().unwrap_or_else(|e| e.into_inner()) = Some(site.clone());
+        self.pending.lock().unwrap_or_else(|e| e.into_inner()).site = Some(site.clone());
+        self.wake();
+    }
+
+    /// Queues the credential store to be written (mode 0600), replacing any version
+    /// not written yet.
+    pub fn save_credentials(&self, store: &CredentialStore) {
+        self.pending
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .credentials = Some(store.clone());
+        self.wake();
+    }
+
+    fn wake(&self) {
         if let Some(wake) = &self.wake {
             match wake.try_send(()) {
                 Ok(()) | Err(TrySendError::Full(())) => {}

@@ -369,6 +369,17 @@ impl WallStreams {
         }
     }
 
+    /// Disconnects every stream of a camera now and forgets its worker specs: it was
+    /// removed, or its password changed (the next sync connects it again).
+    pub fn restart_camera(&mut self, camera_id: &str) {
+        self.engine.stop_camera(camera_id);
+        if let Some(state) = self.cameras.get_mut(camera_id) {
+            state.specs = None;
+            state.active = None;
+            state.pending = None;
+        }
+    }
+
     /// Resolutions learnt since the last call that differ from the site file.
     pub fn take_probed(&mut self) -> Vec<Probed> {
         std::mem::take(&mut self.probed)

@@ -17,6 +17,8 @@ pub enum VideoKey {
     Live(String),
     /// The camera's playback picture, by camera id.
     Review(String),
+    /// A picture shown outside the wall (the Cameras panel's stream test), by name.
+    Preview(String),
 }
 
 use std::sync::Mutex;

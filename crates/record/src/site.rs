@@ -317,6 +317,13 @@ impl SiteRecording {
         &self.pinned
     }
 
+    /// Makes the next [`Self::sync`] rebuild what each camera records with, although
+    /// the site did not change: a camera's password changed in the credential store
+    /// (its recorder restarts with the new one).
+    pub fn refresh(&mut self) {
+        self.seen = None;
+    }
+
     /// A camera's recorder state; `None` when it does not record. A camera that should
     /// record but cannot (bad source) reports `Failed` with the reason.
     pub fn status(&self, camera_id: &str) -> Option<RecorderStatus> {

@@ -29,6 +29,7 @@ use vigil_time::{NANOS_PER_SEC, SharedClock, WallNanos};
 mod needs;
 mod view;
 
+use crate::cameras::{ChangeOutcome, PasswordChange, SiteChange, apply_change};
 use crate::command::Command;
 use crate::export::{ExportStatus, Exports};
 use crate::recording::Recording;
@@ -42,6 +43,8 @@ use crate::wall::{Wall, active_layout};
 pub const TILE_GAP_POINTS: f32 = 2.0;
 /// A picture older than this on a stream that claims to be live is shown as frozen.
 pub const FROZEN_AFTER: Duration = Duration::from_secs(3);
+/// The preview picture's name under [`VideoKey::Preview`].
+pub const PROBE_PREVIEW: &str = "stream-test";
 /// How long a status message stays.
 const STATUS_FOR: Duration = Duration::from_secs(8);
 
@@ -100,6 +103,16 @@ pub struct Core {
     undrawable: HashMap<VideoKey, String>,
     /// The evidence export in the background, and its last outcome.
     exports: Exports,
+    /// The Cameras panel's stream test, and the sequence number of the preview picture
+    /// last handed to the renderer.
+    probe: Option<(crate::probe::StreamProbe, Option<u64>)>,
+    /// What became of the last [`Command::ChangeSite`], until the panel takes it.
+    change_outcome: Option<ChangeOutcome>,
+    /// Cameras to reconnect at the next step (their password changed).
+    reconnect: Vec<CameraId>,
+    /// Cameras to disconnect at the next step, once their recorders were told to stop
+    /// (removed, or renamed).
+    disconnect: Vec<CameraId>,
 }
 
 impl Core {
@@ -154,7 +167,166 @@ impl Core {
                     .ok()
                     .map(|paths| paths.data_dir),
             ),
+            probe: None,
+            change_outcome: None,
+            reconnect: Vec::new(),
+            disconnect: Vec::new(),
         }
+    }
+
+    /// The credential store the cameras log in with.
+    pub fn credentials(&self) -> &CredentialStore {
+        &self.credentials
+    }
+
+    /// What the running (or finished) stream test found.
+    pub fn probe_report(&self) -> Option<crate::probe::ProbeReport> {
+        self.probe.as_ref().map(|(p, _)| p.report())
+    }
+
+    fn start_test(&mut self, edit: &crate::cameras::CameraEdit) {
+        self.stop_test();
+        let password = match &edit.password {
+            PasswordChange::Keep => None,
+            PasswordChange::Set(p) => Some(p.clone()),
+            PasswordChange::Clear => Some(String::new()),
+        };
+        // An edited camera keeps its stored password under its old id.
+        let mut camera = edit.camera.clone();
+        if password.is_none()
+            && let Some(original) = &edit.original
+        {
+            camera.id = original.clone();
+        }
+        match crate::probe::StreamProbe::start(
+            &camera,
+            password,
+            &self.credentials,
+            Arc::clone(&self.notify),
+        ) {
+            Ok(probe) => self.probe = Some((probe, None)),
+            Err(why) => self.say(format!("Test failed: {why}")),
+        }
+    }
+
+    fn stop_test(&mut self) {
+        if self.probe.take().is_some() {
+            self.gone.push(VideoKey::Preview(PROBE_PREVIEW.to_owned()));
+        }
+    }
+
+    /// What became of the last [`Command::ChangeSite`] (once: taking it clears it).
+    pub fn take_change_outcome(&mut self) -> Option<ChangeOutcome> {
+        self.change_outcome.take()
+    }
+
+    /// The connection of a camera's stream ("main", "sub", …), while it is connected:
+    /// a new one after a restart (compare with [`Arc::ptr_eq`]).
+    pub fn connection(
+        &self,
+        camera_id: &str,
+        stream: &str,
+    ) -> Option<Arc<vigil_media::IngestShared>> {
+        self.streams
+            .engine
+            .ingest(&vigil_media::StreamKey {
+                camera_id: camera_id.to_owned(),
+                stream: stream.to_owned(),
+            })
+            .cloned()
+    }
+
+    /// Carries out a camera or storage change: refused with the site file's messages
+    /// when the result would not load, else applied to the running site (the next step
+    /// starts, restarts or stops only the cameras it touched), the password put in the
+    /// credential store, and both saved on the saver thread.
+    fn change_site(&mut self, change: SiteChange) -> bool {
+        let (next, said) = match apply_change(&self.site, &change) {
+            Ok(applied) => applied,
+            Err(issues) => {
+                for issue in &issues {
+                    tracing::warn!(reason = %issue.message, "site change refused");
+                }
+                self.change_outcome = Some(ChangeOutcome::Refused(issues));
+                return false;
+            }
+        };
+        let mut credentials_changed = false;
+        match &change {
+            SiteChange::Save(edit) => {
+                let id = edit.camera.id.clone();
+                let _span = tracing::info_span!("camera", camera = %id).entered();
+                let mut stored = match &edit.original {
+                    Some(old) if *old != id => {
+                        self.disconnect.push(old.clone());
+                        credentials_changed = true;
+                        self.credentials.remove(old)
+                    }
+                    // The store's own entry: an environment override is never
+                    // written into the file.
+                    Some(old) => self.credentials.get_with_env(old, |_| None),
+                    None => None,
+                };
+                match &edit.password {
+                    PasswordChange::Keep => {}
+                    PasswordChange::Set(password) => {
+                        stored = Some(vigil_config::redact::Credentials {
+                            username: String::new(),
+                            password: password.clone(),
+                        });
+                    }
+                    PasswordChange::Clear => stored = None,
+                }
+                // The user name lives in the site file; the store keeps none of its own
+                // that would override it.
+                if let Some(creds) = &mut stored {
+                    creds.username.clear();
+                }
+                let before = self.credentials.get_with_env(&id, |_| None);
+                if stored != before || edit.password != PasswordChange::Keep {
+                    match stored {
+                        Some(creds) => self.credentials.set(&id, creds),
+                        None => {
+                            self.credentials.remove(&id);
+                        }
+                    }
+                    credentials_changed |= before != self.credentials.get_with_env(&id, |_| None);
+                }
+                if credentials_changed {
+                    tracing::info!("camera password changed: reconnecting it");
+                    self.reconnect.push(id);
+                }
+            }
+            SiteChange::Remove(id) => {
+                self.disconnect.push(id.clone());
+                credentials_changed = self.credentials.remove(id).is_some();
+            }
+            SiteChange::Move { .. } | SiteChange::Storage(_) => {}
+        }
+        if credentials_changed {
+            self.recording.refresh();
+            if let Some(saver) = &self.saver {
+                saver.save_credentials(&self.credentials);
+            }
+        }
+        self.site = next;
+        self.wall.normalise(&mut self.site);
+        // A new camera goes into the wall's first empty tile, if it has one.
+        if let SiteChange::Save(edit) = &change
+            && edit.original.is_none()
+            && let Some(tile) = self.site.wall.assignment.iter().position(Option::is_none)
+        {
+            self.wall
+                .assign(&mut self.site, tile, edit.camera.id.clone());
+        }
+        let said = if self.saver.is_some() {
+            said
+        } else {
+            format!("{said} (this site has no file: the change lasts until Vigil closes)")
+        };
+        self.say(said.clone());
+        self.change_outcome = Some(ChangeOutcome::Applied(said));
+        true
     }
 
     /// The site as edited.
@@ -367,6 +539,15 @@ impl Core {
                 self.exports.cancel();
                 false
             }
+            Command::ChangeSite(change) => self.change_site(change),
+            Command::TestStream(edit) => {
+                self.start_test(&edit);
+                false
+            }
+            Command::StopTest => {
+                self.stop_test();
+                false
+            }
         };
         self.unsaved |= changed;
     }
@@ -509,11 +690,19 @@ impl Core {
         while let Ok(said) = self.snapshots.1.try_recv() {
             self.say(said);
         }
+        for id in std::mem::take(&mut self.reconnect) {
+            self.streams.restart_camera(&id);
+        }
         if let Some(viewport) = self.viewport {
             let needs = needs::camera_needs(&self.site, &self.wall, self.review.as_ref(), viewport);
             let pinned =
                 self.recording
                     .sync(&self.site, &self.credentials, &mut self.streams.engine);
+            // Removed cameras' recorders were told to stop just now: their connections
+            // can go (the recorders close their segments on their own threads).
+            for id in self.disconnect.drain(..) {
+                self.streams.engine.stop_camera(&id);
+            }
             self.streams.sync(&needs, &self.credentials, pinned, now);
             self.streams.take_new_frames(now);
             if self.review.is_some() {
@@ -532,6 +721,9 @@ impl Core {
             // No wall yet (the app has not laid out its first frame): keep recording.
             self.recording
                 .sync(&self.site, &self.credentials, &mut self.streams.engine);
+            for id in self.disconnect.drain(..) {
+                self.streams.engine.stop_camera(&id);
+            }
         }
         self.learn_sizes();
         if self.unsaved {
@@ -587,6 +779,13 @@ impl Core {
         self.streams.upload_fresh(&mut each);
         if let Some(review) = &mut self.review {
             review.upload_fresh(&mut each);
+        }
+        if let Some((probe, uploaded)) = &mut self.probe
+            && let Some(frame) = probe.report().frame
+            && *uploaded != Some(frame.seq)
+        {
+            *uploaded = Some(frame.seq);
+            each(&VideoKey::Preview(PROBE_PREVIEW.to_owned()), &frame);
         }
     }
 
@@ -688,6 +887,7 @@ impl Core {
     /// (waiting up to `timeout`) and writes the last site-file save.
     pub fn shutdown(&mut self, timeout: Duration) {
         tracing::info!("shutting down");
+        self.stop_test();
         self.close_review();
         // Closes each segment cleanly before the streams go away.
         self.recording.stop();
