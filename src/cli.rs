@@ -155,11 +155,31 @@ pub enum Command {
         #[arg(long, value_name = "OUT.json")]
         json: Option<PathBuf>,
     },
+    /// Camera passwords: move them out of credentials.toml into the OS keyring or the
+    /// encrypted vault (docs/credentials.md).
+    Credentials {
+        #[command(subcommand)]
+        kind: CredentialsKind,
+    },
     /// For packagers: write the shell completions or the man pages.
     #[command(hide = true)]
     Generate {
         #[command(subcommand)]
         what: GenerateKind,
+    },
+}
+
+/// What `vigil credentials` does.
+#[derive(Subcommand, Debug)]
+pub enum CredentialsKind {
+    /// Move every password of credentials.toml into the configured store (OS keyring or
+    /// vault), check each reads back, then rewrite credentials.toml without them (user
+    /// names stay). Running it again changes nothing.
+    #[command(after_help = env::CREDENTIALS_MIGRATE_AFTER_HELP)]
+    Migrate {
+        /// The store to move them into instead of the site file's `[credentials] store`.
+        #[arg(long, value_enum, value_name = "STORE")]
+        to: Option<vigil_config::PasswordStoreKind>,
     },
 }
 

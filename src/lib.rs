@@ -1,7 +1,8 @@
 //! The `vigil` package: what the command line needs beyond the workspace's crates —
 //! the bundled assets' locations (`assets`), `vigil check-config`'s report
 //! (`check_config`), `vigil detect` (`detect`), `vigil doctor` (`doctor`), the headless benchmarks (`bench`), the
-//! command line's definition (`cli`: help, completions, man pages), the headless
+//! command line's definition (`cli`: help, completions, man pages), `vigil credentials`
+//! and a run's camera passwords (`credentials_cmd`), the headless
 //! commands' credentials (`headless_credentials`), logging set-up (`logging`) and the
 //! long commands' progress (`progress`).
 //!
@@ -12,6 +13,7 @@ pub mod assets;
 pub mod bench;
 pub mod check_config;
 pub mod cli;
+pub mod credentials_cmd;
 pub mod detect;
 pub mod doctor;
 pub mod evidence;

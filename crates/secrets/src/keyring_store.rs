@@ -8,6 +8,7 @@
 //! bytes), or cache passwords.
 
 use keyring::{Entry, Error};
+use vigil_config::redact::redact;
 
 /// The keyring "service" of every Vigil camera password; the account is the camera id.
 pub const KEYRING_SERVICE: &str = "io.github.vigil_vms.Vigil camera";
@@ -32,7 +33,8 @@ impl Default for KeyringStore {
 /// A message for a keyring error that cannot carry the secret (the `BadEncoding` and
 /// `BadDataFormat` variants hold its bytes).
 fn describe(e: &Error) -> String {
-    match e {
+    // The platform's own text (a D-Bus error) goes through the one redaction function.
+    redact(&match e {
         Error::PlatformFailure(p) => format!("the keyring service failed: {p}"),
         Error::NoStorageAccess(p) => format!("the keyring is locked or not reachable: {p}"),
         Error::NoEntry => "no such entry".into(),
@@ -49,7 +51,7 @@ fn describe(e: &Error) -> String {
         }
         Error::NotSupportedByStore(what) => format!("not supported by this keyring: {what}"),
         _ => "unexpected keyring error".into(),
-    }
+    })
 }
 
 impl KeyringStore {

@@ -19,8 +19,8 @@ mod vault;
 pub use keyring_store::{KEYRING_SERVICE, KeyringError, KeyringStore};
 pub use migrate::{MigrationReport, migrate};
 pub use store::{
-    OpenedStore, PasswordStore, SecretsError, VAULT_FILE_NAME, VAULT_PASSPHRASE_ENV,
-    fill_credentials, open_store, save_camera_credentials, vault_path,
+    OpenedStore, PasswordStore, SecretsError, StoreStatus, VAULT_FILE_NAME, VAULT_PASSPHRASE_ENV,
+    fill_credentials, open_store, save_camera_credentials, store_status, vault_path,
 };
 pub use vault::{MAX_VAULT_FILE_BYTES, VAULT_FILE_MODE, VAULT_FORMAT_VERSION, Vault, VaultError};
 pub use vigil_config::PasswordStoreKind;

@@ -207,6 +207,58 @@ pub fn open_store(
     })
 }
 
+/// What `vigil doctor` says about the store, found without prompting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreStatus {
+    /// What the site asked for.
+    pub configured: PasswordStoreKind,
+    /// What a run would use (`auto` resolved).
+    pub in_use: PasswordStoreKind,
+    /// Whether the keyring answered; `None` when it was not asked (`vault`, `file`).
+    pub keyring: Option<Result<(), String>>,
+    /// The vault file.
+    pub vault: PathBuf,
+    /// Whether it exists.
+    pub vault_exists: bool,
+    /// Whether it opens with the passphrase given (`None`: no passphrase, or not used).
+    pub vault_opens: Option<Result<usize, String>>,
+}
+
+/// Finds which store a run would use and whether it is reachable, without prompting:
+/// the vault is only opened when `passphrase` is given.
+pub fn store_status(
+    kind: PasswordStoreKind,
+    credentials_file: &Path,
+    keyring: &KeyringStore,
+    passphrase: Option<&str>,
+) -> StoreStatus {
+    let keyring_answer = matches!(kind, PasswordStoreKind::Auto | PasswordStoreKind::Keyring)
+        .then(|| keyring.probe().map_err(|e| e.to_string()));
+    let in_use = match (kind, &keyring_answer) {
+        (PasswordStoreKind::Auto, Some(Ok(()))) => PasswordStoreKind::Keyring,
+        (PasswordStoreKind::Auto, _) => PasswordStoreKind::Vault,
+        (other, _) => other,
+    };
+    let vault = vault_path(credentials_file);
+    let vault_exists = vault.exists();
+    let vault_opens = match (in_use, passphrase) {
+        (PasswordStoreKind::Vault, Some(pp)) if vault_exists => Some(
+            Vault::open(&vault, pp)
+                .map(|v| v.camera_ids().count())
+                .map_err(|e| e.to_string()),
+        ),
+        _ => None,
+    };
+    StoreStatus {
+        configured: kind,
+        in_use,
+        keyring: keyring_answer,
+        vault,
+        vault_exists,
+        vault_opens,
+    }
+}
+
 /// Reads the store's password of each of `camera_ids` into `credentials` for this run
 /// (kept in memory, never saved; the environment override still wins). Returns the
 /// cameras whose password could not be read, with the reason.
