@@ -145,7 +145,10 @@ fn healthy_machine_has_no_findings() {
         text.contains("[ -- ] AV1 decoder: none (optional)"),
         "{text}"
     );
-    assert!(text.contains("OS keyring: not used yet"), "{text}");
+    assert!(
+        text.contains("[ok  ] OS keyring: the Secret Service answers"),
+        "{text}"
+    );
     assert!(text.contains("50.0 GiB free of 100.0 GiB"), "{text}");
     assert!(
         text.contains(
