@@ -31,6 +31,9 @@ PACKAGES=(
   libwayland-client0 libwayland-cursor0 libwayland-egl1 libxkbcommon0
   # test harness helpers
   xauth procps iproute2
+  # the OS keyring for real in tests (crates/secrets/tests/real_keyring.rs): a private
+  # D-Bus session (dbus-run-session) with GNOME Keyring's Secret Service in it
+  dbus gnome-keyring
   # packaging (scripts/package-deb.sh): dpkg-shlibdeps for the .deb's dependencies,
   # validators for the desktop entry, AppStream metainfo and Flatpak manifest
   dpkg-dev desktop-file-utils appstream python3-yaml

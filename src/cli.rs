@@ -176,6 +176,12 @@ pub enum Command {
         #[command(subcommand)]
         kind: OnvifKind,
     },
+    /// Camera passwords: move them out of credentials.toml into the OS keyring or the
+    /// encrypted vault (docs/credentials.md).
+    Credentials {
+        #[command(subcommand)]
+        kind: CredentialsKind,
+    },
     /// For packagers: write the shell completions or the man pages.
     #[command(hide = true)]
     Generate {
@@ -205,6 +211,20 @@ pub enum OnvifKind {
         /// Deadline of each request, in seconds.
         #[arg(long, value_name = "SECS", default_value_t = 10.0)]
         timeout_secs: f64,
+    },
+}
+
+/// What `vigil credentials` does.
+#[derive(Subcommand, Debug)]
+pub enum CredentialsKind {
+    /// Move every password of credentials.toml into the configured store (OS keyring or
+    /// vault), check each reads back, then rewrite credentials.toml without them (user
+    /// names stay). Running it again changes nothing.
+    #[command(after_help = env::CREDENTIALS_MIGRATE_AFTER_HELP)]
+    Migrate {
+        /// The store to move them into instead of the site file's `[credentials] store`.
+        #[arg(long, value_enum, value_name = "STORE")]
+        to: Option<vigil_config::PasswordStoreKind>,
     },
 }
 

@@ -209,12 +209,27 @@ pub enum SiteState {
 /// Where camera passwords are kept.
 #[derive(Debug, Clone, Serialize)]
 pub struct CredentialFacts {
-    /// `<config>/credentials.toml`, the store Vigil uses today.
+    /// `<config>/credentials.toml`: user names, and legacy plain-text passwords.
     pub store: PathBuf,
     /// Its state.
     pub store_state: StoreState,
-    /// Vigil does not use an OS keyring yet; always `false` for now.
-    pub os_keyring_used: bool,
+    /// How many passwords are still in plain text in it (`vigil credentials migrate`).
+    pub plain_text_passwords: usize,
+    /// The site file's `[credentials] store` (`auto` without one).
+    pub configured_store: String,
+    /// The store a run uses: `keyring`, `vault` or `file`.
+    pub store_in_use: String,
+    /// Whether the OS keyring answered; `None` when it was not asked.
+    pub keyring_reachable: Option<bool>,
+    /// Why it did not (never holds a password).
+    pub keyring_error: Option<String>,
+    /// `<config>/credentials.vault`.
+    pub vault: PathBuf,
+    /// Whether the vault file exists.
+    pub vault_exists: bool,
+    /// With `VIGIL_VAULT_PASSPHRASE`: how many passwords the vault opened with, or why
+    /// it did not open.
+    pub vault_check: Option<Result<usize, String>>,
     /// `DBUS_SESSION_BUS_ADDRESS` is set (a Secret Service could be reachable).
     pub session_bus_set: bool,
     /// For a `unix:path=` address: whether that socket exists.
@@ -454,6 +469,41 @@ pub fn evaluate(facts: &Facts) -> Vec<Finding> {
                 )],
             )),
             StoreState::Absent | StoreState::Private { .. } => {}
+        }
+        if c.plain_text_passwords > 0 && c.store_in_use != "file" {
+            out.push(note(
+                format!(
+                    "{} camera password(s) are still in plain text in {}",
+                    c.plain_text_passwords,
+                    c.store.display()
+                ),
+                vec![format!(
+                    "run `vigil credentials migrate` to move them into the {}",
+                    if c.store_in_use == "keyring" {
+                        "OS keyring"
+                    } else {
+                        "vault"
+                    }
+                )],
+            ));
+        }
+        if c.configured_store == "keyring" && c.keyring_reachable == Some(false) {
+            out.push(note(
+                format!(
+                    "the site asks for the OS keyring but it does not answer: {}",
+                    c.keyring_error.as_deref().unwrap_or("no reason given")
+                ),
+                vec!["start and unlock GNOME Keyring or KWallet in this session, or set [credentials] store = \"vault\" (docs/credentials.md)".into()],
+            ));
+        }
+        if let Some(Err(why)) = &c.vault_check {
+            out.push(note(
+                format!("the credential vault does not open: {why}"),
+                vec![format!(
+                    "check VIGIL_VAULT_PASSPHRASE; the vault is {}",
+                    c.vault.display()
+                )],
+            ));
         }
     }
 

@@ -1,13 +1,12 @@
 //! Camera credentials for the headless commands (`archive record`, `bench live`).
 //!
 //! Owns: turning a command's `--input` and camera id into a source and its login. The
-//! password comes from `credentials.toml` (the store the app uses) or from
-//! `VIGIL_CAMERA_<ID>_PASSWORD`; a user name may also be written in the URL. A
+//! password comes from `VIGIL_CAMERA_<ID>_PASSWORD`, else the configured store (OS
+//! keyring or vault, as for the app), else a legacy one in `credentials.toml`; a user
+//! name may also be written in the URL. A
 //! password written in the URL is refused with advice, because every user of the
 //! machine can read a command line (`ps`, `/proc`) and shells keep it in their history.
 //! Must not: put a password into an error, a log line or the output.
-
-use std::path::Path;
 
 use vigil_config::redact::{Credentials, SourceSpec, parse_source_with_credentials};
 use vigil_config::{AppPaths, CredentialStore, password_env_var};
@@ -33,7 +32,8 @@ pub fn resolve(
             "{option} holds a password, and a command line can be read by every user of this \
              machine (ps, /proc) and stays in shell histories. Remove it from the URL (a user \
              name may stay) and give it in the environment, {var}=..., or in {file} \
-             (chmod 600):\n  [cameras.{camera_id}]\n  username = \"...\"\n  password = \"...\""
+             (chmod 600):\n  [cameras.{camera_id}]\n  username = \"...\"\n  password = \"...\"\nthen \
+             `vigil credentials migrate` moves it into the OS keyring (docs/credentials.md)"
         );
     }
     if !matches!(source, SourceSpec::Network(_)) {
@@ -57,19 +57,22 @@ pub fn resolve(
 }
 
 /// Loads the credential store from the config directory (`VIGIL_CONFIG_DIR` or the
-/// default); a missing file is an empty store, a file others can read an error.
-pub fn default_store() -> anyhow::Result<CredentialStore> {
+/// default) with `camera_id`'s password from the store the default site file
+/// configures; a missing file is an empty store, a file others can read an error.
+pub fn default_store(camera_id: &str) -> anyhow::Result<CredentialStore> {
     let paths = AppPaths::from_env()?;
-    load_store(&paths.credentials_file())
-}
-
-fn load_store(path: &Path) -> anyhow::Result<CredentialStore> {
-    Ok(CredentialStore::load(path)?)
+    let site = vigil_config::load_site(&paths.default_site_file).ok();
+    Ok(crate::credentials_cmd::run_credentials(
+        &paths,
+        site.as_ref(),
+        &[camera_id],
+    )?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn empty() -> anyhow::Result<CredentialStore> {
         Ok(CredentialStore::new(Path::new(

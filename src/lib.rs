@@ -2,7 +2,8 @@
 //! the bundled assets' locations (`assets`), `vigil check-config`'s report
 //! (`check_config`), `vigil detect` (`detect`), `vigil discover`
 //! (`discover_cmd`), `vigil doctor` (`doctor`), the headless benchmarks (`bench`), the
-//! command line's definition (`cli`: help, completions, man pages), the headless
+//! command line's definition (`cli`: help, completions, man pages), `vigil credentials`
+//! and a run's camera passwords (`credentials_cmd`), the headless
 //! commands' credentials (`headless_credentials`), logging set-up (`logging`), `vigil onvif
 //! inspect` (`onvif_cmd`) and the
 //! long commands' progress (`progress`).
@@ -14,6 +15,7 @@ pub mod assets;
 pub mod bench;
 pub mod check_config;
 pub mod cli;
+pub mod credentials_cmd;
 pub mod detect;
 pub mod discover_cmd;
 pub mod doctor;

@@ -1,7 +1,7 @@
 //! The `vigil` command line: the video wall (default; `--demo` for the built-in demo
 //! site), `check-config`, `doctor`, `bench live|scrub|timeline|wall`, `detect`,
 //! `discover`, `archive list|record|seed`, `export` and `verify` (evidence bundles),
-//! `onvif inspect`,
+//! `onvif inspect`, `credentials migrate`,
 //! `generate` (hidden: completions and man pages), and the signals that close the window
 //! cleanly. Parses arguments (defined in `vigil::cli`) and hands the work to the
 //! workspace's crates (`docs/architecture.md` has the map).
@@ -11,7 +11,9 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::Parser as _;
 
-use vigil::cli::{ArchiveKind, BenchKind, Cli, Command, GenerateKind, LogLevel, OnvifKind};
+use vigil::cli::{
+    ArchiveKind, BenchKind, Cli, Command, CredentialsKind, GenerateKind, LogLevel, OnvifKind,
+};
 use vigil_app::{AppOptions, VigilApp};
 use vigil_config::{self as config, AppPaths, CredentialStore, RecordingMode};
 
@@ -70,12 +72,9 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
                 .cloned()
                 .unwrap_or_else(|| format!("input{}", i + 1));
             let option = format!("--input {}", i + 1);
-            let (_, creds) = vigil::headless_credentials::resolve(
-                input,
-                &option,
-                &id,
-                vigil::headless_credentials::default_store,
-            )?;
+            let (_, creds) = vigil::headless_credentials::resolve(input, &option, &id, || {
+                vigil::headless_credentials::default_store(&id)
+            })?;
             credentials.push(creds);
         }
         let options = vigil::bench::live::LiveOptions {
@@ -258,6 +257,14 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         return Ok(vigil::doctor::run(cli.config.as_deref(), *json));
     }
     let paths = AppPaths::from_env().context("cannot find the config and data directories")?;
+    if let Some(Command::Credentials {
+        kind: CredentialsKind::Migrate { to },
+    }) = &cli.command
+    {
+        let _log = vigil::logging::init(log_level, None);
+        vigil::credentials_cmd::migrate_cmd(&paths, cli.config.as_deref(), *to)?;
+        return Ok(std::process::ExitCode::SUCCESS);
+    }
     if let Some(Command::CheckConfig { path }) = &cli.command {
         let path = path
             .clone()
@@ -295,7 +302,8 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         }
         site.wall.layout.clone_from(layout);
     }
-    let credentials = match CredentialStore::load(&paths.credentials_file()) {
+    // credentials.toml, with the configured store's passwords (OS keyring or vault).
+    let credentials = match vigil::credentials_cmd::run_credentials(&paths, Some(&site), &[]) {
         Ok(store) => store,
         Err(err) => {
             tracing::error!(%err, "credentials not loaded; cameras that need a password will fail");
@@ -435,12 +443,10 @@ fn archive_record(kind: &ArchiveKind, log_level: &str) -> anyhow::Result<std::pr
         anyhow::bail!("--mode off records nothing: use continuous or events");
     }
     let _log = vigil::logging::init(log_level, None);
-    let (_, credentials) = vigil::headless_credentials::resolve(
-        input,
-        "--input",
-        camera_id,
-        vigil::headless_credentials::default_store,
-    )?;
+    let (_, credentials) =
+        vigil::headless_credentials::resolve(input, "--input", camera_id, || {
+            vigil::headless_credentials::default_store(camera_id)
+        })?;
     let storage = match storage {
         Some(dir) => dir.clone(),
         None => AppPaths::from_env()

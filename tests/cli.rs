@@ -52,7 +52,8 @@ fn doctor_passes_here_and_reports_each_part() {
         "Hardware decoding",
         "GPU (wgpu",
         "Demo clips",
-        "OS keyring: not used yet",
+        "OS keyring: ",
+        "passwords in: ",
         "Recording storage",
         "Vigil has everything it needs here.",
     ] {

@@ -51,6 +51,10 @@ pub const VARIABLES: &[EnvVar] = &[
         meaning: "Password for `vigil onvif inspect --user` (asked on the terminal otherwise; never an option)",
     },
     EnvVar {
+        name: "VIGIL_VAULT_PASSPHRASE",
+        meaning: "Passphrase of the encrypted credential vault (when the OS keyring is not used); never give it as an argument",
+    },
+    EnvVar {
         name: "WGPU_BACKEND",
         meaning: "The wgpu backends to try (vulkan, gl, ...) instead of all of them",
     },
@@ -74,6 +78,7 @@ pub const READS: &[(&[&str], &[&str])] = &[
             "VIGIL_HWACCEL",
             CAMERA_PASSWORD,
             ONVIF_PASSWORD,
+            "VIGIL_VAULT_PASSPHRASE",
             "WGPU_BACKEND",
             "RUST_LOG",
         ],
@@ -87,6 +92,7 @@ pub const READS: &[(&[&str], &[&str])] = &[
             "VIGIL_DEMO_DIR",
             "VIGIL_FFMPEG_LOG",
             "VIGIL_HWACCEL",
+            "VIGIL_VAULT_PASSPHRASE",
             "WGPU_BACKEND",
         ],
     ),
@@ -97,6 +103,7 @@ pub const READS: &[(&[&str], &[&str])] = &[
             "VIGIL_FFMPEG_LOG",
             "VIGIL_HWACCEL",
             CAMERA_PASSWORD,
+            "VIGIL_VAULT_PASSPHRASE",
             "RUST_LOG",
         ],
     ),
@@ -121,6 +128,16 @@ pub const READS: &[(&[&str], &[&str])] = &[
             "VIGIL_CONFIG_DIR",
             "VIGIL_FFMPEG_LOG",
             CAMERA_PASSWORD,
+            "VIGIL_VAULT_PASSPHRASE",
+            "RUST_LOG",
+        ],
+    ),
+    (
+        &["credentials", "migrate"],
+        &[
+            "VIGIL_CONFIG_DIR",
+            "VIGIL_DATA_DIR",
+            "VIGIL_VAULT_PASSPHRASE",
             "RUST_LOG",
         ],
     ),
@@ -224,6 +241,8 @@ Environment:
   VIGIL_DEMO_DIR     Folder of the demo clips checked
   VIGIL_FFMPEG_LOG   FFmpeg's own log level for the device probes (redacted, stderr)
   VIGIL_HWACCEL      'off' reports hardware decoding as disabled
+  VIGIL_VAULT_PASSPHRASE
+                     With it, the credential vault is opened to check it (never asked)
   WGPU_BACKEND       The wgpu backends probed (as for the window)
 
 Exit codes: 0 Vigil has what it needs, 1 something needed is missing, 2 usage.";
@@ -232,7 +251,10 @@ pub const BENCH_LIVE_AFTER_HELP: &str = "\
 Environment:
   VIGIL_CONFIG_DIR   Config directory, where credentials.toml is
   VIGIL_CAMERA_<ID>_PASSWORD
-                     Password of the input with camera id <ID> (see --camera-id)
+                     Password of the input with camera id <ID> (see --camera-id);
+                     wins over the OS keyring, the vault and credentials.toml
+  VIGIL_VAULT_PASSPHRASE
+                     Passphrase of the credential vault, when passwords are kept there
   VIGIL_FFMPEG_LOG   FFmpeg's own log level (redacted, to the log)
   VIGIL_HWACCEL      'off' never tries hardware video decoders
   RUST_LOG           Log filter; overrides --log-level (default warn)";
@@ -270,9 +292,27 @@ Environment:
   VIGIL_CONFIG_DIR   Config directory, where credentials.toml is
   VIGIL_CAMERA_<ID>_PASSWORD
                      Password of the camera (upper case, '-' as '_'); wins over
-                     credentials.toml
+                     the OS keyring, the vault and credentials.toml
+  VIGIL_VAULT_PASSPHRASE
+                     Passphrase of the credential vault, when passwords are kept there
   VIGIL_FFMPEG_LOG   FFmpeg's own log level (redacted, to the log)
   RUST_LOG           Log filter; overrides --log-level";
+
+pub const CREDENTIALS_MIGRATE_AFTER_HELP: &str = "\
+Where passwords go: --to, else the site file's [credentials] store (auto: the OS
+keyring when its service answers, else the vault credentials.vault in the config
+directory). Each password is stored and read back before credentials.toml is rewritten
+(atomically) without it; no plain-text copy is kept. See docs/credentials.md.
+
+Environment:
+  VIGIL_CONFIG_DIR   Config directory: credentials.toml, credentials.vault, site.toml
+  VIGIL_DATA_DIR     Data directory (looked up with the config directory)
+  VIGIL_VAULT_PASSPHRASE
+                     Passphrase of the vault; without it Vigil asks on the terminal
+  RUST_LOG           Log filter; overrides --log-level
+
+Exit codes: 0 done (or nothing to move), 1 a password could not be moved (the file
+is unchanged), 2 usage.";
 
 pub const ARCHIVE_SEED_AFTER_HELP: &str = "\
 Progress goes to stderr: a bar on a terminal, else lines such as
@@ -461,6 +501,7 @@ mod tests {
                 "VIGIL_FFMPEG_LOG",
                 "VIGIL_HWACCEL",
                 CAMERA_PASSWORD,
+                "VIGIL_VAULT_PASSPHRASE",
                 "WGPU_BACKEND",
                 "RUST_LOG"
             ],

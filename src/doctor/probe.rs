@@ -48,7 +48,7 @@ pub fn collect(site_file: Option<&Path>) -> Facts {
     };
     let demo = demo_facts(&crate::assets::demo_dir());
     let path_facts = paths.as_ref().map(|p| path_facts(p, site_file));
-    let credentials = paths.as_ref().map(credential_facts);
+    let credentials = paths.as_ref().map(|p| credential_facts(p, site_file));
     let storage = paths
         .as_ref()
         .map(|p| storage_facts(&p.data_dir.join("recordings")));
@@ -356,7 +356,7 @@ pub(super) fn nearest_existing_ancestor(path: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
-fn credential_facts(paths: &AppPaths) -> CredentialFacts {
+fn credential_facts(paths: &AppPaths, site_file: Option<&Path>) -> CredentialFacts {
     use std::os::unix::fs::PermissionsExt;
     let store = paths.credentials_file();
     let store_state = if store.exists() {
@@ -386,10 +386,27 @@ fn credential_facts(paths: &AppPaths) -> CredentialFacts {
             .find_map(|kv| kv.strip_prefix("path="))
             .map(|p| Path::new(p).exists())
     });
+    let plain_text_passwords = CredentialStore::load(&store)
+        .map_or(0, |loaded| loaded.cameras_with_file_password().count());
+    let kind =
+        crate::credentials_cmd::configured_store(site_file.unwrap_or(&paths.default_site_file));
+    let status = vigil_secrets::store_status(
+        kind,
+        &store,
+        &vigil_secrets::KeyringStore::default(),
+        crate::credentials_cmd::passphrase_from_env().as_deref(),
+    );
     CredentialFacts {
         store,
         store_state,
-        os_keyring_used: false,
+        plain_text_passwords,
+        configured_store: status.configured.as_str().to_owned(),
+        store_in_use: status.in_use.as_str().to_owned(),
+        keyring_reachable: status.keyring.as_ref().map(Result::is_ok),
+        keyring_error: status.keyring.and_then(Result::err),
+        vault: status.vault,
+        vault_exists: status.vault_exists,
+        vault_check: status.vault_opens,
         session_bus_set: bus.is_some(),
         session_bus_socket_exists: socket,
     }
@@ -538,7 +555,10 @@ mod tests {
             _ => None,
         })
         .expect("paths");
-        assert_eq!(credential_facts(&paths).store_state, StoreState::Absent);
+        assert_eq!(
+            credential_facts(&paths, None).store_state,
+            StoreState::Absent
+        );
         let file = paths.credentials_file();
         std::fs::write(
             &file,
@@ -547,12 +567,12 @@ mod tests {
         .expect("write");
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).expect("chmod");
         assert_eq!(
-            credential_facts(&paths).store_state,
+            credential_facts(&paths, None).store_state,
             StoreState::TooOpen { mode: 0o644 }
         );
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).expect("chmod");
         assert_eq!(
-            credential_facts(&paths).store_state,
+            credential_facts(&paths, None).store_state,
             StoreState::Private { mode: 0o600 }
         );
     }

@@ -250,12 +250,62 @@ fn credentials_section(r: &mut Report, facts: &Facts) {
             r.line(WARN, &format!("store     {store}: does not load: {error}"));
         }
     }
+    if c.plain_text_passwords > 0 {
+        r.line(
+            WARN,
+            &format!(
+                "          {} password(s) in plain text there (vigil credentials migrate)",
+                c.plain_text_passwords
+            ),
+        );
+    }
     let bus = match (c.session_bus_set, c.session_bus_socket_exists) {
         (false, _) => "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS unset)",
         (true, Some(false)) => "DBUS_SESSION_BUS_ADDRESS is set but its socket is missing",
-        (true, _) => "a D-Bus session bus is set; the Secret Service was not queried",
+        (true, _) => "a D-Bus session bus is set",
     };
-    r.line(INFO, &format!("OS keyring: not used yet; {bus}"));
+    r.line(
+        INFO,
+        &format!(
+            "passwords in: {} (site file: store = \"{}\")",
+            match c.store_in_use.as_str() {
+                "keyring" => "the OS keyring",
+                "vault" => "the encrypted vault",
+                _ => "credentials.toml only (read only)",
+            },
+            c.configured_store
+        ),
+    );
+    match (c.keyring_reachable, &c.keyring_error) {
+        (Some(true), _) => r.line(OK, "OS keyring: the Secret Service answers"),
+        (Some(false), why) => r.line(
+            if c.configured_store == "keyring" {
+                WARN
+            } else {
+                INFO
+            },
+            &format!(
+                "OS keyring: does not answer ({}); {bus}",
+                why.as_deref().unwrap_or("no reason")
+            ),
+        ),
+        (None, _) => r.line(INFO, "OS keyring: not asked (not the configured store)"),
+    }
+    if c.store_in_use == "vault" {
+        let vault = c.vault.display();
+        match (&c.vault_check, c.vault_exists) {
+            (Some(Ok(n)), _) => r.line(OK, &format!("vault     {vault}: opens, {n} password(s)")),
+            (Some(Err(why)), _) => r.line(WARN, &format!("vault     {vault}: {why}")),
+            (None, true) => r.line(
+                INFO,
+                &format!("vault     {vault}: present (set VIGIL_VAULT_PASSPHRASE to check it)"),
+            ),
+            (None, false) => r.line(
+                INFO,
+                &format!("vault     {vault}: not created yet (no password saved in it)"),
+            ),
+        }
+    }
 }
 
 fn storage_section(r: &mut Report, facts: &Facts) {

@@ -74,7 +74,14 @@ fn healthy() -> Facts {
         credentials: Some(CredentialFacts {
             store: "/home/u/.config/vigil/credentials.toml".into(),
             store_state: StoreState::Absent,
-            os_keyring_used: false,
+            plain_text_passwords: 0,
+            configured_store: "auto".into(),
+            store_in_use: "keyring".into(),
+            keyring_reachable: Some(true),
+            keyring_error: None,
+            vault: "/home/u/.config/vigil/credentials.vault".into(),
+            vault_exists: false,
+            vault_check: None,
             session_bus_set: true,
             session_bus_socket_exists: Some(true),
         }),
@@ -138,7 +145,10 @@ fn healthy_machine_has_no_findings() {
         text.contains("[ -- ] AV1 decoder: none (optional)"),
         "{text}"
     );
-    assert!(text.contains("OS keyring: not used yet"), "{text}");
+    assert!(
+        text.contains("[ok  ] OS keyring: the Secret Service answers"),
+        "{text}"
+    );
     assert!(text.contains("50.0 GiB free of 100.0 GiB"), "{text}");
     assert!(
         text.contains(
@@ -383,4 +393,39 @@ proptest::proptest! {
             ]
         })?;
     }
+}
+
+#[test]
+fn plain_text_passwords_and_an_unreachable_keyring_are_noted() {
+    let mut facts = healthy();
+    assert!(evaluate(&facts).is_empty());
+    let text = render_text(&facts, &evaluate(&facts));
+    assert!(text.contains("passwords in: the OS keyring"), "{text}");
+    if let Some(c) = facts.credentials.as_mut() {
+        c.plain_text_passwords = 2;
+        c.configured_store = "keyring".into();
+        c.keyring_reachable = Some(false);
+        c.keyring_error = Some("no Secret Service".into());
+    }
+    let findings = evaluate(&facts);
+    assert!(needed(&findings).is_empty(), "{findings:?}");
+    let all = format!("{findings:?}");
+    assert!(
+        all.contains("2 camera password(s) are still in plain text"),
+        "{all}"
+    );
+    assert!(all.contains("vigil credentials migrate"), "{all}");
+    assert!(all.contains("does not answer: no Secret Service"), "{all}");
+    if let Some(c) = facts.credentials.as_mut() {
+        c.configured_store = "auto".into();
+        c.store_in_use = "vault".into();
+        c.vault_exists = true;
+        c.vault_check = Some(Err("wrong passphrase for the credential vault x".into()));
+    }
+    let text = render_text(&facts, &evaluate(&facts));
+    assert!(text.contains("passwords in: the encrypted vault"), "{text}");
+    assert!(
+        text.contains("vault     /home/u/.config/vigil/credentials.vault: wrong passphrase"),
+        "{text}"
+    );
 }

@@ -1,10 +1,12 @@
 //! The camera credential store, kept apart from the site file.
 //!
 //! Owns: `<config_dir>/credentials.toml` (mode 0600), mapping camera id → user name and
-//! password, plus the `VIGIL_CAMERA_<ID>_PASSWORD` environment override for headless use.
-//! An OS keyring backend is planned; this file is the fallback store.
-//! Must not: log, display or put into an error any password, or read a file that other
-//! users can access.
+//! (legacy) password, the passwords the configured store (OS keyring or vault, crate
+//! `vigil-secrets`) supplied for this run, and the `VIGIL_CAMERA_<ID>_PASSWORD`
+//! environment override for headless use. A password is looked up in that order:
+//! environment, configured store, then the legacy password in this file.
+//! Must not: log, display or put into an error any password, read a file that other
+//! users can access, or write a password that came from the configured store.
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
@@ -31,17 +33,46 @@ const HEADER: &str = "# Vigil camera credentials. Keep this file private: chmod 
 #[serde(deny_unknown_fields)]
 struct CredentialsFile {
     #[serde(default)]
-    cameras: BTreeMap<String, Credentials>,
+    cameras: BTreeMap<String, FileEntry>,
 }
 
-/// Camera credentials loaded from (and saved to) the credentials file.
+/// One `[cameras.<id>]` table. Since the keyring and vault, `password` is optional: a
+/// migrated file keeps only the user names.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileEntry {
+    #[serde(default)]
+    username: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    password: Option<String>,
+}
+
+/// Camera credentials: user names (and legacy passwords) from the credentials file,
+/// plus the passwords the configured store supplied for this run.
 ///
-/// This file is the fallback store: an OS keyring backend is planned and will take
-/// precedence where available. `Debug` shows camera ids and user names only.
-#[derive(Debug, Clone)]
+/// Only the file's own entries are ever saved; passwords given with
+/// [`Self::set_store_password`] stay in memory. `Debug` shows camera ids and user names
+/// only.
+#[derive(Clone)]
 pub struct CredentialStore {
     path: PathBuf,
-    entries: BTreeMap<String, Credentials>,
+    entries: BTreeMap<String, FileEntry>,
+    from_store: BTreeMap<String, String>,
+}
+
+impl std::fmt::Debug for CredentialStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let users: BTreeMap<&str, &str> = self
+            .entries
+            .iter()
+            .map(|(id, e)| (id.as_str(), e.username.as_str()))
+            .collect();
+        f.debug_struct("CredentialStore")
+            .field("path", &self.path)
+            .field("users", &users)
+            .field("from_store", &self.from_store.keys().collect::<Vec<_>>())
+            .finish()
+    }
 }
 
 /// Name of the environment variable that overrides a camera's password:
@@ -66,6 +97,7 @@ impl CredentialStore {
         Self {
             path: path.to_path_buf(),
             entries: BTreeMap::new(),
+            from_store: BTreeMap::new(),
         }
     }
 
@@ -108,6 +140,7 @@ impl CredentialStore {
         Ok(Self {
             path: path.to_path_buf(),
             entries: parsed.cameras,
+            from_store: BTreeMap::new(),
         })
     }
 
@@ -127,7 +160,18 @@ impl CredentialStore {
         camera_id: &str,
         env: impl Fn(&str) -> Option<OsString>,
     ) -> Option<Credentials> {
-        let stored = self.entries.get(camera_id).cloned();
+        let entry = self.entries.get(camera_id);
+        let store_password = self.from_store.get(camera_id);
+        let stored = match (entry, store_password) {
+            (None, None) => None,
+            (entry, store_password) => Some(Credentials {
+                username: entry.map(|e| e.username.clone()).unwrap_or_default(),
+                password: store_password
+                    .or_else(|| entry.and_then(|e| e.password.as_ref()))
+                    .cloned()
+                    .unwrap_or_default(),
+            }),
+        };
         let var = password_env_var(camera_id);
         let Some(value) = env(&var) else {
             return stored;
@@ -159,19 +203,83 @@ impl CredentialStore {
         }
     }
 
-    /// Sets (or replaces) a camera's credentials; call [`Self::save`] to persist.
+    /// Sets (or replaces) a camera's credentials in the file (a legacy, plain-text
+    /// password); call [`Self::save`] to persist. New passwords belong in the keyring or
+    /// vault: see `vigil_secrets`, which calls [`Self::set_username`] instead.
     pub fn set(&mut self, camera_id: &str, creds: Credentials) {
-        self.entries.insert(camera_id.to_string(), creds);
+        self.entries.insert(
+            camera_id.to_string(),
+            FileEntry {
+                username: creds.username,
+                password: Some(creds.password),
+            },
+        );
     }
 
-    /// Removes a camera's credentials, returning them.
+    /// Sets a camera's user name in the file, keeping its legacy password if any.
+    pub fn set_username(&mut self, camera_id: &str, username: &str) {
+        self.entries
+            .entry(camera_id.to_string())
+            .or_default()
+            .username = username.to_owned();
+    }
+
+    /// Removes a camera's credentials from the file (and this run's store password),
+    /// returning what the file had.
     pub fn remove(&mut self, camera_id: &str) -> Option<Credentials> {
-        self.entries.remove(camera_id)
+        self.from_store.remove(camera_id);
+        self.entries.remove(camera_id).map(|e| Credentials {
+            username: e.username,
+            password: e.password.unwrap_or_default(),
+        })
     }
 
-    /// Ids of cameras with stored credentials, sorted.
+    /// Ids of cameras with an entry in the file or a password from the store, sorted.
     pub fn camera_ids(&self) -> impl Iterator<Item = &str> {
-        self.entries.keys().map(String::as_str)
+        let mut ids: Vec<&str> = self
+            .entries
+            .keys()
+            .chain(self.from_store.keys())
+            .map(String::as_str)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids.into_iter()
+    }
+
+    /// The legacy plain-text password the file holds for a camera.
+    pub fn file_password(&self, camera_id: &str) -> Option<&str> {
+        self.entries
+            .get(camera_id)
+            .and_then(|e| e.password.as_deref())
+    }
+
+    /// Ids of cameras whose password is still in the file, sorted.
+    pub fn cameras_with_file_password(&self) -> impl Iterator<Item = &str> {
+        self.entries
+            .iter()
+            .filter(|(_, e)| e.password.is_some())
+            .map(|(id, _)| id.as_str())
+    }
+
+    /// Drops a camera's legacy password from the file (in memory; [`Self::save`]
+    /// writes it), keeping its user name; an entry left with nothing is removed.
+    /// Returns whether there was a password.
+    pub fn forget_file_password(&mut self, camera_id: &str) -> bool {
+        let Some(entry) = self.entries.get_mut(camera_id) else {
+            return false;
+        };
+        let had = entry.password.take().is_some();
+        if entry.username.is_empty() {
+            self.entries.remove(camera_id);
+        }
+        had
+    }
+
+    /// Gives a camera's password as read from the configured store (keyring or
+    /// vault) for this run: it takes precedence over the file's and is never saved.
+    pub fn set_store_password(&mut self, camera_id: &str, password: String) {
+        self.from_store.insert(camera_id.to_string(), password);
     }
 
     /// Writes the store atomically with mode 0600.
@@ -179,6 +287,7 @@ impl CredentialStore {
         let file = CredentialsFile {
             cameras: self.entries.clone(),
         };
+        // The file's own entries only: `from_store` never reaches the disk.
         let body = toml::to_string_pretty(&file).map_err(|_| ConfigError::Serialize {
             message: "credentials could not be serialized".into(),
         })?;
@@ -360,10 +469,70 @@ mod tests {
     fn debug_hides_passwords() {
         let mut store = CredentialStore::new(Path::new("/x"));
         store.set("lobby", creds("admin", "hunter2"));
+        store.set_store_password("yard", "swordfish".into());
         let dbg = format!("{store:?}");
+        assert!(!dbg.contains("swordfish"), "{dbg}");
         assert!(
             dbg.contains("lobby") && dbg.contains("admin") && !dbg.contains("hunter2"),
             "{dbg}"
         );
+    }
+
+    #[test]
+    fn store_passwords_win_over_the_file_and_are_never_saved() {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let path = tmp.path().join("credentials.toml");
+        let mut store = CredentialStore::new(&path);
+        store.set("lobby", creds("admin", "legacy"));
+        store.set_username("yard", "guard");
+        store.set_store_password("lobby", "from-keyring".into());
+        store.set_store_password("yard", NASTY.into());
+        store.set_store_password("gate", "gate-pw".into());
+        assert_eq!(
+            store.get_with_env("lobby", no_env),
+            Some(creds("admin", "from-keyring"))
+        );
+        assert_eq!(
+            store.get_with_env("yard", no_env),
+            Some(creds("guard", NASTY))
+        );
+        assert_eq!(
+            store.get_with_env("gate", no_env),
+            Some(creds("", "gate-pw"))
+        );
+        let env = |name: &str| {
+            (name == "VIGIL_CAMERA_LOBBY_PASSWORD").then(|| OsString::from("from-env"))
+        };
+        assert_eq!(
+            store.get_with_env("lobby", env),
+            Some(creds("admin", "from-env"))
+        );
+        assert_eq!(
+            store.camera_ids().collect::<Vec<_>>(),
+            ["gate", "lobby", "yard"]
+        );
+        store.save().expect("save");
+        let text = fs::read_to_string(&path).expect("read");
+        for secret in ["from-keyring", "gate-pw", "p@ss"] {
+            assert!(!text.contains(secret), "{secret} saved: {text}");
+        }
+        assert!(
+            text.contains("legacy"),
+            "the legacy password stays until migrated"
+        );
+        let mut loaded = CredentialStore::load(&path).expect("load");
+        assert_eq!(
+            loaded.cameras_with_file_password().collect::<Vec<_>>(),
+            ["lobby"]
+        );
+        assert_eq!(
+            loaded.get_with_env("yard", no_env),
+            Some(creds("guard", ""))
+        );
+        assert!(loaded.forget_file_password("lobby"));
+        assert!(!loaded.forget_file_password("lobby"));
+        loaded.save().expect("save");
+        let text = fs::read_to_string(&path).expect("read");
+        assert!(!text.contains("legacy") && text.contains("admin"), "{text}");
     }
 }

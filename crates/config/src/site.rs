@@ -49,6 +49,58 @@ pub struct Site {
     /// Pictures folder (see `user_dirs::snapshot_dir`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshots: Option<SnapshotsConfig>,
+    /// Where camera passwords are kept (`[credentials]`); absent: `store = "auto"`.
+    /// See docs/credentials.md.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials: Option<CredentialsConfig>,
+}
+
+/// Where camera passwords are kept (`[credentials]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialsConfig {
+    /// `"auto"`, `"keyring"`, `"vault"` or `"file"`.
+    #[serde(default)]
+    pub store: PasswordStoreKind,
+}
+
+/// Which store holds camera passwords (`[credentials] store`).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum PasswordStoreKind {
+    /// The OS keyring when it answers, else the vault.
+    #[default]
+    Auto,
+    /// The OS keyring (Secret Service on Linux) only.
+    Keyring,
+    /// The encrypted vault file `credentials.vault` in the config directory.
+    Vault,
+    /// Only the legacy plain-text `credentials.toml`, read-only: no new passwords.
+    File,
+}
+
+impl PasswordStoreKind {
+    /// The value as written in the site file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Keyring => "keyring",
+            Self::Vault => "vault",
+            Self::File => "file",
+        }
+    }
+}
+
+impl Site {
+    /// The configured password store (`auto` when the site has no `[credentials]`).
+    pub fn password_store(&self) -> PasswordStoreKind {
+        self.credentials
+            .as_ref()
+            .map(|c| c.store)
+            .unwrap_or_default()
+    }
 }
 
 /// Where snapshots are saved (`[snapshots]`).
@@ -375,6 +427,7 @@ impl Site {
             wall: WallConfig::default(),
             storage: None,
             snapshots: None,
+            credentials: None,
         }
     }
 
@@ -492,6 +545,7 @@ pub fn demo_site(demo_dir: &Path) -> Site {
         },
         storage: None,
         snapshots: None,
+        credentials: None,
     }
 }
 

@@ -492,3 +492,20 @@ fn snapshot_folder_loads_and_its_errors_are_located() {
     assert!(err.to_string().contains("unknown field `folder`"), "{err}");
     assert_eq!(location(&err), lc(4, 1), "{err}");
 }
+
+#[test]
+fn credentials_store_is_read_and_a_bad_one_is_located() {
+    let text = "schema_version = 1\n\n[credentials]\nstore = \"vault\"\n";
+    let site = parse_site(&path(), text).expect("valid");
+    assert_eq!(site.password_store(), crate::PasswordStoreKind::Vault);
+    let site = parse_site(&path(), "schema_version = 1\n").expect("valid");
+    assert_eq!(site.password_store(), crate::PasswordStoreKind::Auto);
+    let err = parse_err("schema_version = 1\n\n[credentials]\nstore = \"plain\"\n");
+    let msg = err.to_string();
+    assert!(msg.contains("unknown variant `plain`"), "{msg}");
+    assert!(msg.contains("`auto`, `keyring`, `vault`, `file`"), "{msg}");
+    assert_eq!(location(&err), lc(4, 9), "{msg}");
+    let err = parse_err("schema_version = 1\n\n[credentials]\nstor = \"vault\"\n");
+    assert!(err.to_string().contains("unknown field `stor`"), "{err}");
+    assert_eq!(location(&err), lc(4, 1), "{err}");
+}
