@@ -49,6 +49,10 @@ pub struct Site {
     /// Pictures folder (see `user_dirs::snapshot_dir`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshots: Option<SnapshotsConfig>,
+    /// Operator role passwords as Argon2id PHC strings (`[roles]`, docs/roles.md);
+    /// absent or empty: single-user mode.
+    #[serde(default, skip_serializing_if = "crate::RolesConfig::is_empty")]
+    pub roles: crate::RolesConfig,
 }
 
 /// Where snapshots are saved (`[snapshots]`).
@@ -370,6 +374,7 @@ impl Site {
             wall: WallConfig::default(),
             storage: None,
             snapshots: None,
+            roles: crate::RolesConfig::default(),
         }
     }
 
@@ -487,6 +492,7 @@ pub fn demo_site(demo_dir: &Path) -> Site {
         },
         storage: None,
         snapshots: None,
+        roles: crate::RolesConfig::default(),
     }
 }
 
