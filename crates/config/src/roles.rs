@@ -9,7 +9,7 @@
 //! password or the password of any role above it (an installer can always step in as a
 //! reviewer). With no role password at all the site is in explicit single-user mode.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier as _, SaltString};
+use argon2::password_hash::{PasswordHasher as _, PasswordVerifier as _, phc::PasswordHash};
 use serde::{Deserialize, Serialize};
 
 /// What an operator may do; ordered, each role may do everything below it.
@@ -159,9 +159,8 @@ pub fn hash_password(password: &str) -> Result<String, RoleError> {
     }
     let mut salt = [0u8; 16];
     getrandom::fill(&mut salt).map_err(|e| RoleError::Hashing(e.to_string()))?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| RoleError::Hashing(e.to_string()))?;
     argon2::Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
+        .hash_password_with_salt(password.as_bytes(), &salt)
         .map(|h| h.to_string())
         .map_err(|e| RoleError::Hashing(e.to_string()))
 }
