@@ -61,7 +61,10 @@ pub struct AuditEntry {
 impl AuditEntry {
     /// The cameras the entry is about (its target's comma-separated ids).
     pub fn cameras(&self) -> impl Iterator<Item = &str> {
-        self.target.split(',').map(str::trim).filter(|s| !s.is_empty())
+        self.target
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
     }
 }
 
@@ -442,7 +445,9 @@ mod tests {
 
         let (_dir, store) = trail(3);
         tamper(&store, "DELETE FROM audit WHERE id = 1");
-        assert!(matches!(store.verify_audit().expect("verify"), AuditCheck::Broken { entry, .. } if entry.id == 2));
+        assert!(
+            matches!(store.verify_audit().expect("verify"), AuditCheck::Broken { entry, .. } if entry.id == 2)
+        );
 
         let (_dir, store) = trail(3);
         tamper(&store, "DELETE FROM audit WHERE id = 3");
