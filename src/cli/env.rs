@@ -70,6 +70,7 @@ pub const READS: &[(&[&str], &[&str])] = &[
             "VIGIL_FFMPEG_LOG",
             "VIGIL_HWACCEL",
             CAMERA_PASSWORD,
+            "VIGIL_ROLE_PASSWORD",
             "WGPU_BACKEND",
             "RUST_LOG",
         ],
