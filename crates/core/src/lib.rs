@@ -1,16 +1,18 @@
 //! What the app drives, without a window: the media engine and each camera's stream
 //! choice, the site's recorders, review players, the wall model, the site file's saves,
-//! and the index reader behind the timeline. [`Core`] is stepped by eframe's
+//! the index reader behind the timeline, operator roles and the audit trail. [`Core`] is stepped by eframe's
 //! `App::logic` or by a headless caller, takes [`Command`]s and returns a [`WallView`].
 //!
 //! Owns: everything a wall needs that is not drawing. Must not: know egui or wgpu —
 //! it hands out frames by [`vigil_frame::VideoKey`], and the app uploads and draws them.
 
+pub mod audit;
 pub mod command;
 mod driver;
 pub mod export;
 pub mod recording;
 pub mod review;
+pub mod roles;
 pub mod saver;
 pub mod snapshot;
 pub mod streams;
@@ -21,4 +23,5 @@ pub mod wall;
 pub use command::Command;
 pub use driver::{Core, CoreOptions, FROZEN_AFTER, TILE_GAP_POINTS, Viewport};
 pub use export::{ExportOrder, ExportStatus};
+pub use roles::{Operator, Refused, Role, RolePassword};
 pub use view::{LiveTile, Picture, ReviewTile, TileCamera, TileContent, TileView, WallView};
