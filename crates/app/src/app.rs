@@ -19,6 +19,8 @@ use egui::{Color32, RichText, Role};
 mod recordings;
 
 use super::a11y::Named as _;
+use super::audit_panel::AuditPanel;
+use super::role_switch::{RoleSwitch, operator_text};
 use super::draw_stats::{DrawStats, hud_line};
 use super::repaint::{DEFAULT_CAP_HZ, RepaintGate};
 use super::timeline_panel::TimelinePanel;
@@ -26,6 +28,7 @@ use super::wall::{DragPayload, WallInput, wall_ui};
 use vigil_config::{CredentialStore, Site, builtin_layouts};
 use vigil_core::review::Scope;
 use vigil_core::{Command, Core, CoreOptions, Viewport, WallView};
+use vigil_core::Role as OperatorRole;
 use vigil_gpu::{VideoKey, VideoRenderer};
 use vigil_media::StreamState;
 use vigil_time::SharedClock;
@@ -69,6 +72,8 @@ pub struct VigilApp {
     /// Turns decoders' "new picture" calls into capped, coalesced repaints.
     repaint: Arc<RepaintGate>,
     draw_stats: DrawStats,
+    role_switch: RoleSwitch,
+    audit_panel: AuditPanel,
 }
 
 impl VigilApp {
@@ -135,6 +140,8 @@ impl VigilApp {
             show_timeline: true,
             repaint,
             draw_stats: DrawStats::default(),
+            role_switch: RoleSwitch::default(),
+            audit_panel: AuditPanel::default(),
         }
     }
 
@@ -335,8 +342,12 @@ impl VigilApp {
                 }
             });
             ui.separator();
-            ui.toggle_value(&mut self.show_timeline, "Timeline")
-                .on_hover_text("Show or hide the recordings timeline under the wall");
+            let reviewer = self.core.may(OperatorRole::Reviewer);
+            ui.add_enabled_ui(reviewer, |ui| {
+                ui.toggle_value(&mut self.show_timeline, "Timeline")
+                    .on_hover_text("Show or hide the recordings timeline under the wall")
+                    .on_disabled_hover_text("Reviewing recordings needs the Reviewer role");
+            });
             let mut stats = self.core.site().wall.show_stats;
             if ui.toggle_value(&mut stats, "Stats").changed() {
                 commands.push(Command::ShowStats(stats));
@@ -363,10 +374,41 @@ impl VigilApp {
                 ui.ctx()
                     .send_viewport_cmd(egui::ViewportCommand::Fullscreen(self.fullscreen));
             }
+            ui.separator();
+            self.operator_ui(ui);
         });
         for command in commands {
             self.apply(command);
         }
+    }
+
+    /// Who operates the app in which role (always shown), and the operator menu.
+    fn operator_ui(&mut self, ui: &mut egui::Ui) {
+        let text = operator_text(&self.core);
+        ui.label(RichText::new(&text).strong())
+            .named(Role::Label, &text);
+        ui.menu_button("Operator", |ui| {
+            if ui
+                .button(super::role_switch::OPEN_LABEL)
+                .named_button(super::role_switch::OPEN_LABEL)
+                .clicked()
+            {
+                self.role_switch.open();
+                ui.close();
+            }
+            let reviewer = self.core.may(OperatorRole::Reviewer);
+            if ui
+                .add_enabled(reviewer, egui::Button::new(super::audit_panel::OPEN_LABEL))
+                .on_disabled_hover_text("The audit trail needs the Reviewer role")
+                .named_button(super::audit_panel::OPEN_LABEL)
+                .clicked()
+            {
+                self.audit_panel.open();
+                ui.close();
+            }
+        })
+        .response
+        .named_button(super::role_switch::MENU_LABEL);
     }
 
     fn cameras_ui(&mut self, ui: &mut egui::Ui) {
@@ -527,7 +569,10 @@ impl eframe::App for VigilApp {
             egui::Panel::top("toolbar").show(ui, |ui| self.toolbar_ui(ui, &view));
             egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
             self.timeline_rect = None;
-            if self.show_timeline || self.core.is_reviewing() {
+            // Review and export are the Reviewer's: a Guard has no timeline.
+            if self.core.may(OperatorRole::Reviewer)
+                && (self.show_timeline || self.core.is_reviewing())
+            {
                 let timeline =
                     egui::Panel::bottom("timeline").show(ui, |ui| self.timeline_ui(ui, &view));
                 self.timeline_rect = Some(timeline.response.rect);
@@ -536,6 +581,11 @@ impl eframe::App for VigilApp {
                 .resizable(true)
                 .default_size(180.0)
                 .show(ui, |ui| self.cameras_ui(ui));
+        }
+
+        self.role_switch.ui(&ctx, &mut self.core);
+        if self.core.may(OperatorRole::Reviewer) {
+            self.audit_panel.ui(&ctx, &self.core);
         }
 
         let upload_began = Instant::now();

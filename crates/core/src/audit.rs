@@ -14,7 +14,8 @@ use std::time::Duration;
 use crossbeam_channel::{Receiver, Sender, bounded};
 
 use vigil_media::Notify;
-use vigil_store::{AuditEntry, NewAuditEntry, Store};
+pub use vigil_store::AuditEntry;
+use vigil_store::{NewAuditEntry, Store};
 
 /// Entries kept in memory for the panel (the newest).
 pub const KEPT_ENTRIES: usize = 5000;
