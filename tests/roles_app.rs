@@ -12,7 +12,7 @@ use egui::accesskit::Role as A11yRole;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use vigil_app::role_switch::{
-    MENU_LABEL, OPEN_LABEL, OPERATOR_PREFIX, PASSWORD_LABEL, SWITCH_LABEL, role_option_label,
+    OPEN_LABEL, OPERATOR_PREFIX, PASSWORD_LABEL, SWITCH_LABEL, role_option_label,
 };
 use vigil_app::{AppOptions, VigilApp, audit_panel, export_dialog};
 use vigil_config::{CredentialStore, Role, demo_site};
@@ -51,7 +51,11 @@ fn assert_operator(harness: &Harness<'_, VigilApp>, role: &str) {
 }
 
 fn open_menu_item(harness: &mut Harness<'_, VigilApp>, item: &str) {
-    harness.get_by_label(MENU_LABEL).click();
+    let menu = format!(
+        "{OPERATOR_PREFIX} alice · {}",
+        harness.state().core().role()
+    );
+    harness.get_by_label(&menu).click();
     harness.run_steps(2);
     harness.get_by_label(item).click();
     harness.run_steps(3);
@@ -77,11 +81,19 @@ fn a_guard_switches_to_reviewer_with_the_right_password_only() {
         harness.query_by_label(export_dialog::OPEN_LABEL).is_none(),
         "a Guard sees no Export…"
     );
-    assert!(harness.state().timeline_rect().is_none(), "a Guard has no timeline");
-    harness.get_by_label(MENU_LABEL).click();
+    assert!(
+        harness.state().timeline_rect().is_none(),
+        "a Guard has no timeline"
+    );
+    harness
+        .get_by_label(&format!("{OPERATOR_PREFIX} alice · Guard"))
+        .click();
     harness.run_steps(2);
     assert!(
-        harness.get_by_label(audit_panel::OPEN_LABEL).accesskit_node().is_disabled(),
+        harness
+            .get_by_label(audit_panel::OPEN_LABEL)
+            .accesskit_node()
+            .is_disabled(),
         "a Guard cannot open the audit trail"
     );
     harness.key_press(egui::Key::Escape);
@@ -89,7 +101,9 @@ fn a_guard_switches_to_reviewer_with_the_right_password_only() {
 
     // A wrong password: refused, said, still Guard.
     open_menu_item(&mut harness, OPEN_LABEL);
-    harness.get_by_label(&role_option_label(Role::Reviewer)).click();
+    harness
+        .get_by_label(&role_option_label(Role::Reviewer))
+        .click();
     harness.run_steps(2);
     type_password(&mut harness, "not-it");
     harness.get_by_label(SWITCH_LABEL).click();
@@ -103,7 +117,10 @@ fn a_guard_switches_to_reviewer_with_the_right_password_only() {
     harness.get_by_label(SWITCH_LABEL).click();
     harness.run_steps(3);
     assert_eq!(harness.state().core().role(), Role::Reviewer);
-    assert!(harness.query_by_label(PASSWORD_LABEL).is_none(), "the window closed");
+    assert!(
+        harness.query_by_label(PASSWORD_LABEL).is_none(),
+        "the window closed"
+    );
     assert_operator(&harness, "Reviewer");
     harness.get_by_label(export_dialog::OPEN_LABEL);
     assert!(harness.state().timeline_rect().is_some());
@@ -124,12 +141,20 @@ fn a_guard_switches_to_reviewer_with_the_right_password_only() {
 
     // Back down to Guard: no password asked, and review is gone again.
     open_menu_item(&mut harness, OPEN_LABEL);
-    harness.get_by_label(&role_option_label(Role::Guard)).click();
+    harness
+        .get_by_label(&role_option_label(Role::Guard))
+        .click();
     harness.run_steps(2);
-    assert!(harness.query_by_label(PASSWORD_LABEL).is_none(), "no password to go down");
+    assert!(
+        harness.query_by_label(PASSWORD_LABEL).is_none(),
+        "no password to go down"
+    );
     harness.get_by_label(SWITCH_LABEL).click();
     harness.run_steps(3);
     assert_eq!(harness.state().core().role(), Role::Guard);
     assert!(harness.query_by_label(export_dialog::OPEN_LABEL).is_none());
-    assert!(harness.query_by_label("2 of 2 entries").is_none(), "the trail closed for a Guard");
+    assert!(
+        harness.query_by_label("2 of 2 entries").is_none(),
+        "the trail closed for a Guard"
+    );
 }

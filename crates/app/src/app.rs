@@ -20,15 +20,15 @@ mod recordings;
 
 use super::a11y::Named as _;
 use super::audit_panel::AuditPanel;
-use super::role_switch::{RoleSwitch, operator_text};
 use super::draw_stats::{DrawStats, hud_line};
 use super::repaint::{DEFAULT_CAP_HZ, RepaintGate};
+use super::role_switch::{RoleSwitch, operator_button_text, operator_text};
 use super::timeline_panel::TimelinePanel;
 use super::wall::{DragPayload, WallInput, wall_ui};
 use vigil_config::{CredentialStore, Site, builtin_layouts};
+use vigil_core::Role as OperatorRole;
 use vigil_core::review::Scope;
 use vigil_core::{Command, Core, CoreOptions, Viewport, WallView};
-use vigil_core::Role as OperatorRole;
 use vigil_gpu::{VideoKey, VideoRenderer};
 use vigil_media::StreamState;
 use vigil_time::SharedClock;
@@ -382,33 +382,41 @@ impl VigilApp {
         }
     }
 
-    /// Who operates the app in which role (always shown), and the operator menu.
+    /// Who operates the app in which role (always shown): the operator menu, with
+    /// "Switch role…" and "Audit trail".
     fn operator_ui(&mut self, ui: &mut egui::Ui) {
-        let text = operator_text(&self.core);
-        ui.label(RichText::new(&text).strong())
-            .named(Role::Label, &text);
-        ui.menu_button("Operator", |ui| {
-            if ui
-                .button(super::role_switch::OPEN_LABEL)
-                .named_button(super::role_switch::OPEN_LABEL)
-                .clicked()
-            {
-                self.role_switch.open();
-                ui.close();
-            }
-            let reviewer = self.core.may(OperatorRole::Reviewer);
-            if ui
-                .add_enabled(reviewer, egui::Button::new(super::audit_panel::OPEN_LABEL))
-                .on_disabled_hover_text("The audit trail needs the Reviewer role")
-                .named_button(super::audit_panel::OPEN_LABEL)
-                .clicked()
-            {
-                self.audit_panel.open();
-                ui.close();
-            }
-        })
+        let name = operator_text(&self.core);
+        let hover = if self.core.operator().single_user {
+            "Single-user mode: no role passwords are set, so every role is open. An installer sets them with `vigil roles set-password`."
+        } else {
+            "Actions are recorded in the audit trail under this name and role."
+        };
+        ui.menu_button(
+            RichText::new(operator_button_text(&self.core)).strong(),
+            |ui| {
+                if ui
+                    .button(super::role_switch::OPEN_LABEL)
+                    .named_button(super::role_switch::OPEN_LABEL)
+                    .clicked()
+                {
+                    self.role_switch.open();
+                    ui.close();
+                }
+                let reviewer = self.core.may(OperatorRole::Reviewer);
+                if ui
+                    .add_enabled(reviewer, egui::Button::new(super::audit_panel::OPEN_LABEL))
+                    .on_disabled_hover_text("The audit trail needs the Reviewer role")
+                    .named_button(super::audit_panel::OPEN_LABEL)
+                    .clicked()
+                {
+                    self.audit_panel.open();
+                    ui.close();
+                }
+            },
+        )
         .response
-        .named_button(super::role_switch::MENU_LABEL);
+        .on_hover_text(hover)
+        .named_button(&name);
     }
 
     fn cameras_ui(&mut self, ui: &mut egui::Ui) {
@@ -494,6 +502,10 @@ impl VigilApp {
                 None if self.config_error.is_some() => ui.label("Site file not loaded"),
                 None => ui.label("Demo site (built in)"),
             };
+            if self.core.operator().single_user {
+                ui.separator();
+                ui.label("Single-user mode (no role passwords)");
+            }
             if let Some(err) = self.core.recording_error() {
                 ui.separator();
                 ui.colored_label(Color32::from_rgb(235, 80, 70), err);

@@ -8,8 +8,8 @@ use chrono::{Local, NaiveDateTime, TimeZone as _};
 use egui::RichText;
 
 use crate::a11y::Named as _;
-use vigil_core::audit::AuditEntry;
 use vigil_core::Core;
+use vigil_core::audit::AuditEntry;
 
 pub const OPEN_LABEL: &str = "Audit trail";
 pub const FROM_LABEL: &str = "Audit from";
@@ -105,11 +105,19 @@ impl AuditPanel {
                 let mut problems = Vec::new();
                 ui.horizontal_wrapped(|ui| {
                     ui.label("From");
-                    ui.add(egui::TextEdit::singleline(&mut self.from).desired_width(130.0).hint_text("YYYY-MM-DD HH:MM"))
-                        .named_text(FROM_LABEL, &self.from);
+                    ui.add(
+                        egui::TextEdit::singleline(&mut self.from)
+                            .desired_width(130.0)
+                            .hint_text("YYYY-MM-DD HH:MM"),
+                    )
+                    .named_text(FROM_LABEL, &self.from);
                     ui.label("To");
-                    ui.add(egui::TextEdit::singleline(&mut self.to).desired_width(130.0).hint_text("YYYY-MM-DD HH:MM"))
-                        .named_text(TO_LABEL, &self.to);
+                    ui.add(
+                        egui::TextEdit::singleline(&mut self.to)
+                            .desired_width(130.0)
+                            .hint_text("YYYY-MM-DD HH:MM"),
+                    )
+                    .named_text(TO_LABEL, &self.to);
                     let camera_text = self
                         .camera
                         .as_ref()
@@ -169,7 +177,8 @@ impl AuditPanel {
                         .striped(true)
                         .num_columns(6)
                         .show(ui, |ui| {
-                            for head in ["Time", "Operator", "Role", "Action", "Target", "Details"] {
+                            for head in ["Time", "Operator", "Role", "Action", "Target", "Details"]
+                            {
                                 ui.label(RichText::new(head).strong());
                             }
                             ui.end_row();
@@ -224,15 +233,23 @@ mod tests {
         assert!(f(Some(100), Some(100), Some("cam2"), Some("export")).matches(&e));
         assert!(!f(Some(101), None, None, None).matches(&e));
         assert!(!f(None, Some(99), None, None).matches(&e));
-        assert!(!f(None, None, Some("cam"), None).matches(&e), "whole ids only");
+        assert!(
+            !f(None, None, Some("cam"), None).matches(&e),
+            "whole ids only"
+        );
         assert!(!f(None, None, None, Some("bookmark_add")).matches(&e));
     }
 
     #[test]
     fn times_are_typed_in_local_time() {
         assert_eq!(parse_local(" "), Ok(None));
-        let t = parse_local("2026-11-30 10:15").expect("parses").expect("set");
-        let back = Local.timestamp_nanos(t).format("%Y-%m-%d %H:%M").to_string();
+        let t = parse_local("2026-11-30 10:15")
+            .expect("parses")
+            .expect("set");
+        let back = Local
+            .timestamp_nanos(t)
+            .format("%Y-%m-%d %H:%M")
+            .to_string();
         assert_eq!(back, "2026-11-30 10:15");
         assert!(parse_local("yesterday").is_err());
     }

@@ -10,8 +10,6 @@ use egui::{Color32, RichText};
 use crate::a11y::Named as _;
 use vigil_core::{Command, Core, Refused, Role, RolePassword};
 
-/// The toolbar menu with "Switch role…" and "Audit trail".
-pub const MENU_LABEL: &str = "Operator menu";
 pub const OPEN_LABEL: &str = "Switch role…";
 pub const PASSWORD_LABEL: &str = "Role password";
 pub const SWITCH_LABEL: &str = "Switch";
@@ -24,17 +22,17 @@ pub fn role_option_label(role: Role) -> String {
     format!("Role {}", role.label())
 }
 
-/// The toolbar's text: who, which role, and single-user mode when it is on.
+/// The operator and role as a screen reader names the toolbar's operator menu
+/// ("Operator: alice · Guard").
 pub fn operator_text(core: &Core) -> String {
     let operator = core.operator();
-    if operator.single_user {
-        format!(
-            "{OPERATOR_PREFIX} {} · {} (single user: no role passwords)",
-            operator.name, operator.role
-        )
-    } else {
-        format!("{OPERATOR_PREFIX} {} · {}", operator.name, operator.role)
-    }
+    format!("{OPERATOR_PREFIX} {} · {}", operator.name, operator.role)
+}
+
+/// The operator menu's visible text: short, the toolbar is full ("alice · Guard").
+pub fn operator_button_text(core: &Core) -> String {
+    let operator = core.operator();
+    format!("{} · {}", operator.name, operator.role)
 }
 
 /// The role switch window.
