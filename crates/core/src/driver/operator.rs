@@ -182,16 +182,17 @@ impl Core {
 
     fn switch_role(&mut self, role: Role, password: &RolePassword) -> Result<(), Refused> {
         let from = self.operator.role;
-        if role > from && !self.operator.single_user {
-            if let Err(err) = self.site.roles.check(role, &password.0) {
-                self.audit(
-                    "role_switch_refused",
-                    role.as_str(),
-                    &format!("from {}: {err}", from.as_str()),
-                );
-                self.say(format!("Role not switched: {err}"));
-                return Err(Refused::Switch(err));
-            }
+        if role > from
+            && !self.operator.single_user
+            && let Err(err) = self.site.roles.check(role, &password.0)
+        {
+            self.audit(
+                "role_switch_refused",
+                role.as_str(),
+                &format!("from {}: {err}", from.as_str()),
+            );
+            self.say(format!("Role not switched: {err}"));
+            return Err(Refused::Switch(err));
         }
         self.operator.role = role;
         self.audit(
