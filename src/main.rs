@@ -325,7 +325,10 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         native,
         Box::new(move |cc| {
             watch_signals(cc.egui_ctx.clone());
-            Ok(Box::new(VigilApp::new(cc, site, credentials, options)))
+            let mut app = VigilApp::new(cc, site, credentials, options);
+            app.core_mut()
+                .set_operator_name(vigil::roles_cmd::operator_name());
+            Ok(Box::new(app))
         }),
     );
     result.map_err(|e| anyhow::anyhow!("the window could not be shown: {e}"))?;

@@ -15,6 +15,19 @@ use vigil_config::{Role, load_site, save_site_atomic};
 /// The variable the password may come from (scripts, tests).
 pub const PASSWORD_ENV: &str = "VIGIL_ROLE_PASSWORD";
 
+/// Who operates the app, for the toolbar and the audit trail: `USER`/`LOGNAME`, else
+/// the account of the process's user id, else "unknown".
+pub fn operator_name() -> String {
+    let from_env = vigil_core::roles::os_user();
+    if from_env != "unknown" {
+        return from_env;
+    }
+    nix::unistd::User::from_uid(nix::unistd::getuid())
+        .ok()
+        .flatten()
+        .map_or(from_env, |user| user.name)
+}
+
 /// Sets `role`'s password in the site file at `site_path`.
 pub fn set_password(site_path: &Path, role: Role) -> anyhow::Result<()> {
     if role == Role::Guard {

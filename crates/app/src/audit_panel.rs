@@ -124,7 +124,8 @@ impl AuditPanel {
                         .and_then(|id| cameras.iter().find(|(c, _)| c == id))
                         .map_or(ANY, |(_, name)| name.as_str())
                         .to_owned();
-                    egui::ComboBox::from_label("Camera")
+                    ui.label("Camera");
+                    egui::ComboBox::from_id_salt("audit_camera")
                         .selected_text(camera_text)
                         .show_ui(ui, |ui| {
                             ui.selectable_value(&mut self.camera, None, ANY);
@@ -134,7 +135,8 @@ impl AuditPanel {
                         })
                         .response
                         .named(egui::accesskit::Role::ComboBox, CAMERA_LABEL);
-                    egui::ComboBox::from_label("Action")
+                    ui.label("Action");
+                    egui::ComboBox::from_id_salt("audit_action")
                         .selected_text(self.action.clone().unwrap_or_else(|| ANY.to_owned()))
                         .show_ui(ui, |ui| {
                             ui.selectable_value(&mut self.action, None, ANY);

@@ -86,6 +86,7 @@ impl RoleSwitch {
                         {
                             self.role = Some(role);
                             self.refusal = None;
+                            ui.ctx().request_repaint();
                         }
                     }
                 });
@@ -114,8 +115,10 @@ impl RoleSwitch {
                         .small()
                         .weak(),
                     );
-                } else {
+                } else if picked < current {
                     ui.label(RichText::new("Switching down needs no password.").small().weak());
+                } else {
+                    ui.label(RichText::new("Pick another role.").small().weak());
                 }
                 if let Some(refusal) = &self.refusal {
                     ui.colored_label(Color32::from_rgb(235, 80, 70), refusal);
