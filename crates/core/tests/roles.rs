@@ -212,6 +212,19 @@ fn without_role_passwords_the_app_is_single_user_installer() {
     assert!(core.operator().single_user);
     assert_eq!(core.role(), Role::Installer);
     assert_eq!(core.try_apply(set_recording()), Ok(()));
+    assert_eq!(
+        core.try_apply(Command::AddBookmark {
+            cameras: vec!["cam1".into()],
+            range: TimeRange::new(
+                WallNanos::from_secs(NOW_S - 10),
+                WallNanos::from_secs(NOW_S)
+            ),
+            note: "forklift, \"near miss\"".to_owned(),
+        }),
+        Ok(())
+    );
+    assert_eq!(core.try_apply(Command::RemoveBookmark(1)), Ok(()));
+    assert_eq!(core.try_apply(export(dir.path())), Ok(()));
     // Down and up again: there is no password to ask for.
     assert_eq!(core.try_apply(switch(Role::Guard, "")), Ok(()));
     assert!(core.try_apply(seek()).is_err());
@@ -220,7 +233,28 @@ fn without_role_passwords_the_app_is_single_user_installer() {
     let actions: Vec<String> = core.audit_entries().into_iter().map(|e| e.action).collect();
     assert_eq!(
         actions,
-        ["config_change", "role_switch", "refused", "role_switch"]
+        [
+            "config_change",
+            "bookmark_add",
+            "bookmark_remove",
+            "export",
+            "role_switch",
+            "refused",
+            "role_switch"
+        ]
+    );
+    let entries = core.audit_entries();
+    assert_eq!(entries[1].target, "cam1");
+    assert!(
+        entries[1].details.contains("note: forklift, \"near miss\""),
+        "{:?}",
+        entries[1]
+    );
+    assert_eq!(entries[2].target, "bookmark 1");
+    assert!(
+        entries[3].details.contains("case: case 7; reason: theft"),
+        "{:?}",
+        entries[3]
     );
     core.shutdown(Duration::from_secs(5));
 }
