@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use vigil_config::{RecordingMode, Transport};
+use vigil_config::{RecordingMode, Role, Transport};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -182,6 +182,17 @@ pub enum Command {
         #[command(subcommand)]
         kind: CredentialsKind,
     },
+    /// The operator audit trail in the recording index: check its hash chain, or
+    /// write it as CSV.
+    Audit {
+        #[command(subcommand)]
+        kind: AuditKind,
+    },
+    /// Operator roles (Guard, Reviewer, Installer): set a role's password.
+    Roles {
+        #[command(subcommand)]
+        kind: RolesKind,
+    },
     /// For packagers: write the shell completions or the man pages.
     #[command(hide = true)]
     Generate {
@@ -242,6 +253,41 @@ pub enum GenerateKind {
         /// The folder to write the pages to (created if missing).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditKind {
+    /// Check the audit trail's hash chain; on a break, name the first broken entry
+    /// (id, time, action) and exit 1.
+    #[command(after_help = env::AUDIT_VERIFY_AFTER_HELP)]
+    Verify {
+        /// The storage folder (with index.sqlite3); default: the site's.
+        #[arg(long, value_name = "DIR")]
+        storage: Option<PathBuf>,
+    },
+    /// Write the audit trail as CSV (RFC 4180; cells starting with =, +, - or @ get
+    /// a leading ' so spreadsheets do not run them).
+    #[command(after_help = env::AUDIT_EXPORT_AFTER_HELP)]
+    Export {
+        /// The CSV file to write.
+        #[arg(long, value_name = "OUT")]
+        csv: PathBuf,
+        /// The storage folder (with index.sqlite3); default: the site's.
+        #[arg(long, value_name = "DIR")]
+        storage: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RolesKind {
+    /// Store a role's password in the site file as an Argon2id hash (the password
+    /// comes from VIGIL_ROLE_PASSWORD or a prompt, never an option).
+    #[command(after_help = env::ROLES_SET_PASSWORD_AFTER_HELP)]
+    SetPassword {
+        /// The role: reviewer or installer (guard has no password).
+        #[arg(long, value_enum)]
+        role: Role,
     },
 }
 

@@ -1,7 +1,7 @@
 //! The `vigil` command line: the video wall (default; `--demo` for the built-in demo
 //! site), `check-config`, `doctor`, `bench live|scrub|timeline|wall`, `detect`,
 //! `discover`, `archive list|record|seed`, `export` and `verify` (evidence bundles),
-//! `onvif inspect`, `credentials migrate`,
+//! `onvif inspect`, `credentials migrate`, `audit verify|export`, `roles set-password`,
 //! `generate` (hidden: completions and man pages), and the signals that close the window
 //! cleanly. Parses arguments (defined in `vigil::cli`) and hands the work to the
 //! workspace's crates (`docs/architecture.md` has the map).
@@ -12,7 +12,8 @@ use anyhow::Context as _;
 use clap::Parser as _;
 
 use vigil::cli::{
-    ArchiveKind, BenchKind, Cli, Command, CredentialsKind, GenerateKind, LogLevel, OnvifKind,
+    ArchiveKind, AuditKind, BenchKind, Cli, Command, CredentialsKind, GenerateKind, LogLevel,
+    OnvifKind, RolesKind,
 };
 use vigil_app::{AppOptions, VigilApp};
 use vigil_config::{self as config, AppPaths, CredentialStore, RecordingMode};
@@ -252,6 +253,10 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         vigil::onvif_cmd::inspect(host, user.as_deref(), json.as_deref(), *timeout_secs)?;
         return Ok(std::process::ExitCode::SUCCESS);
     }
+    if let Some(Command::Audit { kind }) = &cli.command {
+        let _log = vigil::logging::init(bench_level, None);
+        return audit(kind, cli.config.as_deref());
+    }
     if let Some(Command::Doctor { json }) = &cli.command {
         let _log = vigil::logging::init(bench_level, None);
         return Ok(vigil::doctor::run(cli.config.as_deref(), *json));
@@ -277,6 +282,19 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         } else {
             std::process::ExitCode::FAILURE
         });
+    }
+
+    if let Some(Command::Roles {
+        kind: RolesKind::SetPassword { role },
+    }) = &cli.command
+    {
+        let _log = vigil::logging::init(bench_level, None);
+        let site = cli
+            .config
+            .clone()
+            .unwrap_or_else(|| paths.default_site_file.clone());
+        vigil::roles_cmd::set_password(&site, *role)?;
+        return Ok(std::process::ExitCode::SUCCESS);
     }
 
     let _log = vigil::logging::init(log_level, Some(&paths.log_dir));
@@ -346,7 +364,10 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         native,
         Box::new(move |cc| {
             watch_signals(cc.egui_ctx.clone());
-            Ok(Box::new(VigilApp::new(cc, site, credentials, options)))
+            let mut app = VigilApp::new(cc, site, credentials, options);
+            app.core_mut()
+                .set_operator_name(vigil::roles_cmd::operator_name());
+            Ok(Box::new(app))
         }),
     );
     result.map_err(|e| anyhow::anyhow!("the window could not be shown: {e}"))?;
@@ -367,6 +388,29 @@ fn generate(what: &GenerateKind) -> anyhow::Result<std::process::ExitCode> {
         }
     }
     Ok(std::process::ExitCode::SUCCESS)
+}
+
+/// `vigil audit verify|export`.
+fn audit(
+    kind: &AuditKind,
+    config: Option<&std::path::Path>,
+) -> anyhow::Result<std::process::ExitCode> {
+    match kind {
+        AuditKind::Verify { storage } => {
+            let dir = vigil::audit_cmd::storage_dir(storage.as_deref(), config)?;
+            Ok(if vigil::audit_cmd::verify(&dir)? {
+                std::process::ExitCode::SUCCESS
+            } else {
+                std::process::ExitCode::FAILURE
+            })
+        }
+        AuditKind::Export { csv, storage } => {
+            let dir = vigil::audit_cmd::storage_dir(storage.as_deref(), config)?;
+            let n = vigil::audit_cmd::export_csv(&dir, csv)?;
+            println!("{n} audit entries written to {}", csv.display());
+            Ok(std::process::ExitCode::SUCCESS)
+        }
+    }
 }
 
 /// Hours of history the demo site's timeline starts with.

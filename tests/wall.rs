@@ -24,10 +24,15 @@ fn demo_app(
     site.wall.assignment.clear();
     let credentials = CredentialStore::new(&dir.path().join("credentials.toml"));
     let options = common::app_options(dir.path(), kiosk);
-    let harness = Harness::builder()
+    let mut harness = Harness::builder()
         .with_size(size)
         .wgpu()
         .build_eframe(move |cc| VigilApp::new(cc, site, credentials, options));
+    // The toolbar names the operator: the same on every machine.
+    harness
+        .state_mut()
+        .core_mut()
+        .set_operator_name("operator".to_owned());
     (harness, dir)
 }
 

@@ -55,6 +55,10 @@ pub const VARIABLES: &[EnvVar] = &[
         meaning: "Passphrase of the encrypted credential vault (when the OS keyring is not used); never give it as an argument",
     },
     EnvVar {
+        name: "VIGIL_ROLE_PASSWORD",
+        meaning: "The password `vigil roles set-password` stores (hashed) instead of asking for it",
+    },
+    EnvVar {
         name: "WGPU_BACKEND",
         meaning: "The wgpu backends to try (vulkan, gl, ...) instead of all of them",
     },
@@ -79,6 +83,7 @@ pub const READS: &[(&[&str], &[&str])] = &[
             CAMERA_PASSWORD,
             ONVIF_PASSWORD,
             "VIGIL_VAULT_PASSPHRASE",
+            "VIGIL_ROLE_PASSWORD",
             "WGPU_BACKEND",
             "RUST_LOG",
         ],
@@ -150,6 +155,18 @@ pub const READS: &[(&[&str], &[&str])] = &[
     (
         &["onvif", "inspect"],
         &[ONVIF_PASSWORD, "VIGIL_HWACCEL", "RUST_LOG"],
+    ),
+    (
+        &["audit", "verify"],
+        &["VIGIL_CONFIG_DIR", "VIGIL_DATA_DIR"],
+    ),
+    (
+        &["audit", "export"],
+        &["VIGIL_CONFIG_DIR", "VIGIL_DATA_DIR"],
+    ),
+    (
+        &["roles", "set-password"],
+        &["VIGIL_CONFIG_DIR", "VIGIL_DATA_DIR", "VIGIL_ROLE_PASSWORD"],
     ),
     (&["detect"], &["VIGIL_FFMPEG_LOG", "RUST_LOG"]),
     (&["discover"], &["RUST_LOG"]),
@@ -395,6 +412,39 @@ Environment:
 
 Exit codes: 0 the signature and every file match, 1 something does not (each problem
 is printed: the file, expected against found), 2 usage.";
+
+pub const AUDIT_VERIFY_AFTER_HELP: &str = "\
+Each entry's SHA-256 covers its fields and the previous entry's hash: an entry changed
+or removed by hand breaks the chain there. Write the printed head hash down elsewhere
+to detect a rewrite of the whole trail (docs/audit.md). The index is opened read only.
+
+Environment:
+  VIGIL_CONFIG_DIR   Config directory, where the default site file (storage) is
+  VIGIL_DATA_DIR     Data directory, whose `recordings` folder is the default storage
+
+Exit codes: 0 the chain is intact, 1 it is broken (the first broken entry is named)
+or cannot be read, 2 usage.";
+
+pub const AUDIT_EXPORT_AFTER_HELP: &str = "\
+Columns: id, time (UTC, RFC 3339), operator, role, action, target, details, prev_hash,
+hash. The index is opened read only.
+
+Environment:
+  VIGIL_CONFIG_DIR   Config directory, where the default site file (storage) is
+  VIGIL_DATA_DIR     Data directory, whose `recordings` folder is the default storage
+
+Exit codes: 0 the CSV is written, 1 it is not (the reason is printed), 2 usage.";
+
+pub const ROLES_SET_PASSWORD_AFTER_HELP: &str = "\
+A role is reached with its own password or that of a role above it; with no role
+password at all the app runs in single-user mode (docs/roles.md).
+
+Environment:
+  VIGIL_CONFIG_DIR     Config directory, where the default site file is (or --config)
+  VIGIL_DATA_DIR       Data directory (looked up with the config directory)
+  VIGIL_ROLE_PASSWORD  The password to store; without it Vigil asks (twice, not echoed)
+
+Exit codes: 0 the hash is saved, 1 it is not (the reason is printed), 2 usage.";
 
 #[cfg(test)]
 mod tests {

@@ -20,11 +20,14 @@ mod recordings;
 
 use super::a11y::Named as _;
 use super::cameras_panel::{self, CamerasPanel, PanelInput};
+use super::audit_panel::AuditPanel;
 use super::draw_stats::{DrawStats, hud_line};
 use super::repaint::{DEFAULT_CAP_HZ, RepaintGate};
+use super::role_switch::{RoleSwitch, operator_button_text, operator_text};
 use super::timeline_panel::TimelinePanel;
 use super::wall::{DragPayload, WallInput, wall_ui};
 use vigil_config::{CredentialStore, Site, builtin_layouts};
+use vigil_core::Role as OperatorRole;
 use vigil_core::review::Scope;
 use vigil_core::{Command, Core, CoreOptions, Viewport, WallView};
 use vigil_gpu::{VideoKey, VideoRenderer};
@@ -72,6 +75,8 @@ pub struct VigilApp {
     draw_stats: DrawStats,
     /// The Cameras window (add, edit, remove cameras; storage settings).
     cameras: CamerasPanel,
+    role_switch: RoleSwitch,
+    audit_panel: AuditPanel,
 }
 
 impl VigilApp {
@@ -139,6 +144,8 @@ impl VigilApp {
             repaint,
             draw_stats: DrawStats::default(),
             cameras: CamerasPanel::default(),
+            role_switch: RoleSwitch::default(),
+            audit_panel: AuditPanel::default(),
         }
     }
 
@@ -340,15 +347,21 @@ impl VigilApp {
                 }
             });
             ui.separator();
+            let installer = self.core.may(OperatorRole::Installer);
             if ui
-                .button(cameras_panel::OPEN_LABEL)
+                .add_enabled(installer, egui::Button::new(cameras_panel::OPEN_LABEL))
                 .on_hover_text("Add, edit, group and remove cameras; recording and storage")
+                .on_disabled_hover_text("Setting up cameras needs the Installer role")
                 .clicked()
             {
                 self.cameras.open();
             }
-            ui.toggle_value(&mut self.show_timeline, "Timeline")
-                .on_hover_text("Show or hide the recordings timeline under the wall");
+            let reviewer = self.core.may(OperatorRole::Reviewer);
+            ui.add_enabled_ui(reviewer, |ui| {
+                ui.toggle_value(&mut self.show_timeline, "Timeline")
+                    .on_hover_text("Show or hide the recordings timeline under the wall")
+                    .on_disabled_hover_text("Reviewing recordings needs the Reviewer role");
+            });
             let mut stats = self.core.site().wall.show_stats;
             if ui.toggle_value(&mut stats, "Stats").changed() {
                 commands.push(Command::ShowStats(stats));
@@ -375,10 +388,49 @@ impl VigilApp {
                 ui.ctx()
                     .send_viewport_cmd(egui::ViewportCommand::Fullscreen(self.fullscreen));
             }
+            ui.separator();
+            self.operator_ui(ui);
         });
         for command in commands {
             self.apply(command);
         }
+    }
+
+    /// Who operates the app in which role (always shown): the operator menu, with
+    /// "Switch role…" and "Audit trail".
+    fn operator_ui(&mut self, ui: &mut egui::Ui) {
+        let name = operator_text(&self.core);
+        let hover = if self.core.operator().single_user {
+            "Single-user mode: no role passwords are set, so every role is open. An installer sets them with `vigil roles set-password`."
+        } else {
+            "Actions are recorded in the audit trail under this name and role."
+        };
+        ui.menu_button(
+            RichText::new(operator_button_text(&self.core)).strong(),
+            |ui| {
+                if ui
+                    .button(super::role_switch::OPEN_LABEL)
+                    .named_button(super::role_switch::OPEN_LABEL)
+                    .clicked()
+                {
+                    self.role_switch.open();
+                    ui.close();
+                }
+                let reviewer = self.core.may(OperatorRole::Reviewer);
+                if ui
+                    .add_enabled(reviewer, egui::Button::new(super::audit_panel::OPEN_LABEL))
+                    .on_disabled_hover_text("The audit trail needs the Reviewer role")
+                    .named_button(super::audit_panel::OPEN_LABEL)
+                    .clicked()
+                {
+                    self.audit_panel.open();
+                    ui.close();
+                }
+            },
+        )
+        .response
+        .on_hover_text(hover)
+        .named_button(&name);
     }
 
     fn cameras_ui(&mut self, ui: &mut egui::Ui) {
@@ -464,6 +516,10 @@ impl VigilApp {
                 None if self.config_error.is_some() => ui.label("Site file not loaded"),
                 None => ui.label("Demo site (built in)"),
             };
+            if self.core.operator().single_user {
+                ui.separator();
+                ui.label("Single-user mode (no role passwords)");
+            }
             if let Some(err) = self.core.recording_error() {
                 ui.separator();
                 ui.colored_label(Color32::from_rgb(235, 80, 70), err);
@@ -539,7 +595,10 @@ impl eframe::App for VigilApp {
             egui::Panel::top("toolbar").show(ui, |ui| self.toolbar_ui(ui, &view));
             egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
             self.timeline_rect = None;
-            if self.show_timeline || self.core.is_reviewing() {
+            // Review and export are the Reviewer's: a Guard has no timeline.
+            if self.core.may(OperatorRole::Reviewer)
+                && (self.show_timeline || self.core.is_reviewing())
+            {
                 let timeline =
                     egui::Panel::bottom("timeline").show(ui, |ui| self.timeline_ui(ui, &view));
                 self.timeline_rect = Some(timeline.response.rect);
@@ -565,6 +624,11 @@ impl eframe::App for VigilApp {
         for command in panel_commands {
             self.apply(command);
         }
+        self.role_switch.ui(&ctx, &mut self.core);
+        if self.core.may(OperatorRole::Reviewer) {
+            self.audit_panel.ui(&ctx, &self.core);
+        }
+
         let upload_began = Instant::now();
         self.upload();
         let upload_ms = upload_began.elapsed().as_secs_f32() * 1000.0;

@@ -7,9 +7,11 @@
 mod a11y;
 pub mod app;
 pub mod cameras_panel;
+pub mod audit_panel;
 pub mod draw_stats;
 pub mod export_dialog;
 pub mod repaint;
+pub mod role_switch;
 pub mod timeline;
 pub mod timeline_panel;
 pub mod wall;

@@ -14,6 +14,7 @@ mod load;
 mod paths;
 pub mod redact;
 mod resolve;
+pub mod roles;
 mod secrets;
 mod site;
 mod user_dirs;
@@ -32,6 +33,7 @@ pub use paths::{
     RECORDINGS_DIR_NAME, SITE_FILE_NAME,
 };
 pub use resolve::{ResolvedSite, SiteSource, resolve_site};
+pub use roles::{Role, RoleError, RolesConfig};
 pub use secrets::{CREDENTIALS_FILE_MODE, CredentialStore, password_env_var};
 pub use site::{
     CURRENT_SCHEMA_VERSION, CameraConfig, CredentialsConfig, CustomLayout, CustomLayoutKind,

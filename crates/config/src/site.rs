@@ -53,6 +53,10 @@ pub struct Site {
     /// See docs/credentials.md.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub credentials: Option<CredentialsConfig>,
+    /// Operator role passwords as Argon2id PHC strings (`[roles]`, docs/roles.md);
+    /// absent or empty: single-user mode.
+    #[serde(default, skip_serializing_if = "crate::RolesConfig::is_empty")]
+    pub roles: crate::RolesConfig,
 }
 
 /// Where camera passwords are kept (`[credentials]`).
@@ -428,6 +432,7 @@ impl Site {
             storage: None,
             snapshots: None,
             credentials: None,
+            roles: crate::RolesConfig::default(),
         }
     }
 
@@ -546,6 +551,7 @@ pub fn demo_site(demo_dir: &Path) -> Site {
         storage: None,
         snapshots: None,
         credentials: None,
+        roles: crate::RolesConfig::default(),
     }
 }
 

@@ -127,6 +127,9 @@ pub fn validate_site(site: &Site) -> Vec<Issue> {
     if let Some(m) = check_display_name("site name", &site.name, MAX_NAME_CHARS) {
         push(Locator::Root("name"), m);
     }
+    for (_, problem) in site.roles.problems() {
+        push(Locator::Root("roles"), problem.to_string());
+    }
 
     let mut seen_ids = HashMap::new();
     for (index, cam) in site.cameras.iter().enumerate() {

@@ -4,7 +4,9 @@
 //! Must not: carry UI types: tiles are indices into the layout, cameras are ids, times
 //! are wall-clock nanoseconds.
 
-use vigil_config::CameraId;
+use vigil_config::{CameraId, RecordingConfig};
+
+use crate::roles::{Role, RolePassword};
 
 use crate::cameras::SiteChange;
 use crate::export::ExportOrder;
@@ -85,4 +87,16 @@ pub enum Command {
     TestStream(Box<crate::cameras::CameraEdit>),
     /// Stop the running test and drop its preview.
     StopTest,
+    /// Become `role`: a higher role needs its password (or a higher role's), a lower
+    /// one never does. Recorded in the audit trail either way.
+    SwitchRole {
+        role: Role,
+        password: RolePassword,
+    },
+    /// Change a camera's recording settings (`None`: not recorded); applied live and
+    /// saved with the site. Installer only.
+    SetRecording {
+        camera: CameraId,
+        recording: Option<RecordingConfig>,
+    },
 }

@@ -1,12 +1,13 @@
 //! What the app drives, without a window: the media engine and each camera's stream
 //! choice, the site's recorders, review players, the wall model, the site file's saves,
-//! and the index reader behind the timeline. [`Core`] is stepped by eframe's
+//! the index reader behind the timeline, operator roles and the audit trail. [`Core`] is stepped by eframe's
 //! `App::logic` or by a headless caller, takes [`Command`]s and returns a [`WallView`].
 //!
 //! Owns: everything a wall needs that is not drawing. Must not: know egui or wgpu —
 //! it hands out frames by [`vigil_frame::VideoKey`], and the app uploads and draws them.
 
 pub mod cameras;
+pub mod audit;
 pub mod command;
 mod driver;
 pub mod export;
@@ -14,6 +15,7 @@ mod fresh;
 pub mod probe;
 pub mod recording;
 pub mod review;
+pub mod roles;
 pub mod saver;
 pub mod snapshot;
 pub mod streams;
@@ -26,4 +28,5 @@ pub use command::Command;
 pub use driver::{Core, CoreOptions, FROZEN_AFTER, PROBE_PREVIEW, TILE_GAP_POINTS, Viewport};
 pub use export::{ExportOrder, ExportStatus};
 pub use probe::{Anonymous, ProbeReport, ProbeStage, StreamProbe};
+pub use roles::{Operator, Refused, Role, RolePassword};
 pub use view::{LiveTile, Picture, ReviewTile, TileCamera, TileContent, TileView, WallView};

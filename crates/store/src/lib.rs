@@ -1,6 +1,6 @@
 //! The recording index: an SQLite database (`index.sqlite3`) in the storage folder that
-//! lists segments (with their keyframe index), gaps, events and bookmarks, and answers
-//! the timeline's range queries.
+//! lists segments (with their keyframe index), gaps, events, bookmarks and the operator
+//! audit trail (`audit`), and answers the timeline's range queries.
 //!
 //! Owns: the schema and its migrations, and every SQL statement. Must not: read or
 //! write media files (scanning, repairing and deleting them is `vigil-record`'s), or
@@ -11,6 +11,7 @@
 //! only after its file and header are durable; a row's `bytes`/`end_ns` only ever
 //! describe fsynced data; a row never points at a missing file once reconciled.
 
+pub mod audit;
 mod ranges;
 mod schema;
 
@@ -19,6 +20,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension as _, params};
 
+pub use audit::{AuditCheck, AuditEntry, AuditReader, BrokenEntry, NewAuditEntry};
 pub use ranges::CameraExtent;
 pub use schema::SCHEMA_VERSION;
 

@@ -107,6 +107,29 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE gap_v3 RENAME TO gap;
     CREATE INDEX gap_camera_start ON gap (camera, start_ns);
     ",
+    // 3 → 4: the operator audit trail, a hash chain (`audit.rs`). Append-only: the
+    // triggers refuse updates and deletes (a hand edit that drops them is what
+    // `vigil audit verify` finds). AUTOINCREMENT: the sequence remembers the highest id.
+    r"
+    CREATE TABLE audit (
+        id            INTEGER PRIMARY KEY AUTOINCREMENT,
+        -- wall clock, UTC nanoseconds
+        time_ns       INTEGER NOT NULL,
+        operator      TEXT    NOT NULL,
+        role          TEXT    NOT NULL,
+        action        TEXT    NOT NULL,
+        target        TEXT    NOT NULL DEFAULT '',
+        details       TEXT    NOT NULL DEFAULT '',
+        -- lower-case hex SHA-256: the previous entry's hash, and this entry's
+        prev_hash     TEXT    NOT NULL,
+        hash          TEXT    NOT NULL
+    );
+    CREATE INDEX audit_time ON audit (time_ns);
+    CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+    CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only'); END;
+    ",
 ];
 
 /// The version this build writes.

@@ -27,13 +27,16 @@ use vigil_record::RecorderStatus;
 use vigil_time::{NANOS_PER_SEC, SharedClock, WallNanos};
 
 mod needs;
+mod operator;
 mod view;
 
 use crate::cameras::{ChangeOutcome, PasswordChange, SiteChange, apply_change};
+use crate::audit::AuditLog;
 use crate::command::Command;
 use crate::export::{ExportStatus, Exports};
 use crate::recording::Recording;
 use crate::review::{Review, Scope};
+use crate::roles::Operator;
 use crate::saver::{Saver, SaverReport};
 use crate::streams::{Hud, WallStreams};
 use crate::timeline_data::{Request, TimelineData};
@@ -113,6 +116,10 @@ pub struct Core {
     /// Cameras to disconnect at the next step, once their recorders were told to stop
     /// (removed, or renamed).
     disconnect: Vec<CameraId>,
+    /// Who operates the app, in which role.
+    operator: Operator,
+    /// The audit trail's writer (off without a storage folder).
+    audit_log: AuditLog,
 }
 
 impl Core {
@@ -136,6 +143,13 @@ impl Core {
             ),
             None => Recording::off(),
         };
+        let audit_log = options
+            .storage
+            .as_deref()
+            .map_or_else(AuditLog::off, |dir| {
+                AuditLog::start(dir, Arc::clone(&notify))
+            });
+        let operator = Operator::start(crate::roles::os_user(), site.roles.is_empty());
         let timeline = options.storage.as_deref().and_then(|dir| {
             TimelineData::start(dir, Arc::clone(&notify), Arc::clone(&options.clock))
                 .map_err(|err| tracing::error!(%err, "cannot start the timeline reader"))
@@ -171,6 +185,8 @@ impl Core {
             change_outcome: None,
             reconnect: Vec::new(),
             disconnect: Vec::new(),
+            operator,
+            audit_log,
         }
     }
 
@@ -416,8 +432,14 @@ impl Core {
         (self.notify)();
     }
 
-    /// Carries out `command`.
+    /// Carries out `command` when the current role allows it (see
+    /// [`Core::try_apply`]; a refusal is said in the status bar).
     pub fn apply(&mut self, command: Command) {
+        let _ = self.try_apply(command);
+    }
+
+    /// Carries out `command`, its role already checked.
+    fn carry_out(&mut self, command: Command) {
         let site = &mut self.site;
         let changed = match command {
             Command::Assign { tile, camera } => self.wall.assign(site, tile, camera),
@@ -548,6 +570,23 @@ impl Core {
                 self.stop_test();
                 false
             }
+            Command::SwitchRole { .. } => {
+                // Handled by `try_apply`, which checks the password.
+                false
+            }
+            Command::SetRecording { camera, recording } => {
+                match site.cameras.iter_mut().find(|c| c.id == camera) {
+                    Some(config) if config.recording != recording => {
+                        config.recording = recording;
+                        true
+                    }
+                    Some(_) => false,
+                    None => {
+                        self.say(format!("No camera {camera}"));
+                        false
+                    }
+                }
+            }
         };
         self.unsaved |= changed;
     }
@@ -600,7 +639,17 @@ impl Core {
             self.review_speed = 1.0;
             review.clock().play(1.0);
         }
+        let target = match review.scope() {
+            Scope::Camera(camera) => camera.to_string(),
+            Scope::Layout => self.wall_cameras().join(","),
+        };
+        let how = if play { "instant replay" } else { "timeline" };
         self.review = Some(review);
+        self.audit(
+            "review_open",
+            &target,
+            &format!("at {} ({how})", operator::time_text(at)),
+        );
         true
     }
 
@@ -662,6 +711,19 @@ impl Core {
         }
     }
 
+    /// The cameras of the active layout's tiles, in tile order, once each.
+    fn wall_cameras(&self) -> Vec<String> {
+        let mut cameras: Vec<String> = Vec::new();
+        for tile in 0..self.layout().tiles.len() {
+            if let Some(camera) = self.wall.camera(&self.site, tile)
+                && !cameras.iter().any(|c| c == camera.as_str())
+            {
+                cameras.push(camera.to_string());
+            }
+        }
+        cameras
+    }
+
     /// The cameras whose tiles are on screen now, in tile order.
     fn visible_cameras(&self) -> Vec<&str> {
         let tiles = self.layout().tiles.len();
@@ -692,6 +754,9 @@ impl Core {
         }
         for id in std::mem::take(&mut self.reconnect) {
             self.streams.restart_camera(&id);
+        }
+        if let Some(failure) = self.audit_log.take_failure() {
+            self.say(format!("Audit trail: {failure}"));
         }
         if let Some(viewport) = self.viewport {
             let needs = needs::camera_needs(&self.site, &self.wall, self.review.as_ref(), viewport);
@@ -900,5 +965,6 @@ impl Core {
         if let Some(saver) = self.saver.take() {
             saver.finish();
         }
+        self.audit_log.finish();
     }
 }
