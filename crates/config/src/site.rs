@@ -179,6 +179,10 @@ pub struct CameraConfig {
     /// Recording settings (`[cameras.recording]`); absent: not recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recording: Option<RecordingConfig>,
+    /// Motion and tamper detection (`[cameras.detection]`, the keys of
+    /// `docs/detection.md`); absent: nothing is detected on this camera.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detection: Option<vigil_detect::Settings>,
 }
 
 impl CameraConfig {
@@ -203,6 +207,7 @@ impl CameraConfig {
             substreams: Vec::new(),
             priority: 0,
             recording: None,
+            detection: None,
         }
     }
 

@@ -67,6 +67,13 @@ pub enum Locator {
         /// TOML key.
         key: &'static str,
     },
+    /// A key of `cameras[index].detection`.
+    Detection {
+        /// Camera position in the file (0-based).
+        index: usize,
+        /// TOML key.
+        key: &'static str,
+    },
     /// `wall.assignment[index]`.
     WallAssignment(usize),
 }
@@ -227,6 +234,18 @@ pub fn validate_site(site: &Site) -> Vec<Issue> {
                     );
                 }
             }
+        }
+        if let Some(detection) = &cam.detection
+            && let Err(err) = detection.validate()
+        {
+            let key = match &err {
+                vigil_detect::SettingsError::OutOfRange { field, .. } => field,
+                _ => "zones",
+            };
+            push(
+                Locator::Detection { index, key },
+                format!("{who}: detection: {err}"),
+            );
         }
     }
 

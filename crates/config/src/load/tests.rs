@@ -492,3 +492,35 @@ fn snapshot_folder_loads_and_its_errors_are_located() {
     assert!(err.to_string().contains("unknown field `folder`"), "{err}");
     assert_eq!(location(&err), lc(4, 1), "{err}");
 }
+
+#[test]
+fn detection_settings_load_and_errors_are_located() {
+    let text = "schema_version = 1\n[[cameras]]\nid = \"a\"\nname = \"A\"\nsource = \"a.mp4\"\n[cameras.detection]\nsensitivity = 0.7\ntamper = false\n[[cameras.detection.zones]]\nkind = \"exclude\"\nrect = [0.0, 0.0, 0.5, 0.5]\n";
+    let site = parse_site(&path(), text).expect("valid");
+    let detection = site.cameras[0].detection.as_ref().expect("detection");
+    assert!((detection.sensitivity - 0.7).abs() < 1e-6);
+    assert!(!detection.tamper && detection.motion);
+    assert_eq!(detection.zones.len(), 1);
+    // Absent: nothing detected.
+    let plain = "schema_version = 1\n[[cameras]]\nid = \"a\"\nname = \"A\"\nsource = \"a.mp4\"\n";
+    assert_eq!(
+        parse_site(&path(), plain).expect("valid").cameras[0].detection,
+        None
+    );
+    // A value out of range points at it, with the site file's wording.
+    let err = parse_err(&text.replace("sensitivity = 0.7", "sensitivity = 1.5"));
+    assert_eq!(location(&err), lc(7, 15), "{err}");
+    assert!(
+        err.to_string()
+            .contains("camera `a`: detection: sensitivity = 1.5 is out of range"),
+        "{err}"
+    );
+    // An unknown key is refused at the key.
+    let err = parse_err(&text.replace("tamper = false", "tamperr = false"));
+    assert!(err.to_string().contains("unknown field `tamperr`"), "{err}");
+    assert_eq!(location(&err).map(|l| l.line), Some(8), "{err}");
+    // Written back, it reads the same.
+    let written = toml::to_string(&site).expect("serialise");
+    let again = parse_site(&path(), &written).expect("round trip");
+    assert_eq!(again.cameras[0].detection, site.cameras[0].detection);
+}
