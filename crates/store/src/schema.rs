@@ -107,6 +107,12 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE gap_v3 RENAME TO gap;
     CREATE INDEX gap_camera_start ON gap (camera, start_ns);
     ",
+    // 3 → 4: an event's severity (alerts: motion, tamper, camera health); the
+    // triggers and seeded events from before are `info`.
+    r"
+    ALTER TABLE event ADD COLUMN severity TEXT NOT NULL DEFAULT 'info'
+        CHECK (severity IN ('info', 'warning', 'critical'));
+    ",
 ];
 
 /// The version this build writes.
