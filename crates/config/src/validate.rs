@@ -235,6 +235,20 @@ pub fn validate_site(site: &Site) -> Vec<Issue> {
                 }
             }
         }
+        for kind in cam.alerts.keys() {
+            if !crate::site::ALERT_KINDS.contains(&kind.as_str()) {
+                push(
+                    Locator::Camera {
+                        index,
+                        key: "alerts",
+                    },
+                    format!(
+                        "{who}: alerts.{kind}: no such event kind (one of {})",
+                        crate::site::ALERT_KINDS.join(", ")
+                    ),
+                );
+            }
+        }
         if let Some(detection) = &cam.detection
             && let Err(err) = detection.validate()
         {
