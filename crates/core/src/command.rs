@@ -74,4 +74,14 @@ pub enum Command {
     Export(ExportOrder),
     /// Stop the running export; it leaves nothing.
     CancelExport,
+    /// Acknowledge a new alarm with a note (refused without one when the site asks
+    /// for notes); bookmarks the event's range with the note.
+    AcknowledgeAlarm {
+        id: u64,
+        note: String,
+    },
+    /// Close an alarm; it stays in the queue's history.
+    CloseAlarm(u64),
+    /// Play an alarm's camera from a few seconds before the alarm (instant review).
+    ReviewAlarm(u64),
 }

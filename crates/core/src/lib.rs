@@ -3,9 +3,12 @@
 //! and the index reader behind the timeline. [`Core`] is stepped by eframe's
 //! `App::logic` or by a headless caller, takes [`Command`]s and returns a [`WallView`].
 //!
+//! Alerts (motion, tamper, camera health, the alarm queue) run here too ([`alerts`]).
+//!
 //! Owns: everything a wall needs that is not drawing. Must not: know egui or wgpu —
 //! it hands out frames by [`vigil_frame::VideoKey`], and the app uploads and draws them.
 
+pub mod alerts;
 pub mod command;
 mod driver;
 pub mod export;
@@ -18,6 +21,7 @@ pub mod timeline_data;
 pub mod view;
 pub mod wall;
 
+pub use alerts::{Alarm, AlarmState};
 pub use command::Command;
 pub use driver::{Core, CoreOptions, FROZEN_AFTER, TILE_GAP_POINTS, Viewport};
 pub use export::{ExportOrder, ExportStatus};
