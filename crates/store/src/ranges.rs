@@ -287,7 +287,9 @@ mod tests {
     fn an_alert_event_keeps_its_severity_and_is_ended_later() {
         let dir = tempfile::tempdir().expect("tmp");
         let store = Store::open(dir.path()).expect("open");
-        let trigger = store.add_event("cam", 50, None, "trigger", "").expect("trigger");
+        let trigger = store
+            .add_event("cam", 50, None, "trigger", "")
+            .expect("trigger");
         let motion = store
             .add_event_with("cam", 100, None, "motion", "", Severity::Warning)
             .expect("motion");
@@ -297,10 +299,15 @@ mod tests {
                 .iter()
                 .map(|e| (e.id, e.severity, e.end_ns))
                 .collect::<Vec<_>>(),
-            vec![(trigger, Severity::Info, None), (motion, Severity::Warning, None)]
+            vec![
+                (trigger, Severity::Info, None),
+                (motion, Severity::Warning, None)
+            ]
         );
         store.end_event(motion, 400).expect("end");
-        store.end_event(trigger, 10).expect("an end before the start is the start");
+        store
+            .end_event(trigger, 10)
+            .expect("an end before the start is the start");
         let events = store.events(Some("cam"), 0, 1000).expect("events");
         assert_eq!(events[0].end_ns, Some(50));
         assert_eq!(events[1].end_ns, Some(400));

@@ -520,13 +520,18 @@ fn detection_settings_load_and_errors_are_located() {
     assert!(err.to_string().contains("unknown field `tamperr`"), "{err}");
     assert_eq!(location(&err).map(|l| l.line), Some(8), "{err}");
     // Alert rules name a kind; an unknown kind is refused.
-    let rules = format!("{text}[cameras.alerts.motion]\nseverity = \"critical\"\naction = \"log\"\n");
+    let rules =
+        format!("{text}[cameras.alerts.motion]\nseverity = \"critical\"\naction = \"log\"\n");
     let ruled = parse_site(&path(), &rules).expect("valid rules");
     let rule = ruled.cameras[0].alerts["motion"];
     assert_eq!(rule.severity, Some(crate::AlertSeverity::Critical));
     assert_eq!(rule.action, Some(crate::AlertAction::Log));
     let err = parse_err(&rules.replace("alerts.motion", "alerts.motoin"));
-    assert!(err.to_string().contains("alerts.motoin: no such event kind"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("alerts.motoin: no such event kind"),
+        "{err}"
+    );
     // Written back, it reads the same.
     let written = toml::to_string(&site).expect("serialise");
     let again = parse_site(&path(), &written).expect("round trip");

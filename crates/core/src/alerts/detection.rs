@@ -8,10 +8,11 @@
 //! decode (frames come from the tile's decoder), touch the index or decide alarms.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use crossbeam_channel::{Receiver, Sender, TrySendError};
+use crossbeam_channel::{Receiver, RecvTimeoutError, Sender, TrySendError};
 
 use vigil_detect::{Detector, EventKind, Luma, Settings};
 use vigil_frame::VideoFrame;
@@ -22,6 +23,8 @@ use vigil_time::{NANOS_PER_SEC, SharedClock, WallNanos};
 const FRAME_QUEUE: usize = 4;
 /// Reports waiting for the core's next step.
 const REPORT_QUEUE: usize = 64;
+/// How often an idle worker looks whether it should stop.
+const LOOK_EVERY: Duration = Duration::from_millis(100);
 /// A thumbnail is at most this wide.
 pub const THUMB_WIDTH_PX: u32 = 160;
 
@@ -77,6 +80,7 @@ pub struct Worker {
     frames: Sender<Box<VideoFrame>>,
     reports: Receiver<Report>,
     thread: Option<JoinHandle<()>>,
+    stop: Arc<AtomicBool>,
     pub settings: Settings,
 }
 
@@ -85,16 +89,19 @@ impl Worker {
     pub fn start(camera: &str, settings: Settings, clock: SharedClock) -> std::io::Result<Self> {
         let (frames, frames_rx) = crossbeam_channel::bounded::<Box<VideoFrame>>(FRAME_QUEUE);
         let (reports_tx, reports) = crossbeam_channel::bounded(REPORT_QUEUE);
+        let stop = Arc::new(AtomicBool::new(false));
         let thread = {
             let camera = camera.to_owned();
             let settings = settings.clone();
+            let stop = Arc::clone(&stop);
             std::thread::Builder::new()
                 .name(format!("vigil-detect-{camera}"))
-                .spawn(move || run(&camera, &settings, &clock, &frames_rx, &reports_tx))?
+                .spawn(move || run(&camera, &settings, &clock, &frames_rx, &reports_tx, &stop))?
         };
         Ok(Self {
             frames,
             reports,
+            stop,
             thread: Some(thread),
             settings,
         })
@@ -121,10 +128,11 @@ impl Worker {
 
 impl Drop for Worker {
     fn drop(&mut self) {
-        // Closing the frame channel ends the thread: replace the sender with a dead one.
-        let (dead, _) = crossbeam_channel::bounded(1);
-        drop(std::mem::replace(&mut self.frames, dead));
+        // The decoder's tap may still hold a sender: the flag ends the thread within
+        // one look, without the caller waiting for it.
+        self.stop.store(true, Ordering::Relaxed);
         if let Some(thread) = self.thread.take()
+            && thread.is_finished()
             && thread.join().is_err()
         {
             tracing::error!("a detection thread panicked");
@@ -146,13 +154,15 @@ fn run(
     clock: &SharedClock,
     frames: &Receiver<Box<VideoFrame>>,
     reports: &Sender<Report>,
+    stop: &AtomicBool,
 ) {
     let span = tracing::info_span!("detect", camera = %camera);
     let _enter = span.enter();
     tracing::info!("detection started");
     let (base_wall, base_mono) = (clock.wall(), clock.monotonic());
     #[allow(clippy::cast_possible_truncation)]
-    let wall_of = |t_secs: f64| base_wall.saturating_add_nanos((t_secs * NANOS_PER_SEC as f64) as i64);
+    let wall_of =
+        |t_secs: f64| base_wall.saturating_add_nanos((t_secs * NANOS_PER_SEC as f64) as i64);
     let mut detector = Detector::new(settings);
     let mut active: Vec<EventKind> = Vec::new();
     let mut last_t = f64::NEG_INFINITY;
@@ -162,7 +172,12 @@ fn run(
             tracing::warn!("detection reports not taken: one dropped");
         }
     };
-    while let Ok(frame) = frames.recv() {
+    while !stop.load(Ordering::Relaxed) {
+        let frame = match frames.recv_timeout(LOOK_EVERY) {
+            Ok(frame) => frame,
+            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Disconnected) => break,
+        };
         let t_secs = secs_since(base_mono, frame.received_at);
         if t_secs <= last_t {
             continue;
@@ -185,7 +200,17 @@ fn run(
                 continue;
             }
         };
-        send(Report::Cells(Arc::new(detector.motion().moving_cells().to_vec())));
+        if detector.frames() % 250 == 1 {
+            tracing::debug!(
+                frames = detector.frames(),
+                t_secs,
+                area = detector.motion().area(),
+                "detecting"
+            );
+        }
+        send(Report::Cells(Arc::new(
+            detector.motion().moving_cells().to_vec(),
+        )));
         for (kind, start_secs) in detector.active() {
             if !active.contains(&kind) {
                 active.push(kind);

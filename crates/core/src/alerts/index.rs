@@ -30,7 +30,10 @@ pub enum Write {
         severity: Severity,
         note: String,
     },
-    End { token: u64, end_ns: i64 },
+    End {
+        token: u64,
+        end_ns: i64,
+    },
 }
 
 /// The writer thread.

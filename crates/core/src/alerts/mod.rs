@@ -165,10 +165,14 @@ impl Alerts {
             .iter()
             .filter(|c| c.enabled && c.detection.is_some())
             .collect();
+        // A worker restarts only when its settings or its stream change (not when the
+        // site learns a stream's size).
         self.workers.retain(|id, d| {
-            detecting
-                .iter()
-                .any(|c| c.id == *id && **c == d.config)
+            detecting.iter().any(|c| {
+                c.id == *id
+                    && c.detection == d.config.detection
+                    && smallest_stream(c) == d.key.stream
+            })
         });
         let mut wanted = Vec::new();
         for camera in detecting {
@@ -176,8 +180,8 @@ impl Alerts {
                 continue;
             };
             let stream = smallest_stream(camera);
-            let Some(spec) = specs(camera)
-                .and_then(|all| all.into_iter().find(|s| s.stream == stream))
+            let Some(spec) =
+                specs(camera).and_then(|all| all.into_iter().find(|s| s.stream == stream))
             else {
                 continue;
             };
@@ -388,7 +392,14 @@ impl Alerts {
                         since,
                         reason,
                     } => {
-                        self.start_event(camera, problem.as_str(), wall_at(since), None, &reason, None);
+                        self.start_event(
+                            camera,
+                            problem.as_str(),
+                            wall_at(since),
+                            None,
+                            &reason,
+                            None,
+                        );
                     }
                     Change::Cleared { problem, at } => {
                         let at = wall_at(at);

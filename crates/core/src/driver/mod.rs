@@ -123,7 +123,10 @@ pub struct Core {
 /// The state of a camera's connection, whoever opened it (a tile, its recorder, its
 /// detection): the main stream's, else the first substream's that is not idle; `None`
 /// when nothing connects it.
-fn camera_ingest_state(engine: &Engine, camera: &vigil_config::CameraConfig) -> Option<StreamState> {
+fn camera_ingest_state(
+    engine: &Engine,
+    camera: &vigil_config::CameraConfig,
+) -> Option<StreamState> {
     std::iter::once(MAIN_STREAM)
         .chain(camera.substreams.iter().map(|s| s.name.as_str()))
         .filter_map(|stream| {
@@ -420,7 +423,9 @@ impl Core {
                         .start
                         .saturating_add_nanos(-ALARM_REVIEW_BEFORE_SECS * NANOS_PER_SEC);
                     if self.start_review(Scope::Camera(camera), from, SeekMode::Exact, true) {
-                        self.say(format!("Playing the alarm from {ALARM_REVIEW_BEFORE_SECS} s before"));
+                        self.say(format!(
+                            "Playing the alarm from {ALARM_REVIEW_BEFORE_SECS} s before"
+                        ));
                     }
                 }
                 false
