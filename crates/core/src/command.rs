@@ -80,6 +80,8 @@ pub enum Command {
         id: u64,
         note: String,
     },
+    /// Draw (or not) the moving cells over detecting cameras' tiles.
+    ShowMotion(bool),
     /// Close an alarm; it stays in the queue's history.
     CloseAlarm(u64),
     /// Play an alarm's camera from a few seconds before the alarm (instant review).

@@ -26,3 +26,5 @@ pub use command::Command;
 pub use driver::{Core, CoreOptions, FROZEN_AFTER, TILE_GAP_POINTS, Viewport};
 pub use export::{ExportOrder, ExportStatus};
 pub use view::{LiveTile, Picture, ReviewTile, TileCamera, TileContent, TileView, WallView};
+pub use vigil_detect::{GRID_H, GRID_W};
+pub use vigil_store::Severity;

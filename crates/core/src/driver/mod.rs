@@ -118,6 +118,8 @@ pub struct Core {
     exports: Exports,
     /// Detection, camera health and the alarm queue.
     alerts: Alerts,
+    /// The wall draws moving cells over detecting cameras' tiles.
+    show_motion: bool,
 }
 
 /// The state of a camera's connection, whoever opened it (a tile, its recorder, its
@@ -168,6 +170,7 @@ impl Core {
         let alerts = Alerts::new(options.storage.as_deref(), Arc::clone(&options.clock));
         Self {
             alerts,
+            show_motion: true,
             site,
             credentials,
             streams: WallStreams::new(Engine::with_clock(
@@ -408,6 +411,10 @@ impl Core {
             }
             Command::AcknowledgeAlarm { id, note } => {
                 self.acknowledge_alarm(id, &note);
+                false
+            }
+            Command::ShowMotion(on) => {
+                self.show_motion = on;
                 false
             }
             Command::CloseAlarm(id) => {
@@ -792,6 +799,11 @@ impl Core {
     /// What a camera's tile shows in review: the wall time of its picture.
     pub fn review_shown(&self, camera_id: &str) -> Option<WallNanos> {
         self.review.as_ref()?.tile(camera_id)?.shown
+    }
+
+    /// Acknowledging an alarm needs a note (the site's setting).
+    pub fn alarm_note_required(&self) -> bool {
+        self.site.wall.alarm_note_required
     }
 
     /// The alarm queue, newest first.
