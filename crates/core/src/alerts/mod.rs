@@ -115,6 +115,15 @@ struct Detecting {
     config: CameraConfig,
 }
 
+impl Drop for Detecting {
+    fn drop(&mut self) {
+        // The decoder may go on for a tile: it stops copying frames for nobody.
+        if let Some(stream) = self.tapped.take() {
+            stream.set_tap(None);
+        }
+    }
+}
+
 /// Detection, health and the alarm queue (see the module docs).
 pub struct Alerts {
     clock: SharedClock,
