@@ -102,7 +102,7 @@ fn motion_overlay_alarm_border_and_acknowledging_by_label() {
         let image = harness.render().expect("render");
         seen.0 = seen.0.max(has_colour(&image, border));
         seen.1 = seen.1.max(has_colour(&image, outline));
-        if seen.0 > 0 && seen.1 > 0 {
+        if seen.0 > 1000 && seen.1 > 50 {
             break;
         }
         std::thread::sleep(Duration::from_millis(150));
