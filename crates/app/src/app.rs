@@ -21,6 +21,7 @@ mod recordings;
 use super::a11y::Named as _;
 use super::cameras_panel::{self, CamerasPanel, PanelInput};
 use super::audit_panel::AuditPanel;
+use super::alarms_panel::AlarmsPanel;
 use super::draw_stats::{DrawStats, hud_line};
 use super::repaint::{DEFAULT_CAP_HZ, RepaintGate};
 use super::role_switch::{RoleSwitch, operator_button_text, operator_text};
@@ -77,6 +78,8 @@ pub struct VigilApp {
     cameras: CamerasPanel,
     role_switch: RoleSwitch,
     audit_panel: AuditPanel,
+    alarms: AlarmsPanel,
+    show_alarms: bool,
 }
 
 impl VigilApp {
@@ -146,6 +149,8 @@ impl VigilApp {
             cameras: CamerasPanel::default(),
             role_switch: RoleSwitch::default(),
             audit_panel: AuditPanel::default(),
+            alarms: AlarmsPanel::default(),
+            show_alarms: false,
         }
     }
 
@@ -366,6 +371,29 @@ impl VigilApp {
             if ui.toggle_value(&mut stats, "Stats").changed() {
                 commands.push(Command::ShowStats(stats));
             }
+            let mut motion = view.show_motion;
+            if ui
+                .toggle_value(&mut motion, "Motion")
+                .on_hover_text("Draw moving cells over cameras that detect motion")
+                .changed()
+            {
+                commands.push(Command::ShowMotion(motion));
+            }
+            let new_alarms = self.core.unacknowledged_alarms(None);
+            let text = if new_alarms > 0 {
+                RichText::new(format!("Alarms {new_alarms}"))
+                    .color(Color32::from_rgb(255, 90, 60))
+                    .strong()
+            } else {
+                RichText::new("Alarms")
+            };
+            ui.toggle_value(&mut self.show_alarms, text)
+                .on_hover_text("The alarm queue")
+                .named_toggle(
+                    Role::Button,
+                    self.show_alarms,
+                    &format!("Alarms, {new_alarms} unacknowledged"),
+                );
             let selected = view.selected;
             if ui
                 .add_enabled(selected.is_some(), egui::Button::new("Snapshot"))
@@ -602,6 +630,16 @@ impl eframe::App for VigilApp {
                 let timeline =
                     egui::Panel::bottom("timeline").show(ui, |ui| self.timeline_ui(ui, &view));
                 self.timeline_rect = Some(timeline.response.rect);
+            }
+            if self.show_alarms {
+                let commands = egui::Panel::right("alarms")
+                    .resizable(true)
+                    .default_size(300.0)
+                    .show(ui, |ui| self.alarms.alarms_ui(ui, &self.core))
+                    .inner;
+                for command in commands {
+                    self.apply(command);
+                }
             }
             egui::Panel::left("cameras")
                 .resizable(true)

@@ -5,6 +5,7 @@
 //! beyond UI helpers, or block on I/O or decoding (`vigil_core` does that work).
 
 mod a11y;
+pub mod alarms_panel;
 pub mod app;
 pub mod cameras_panel;
 pub mod audit_panel;

@@ -11,7 +11,10 @@ use egui::{Align2, Color32, FontId, Rect, Role, Sense, Stroke, StrokeKind, vec2}
 
 use vigil_config::CameraId;
 use vigil_core::wall::tile_rects;
-use vigil_core::{Command, LiveTile, ReviewTile, TILE_GAP_POINTS, TileContent, TileView, WallView};
+use vigil_core::{
+    Command, GRID_H, GRID_W, LiveTile, ReviewTile, Severity, TILE_GAP_POINTS, TileContent,
+    TileView, WallView,
+};
 use vigil_gpu::{VideoPaint, fit_picture};
 use vigil_media::StreamState;
 use vigil_playback::PlayerState;
@@ -116,6 +119,12 @@ fn tile_ui(
             VideoPaint::new(picture.key.clone(), uv_rect, brightness),
         ));
     }
+    if let TileContent::Live(live) = &tile.content
+        && let (Some(cells), Some(picture)) = (&live.motion_cells, &live.picture)
+    {
+        let (picture_rect, _) = fit_picture(rect, picture.width, picture.height, tile.fill);
+        motion_overlay(&painter, picture_rect, cells);
+    }
     match &tile.content {
         TileContent::Empty => {
             painter.text(
@@ -162,7 +171,22 @@ fn tile_ui(
         Stroke::new(1.0, Color32::from_gray(50))
     };
     painter.rect_stroke(rect, 0.0, stroke, StrokeKind::Inside);
+    if let Some(camera) = tile.content.camera() {
+        alarm_overlay(ui, &painter, rect, camera.alarm, camera.unacknowledged);
+    }
+    let show_motion = input.view.show_motion;
     response.context_menu(|ui| {
+        if ui
+            .button(if show_motion {
+                "Hide motion overlay"
+            } else {
+                "Show motion overlay"
+            })
+            .clicked()
+        {
+            commands.push(Command::ShowMotion(!show_motion));
+            ui.close();
+        }
         if ui.button("Maximise / restore").clicked() {
             commands.push(Command::ToggleMaximise(index));
             ui.close();
@@ -209,6 +233,88 @@ fn tile_ui(
             ui.close();
         }
     });
+}
+
+/// The colour of a severity: the flashing border, the queue's labels.
+pub(crate) fn severity_colour(severity: Severity) -> Color32 {
+    match severity {
+        Severity::Critical => Color32::from_rgb(235, 30, 30),
+        Severity::Warning => Color32::from_rgb(255, 150, 0),
+        Severity::Info => Color32::from_rgb(70, 150, 255),
+    }
+}
+
+/// Border width of an alarmed tile, in points.
+pub const ALARM_BORDER_POINTS: f32 = 5.0;
+/// The alarm border is on this long, then off as long.
+const ALARM_FLASH_SECS: f64 = 0.5;
+
+/// An unacknowledged alarm: the border flashes in its severity's colour, and a badge
+/// counts the tile's alarms.
+fn alarm_overlay(
+    ui: &egui::Ui,
+    painter: &egui::Painter,
+    rect: Rect,
+    alarm: Option<Severity>,
+    unacknowledged: usize,
+) {
+    let Some(severity) = alarm else {
+        return;
+    };
+    let time = ui.input(|i| i.time);
+    #[allow(clippy::cast_possible_truncation)]
+    let on = ((time / ALARM_FLASH_SECS).floor() as i64) % 2 == 0;
+    if on {
+        painter.rect_stroke(
+            rect,
+            0.0,
+            Stroke::new(ALARM_BORDER_POINTS, severity_colour(severity)),
+            StrokeKind::Inside,
+        );
+    }
+    ui.ctx()
+        .request_repaint_after(std::time::Duration::from_secs_f64(ALARM_FLASH_SECS));
+    if unacknowledged > 0 {
+        label(
+            painter,
+            rect.left_top() + vec2(PAD + 2.0, PAD + 24.0),
+            Align2::LEFT_TOP,
+            &format!("ALARM {unacknowledged}"),
+            severity_colour(severity),
+        );
+    }
+}
+
+/// The moving cells over the picture (scaled with it), and their bounding box.
+fn motion_overlay(painter: &egui::Painter, picture: Rect, cells: &[bool]) {
+    if cells.len() != GRID_W * GRID_H {
+        return;
+    }
+    #[allow(clippy::cast_precision_loss)]
+    let (cell_w, cell_h) = (
+        picture.width() / GRID_W as f32,
+        picture.height() / GRID_H as f32,
+    );
+    let fill = Color32::from_rgba_unmultiplied(255, 60, 60, 70);
+    let mut bounds: Option<Rect> = None;
+    for (i, _) in cells.iter().enumerate().filter(|(_, m)| **m) {
+        #[allow(clippy::cast_precision_loss)]
+        let (x, y) = ((i % GRID_W) as f32, (i / GRID_W) as f32);
+        let cell = Rect::from_min_size(
+            picture.min + vec2(x * cell_w, y * cell_h),
+            vec2(cell_w, cell_h),
+        );
+        painter.rect_filled(cell, 0.0, fill);
+        bounds = Some(bounds.map_or(cell, |b| b.union(cell)));
+    }
+    if let Some(bounds) = bounds {
+        painter.rect_stroke(
+            bounds,
+            0.0,
+            Stroke::new(2.0, Color32::from_rgb(255, 60, 60)),
+            StrokeKind::Outside,
+        );
+    }
 }
 
 /// A label on a dark box, anchored at `pos`.

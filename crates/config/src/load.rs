@@ -170,6 +170,13 @@ fn span_of(root: &DeValue<'_>, locator: Locator) -> Option<Range<usize>> {
                 None => camera.span(),
             })
         }
+        Locator::Detection { index, key } => {
+            let camera = elem(root, "cameras", index)?;
+            Some(match camera.get_ref().get("detection") {
+                Some(det) => field_or_item(det, key),
+                None => camera.span(),
+            })
+        }
         Locator::WallAssignment(index) => {
             elem(root.get("wall")?.get_ref(), "assignment", index).map(Spanned::span)
         }

@@ -239,7 +239,61 @@ pub struct CameraConfig {
     /// Recording settings (`[cameras.recording]`); absent: not recorded.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recording: Option<RecordingConfig>,
+    /// Motion and tamper detection (`[cameras.detection]`, the keys of
+    /// `docs/detection.md`); absent: nothing is detected on this camera.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detection: Option<vigil_detect::Settings>,
+    /// What each kind of event on this camera does (`[cameras.alerts.<kind>]`); a kind
+    /// not named keeps its default (see `docs/alarms.md`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub alerts: std::collections::BTreeMap<String, AlertRule>,
 }
+
+/// How much an event matters.
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertSeverity {
+    Info,
+    Warning,
+    Critical,
+}
+
+/// What an event does beyond being indexed (it always is).
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum AlertAction {
+    /// Raise an alarm: queue, flashing border, counts.
+    Alarm,
+    /// An alarm that also asks for a sound.
+    Sound,
+    /// Only the index and the log.
+    Log,
+}
+
+/// One event kind's rule on one camera; each key is optional.
+#[derive(Clone, Copy, Debug, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct AlertRule {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<AlertSeverity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub action: Option<AlertAction>,
+}
+
+/// The event kinds a rule can name.
+pub const ALERT_KINDS: &[&str] = &[
+    "motion",
+    "tamper_blocked",
+    "tamper_defocus",
+    "tamper_moved",
+    "camera_offline",
+    "camera_unreachable",
+    "wrong_credentials",
+    "camera_stalled",
+    "camera_online",
+    "recording_stopped",
+    "disk_full",
+];
 
 impl CameraConfig {
     /// A camera with the defaults the site file would give it: TCP, looping files,
@@ -264,6 +318,8 @@ impl CameraConfig {
             substreams: Vec::new(),
             priority: 0,
             recording: None,
+            detection: None,
+            alerts: std::collections::BTreeMap::new(),
         }
     }
 
@@ -382,6 +438,9 @@ pub struct WallConfig {
     /// Overlay decoder statistics on tiles.
     #[serde(default)]
     pub show_stats: bool,
+    /// Acknowledging an alarm needs a note.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub alarm_note_required: bool,
 }
 
 impl Default for WallConfig {
@@ -390,6 +449,7 @@ impl Default for WallConfig {
             layout: default_wall_layout(),
             assignment: Vec::new(),
             show_stats: false,
+            alarm_note_required: false,
         }
     }
 }
@@ -547,6 +607,7 @@ pub fn demo_site(demo_dir: &Path) -> Site {
                 .map(|(id, _)| Some(CameraId::from(*id)))
                 .collect(),
             show_stats: false,
+            alarm_note_required: false,
         },
         storage: None,
         snapshots: None,

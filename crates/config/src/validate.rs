@@ -67,6 +67,13 @@ pub enum Locator {
         /// TOML key.
         key: &'static str,
     },
+    /// A key of `cameras[index].detection`.
+    Detection {
+        /// Camera position in the file (0-based).
+        index: usize,
+        /// TOML key.
+        key: &'static str,
+    },
     /// `wall.assignment[index]`.
     WallAssignment(usize),
 }
@@ -262,6 +269,32 @@ pub fn validate_site(site: &Site) -> Vec<Issue> {
                     );
                 }
             }
+        }
+        for kind in cam.alerts.keys() {
+            if !crate::site::ALERT_KINDS.contains(&kind.as_str()) {
+                push(
+                    Locator::Camera {
+                        index,
+                        key: "alerts",
+                    },
+                    format!(
+                        "{who}: alerts.{kind}: no such event kind (one of {})",
+                        crate::site::ALERT_KINDS.join(", ")
+                    ),
+                );
+            }
+        }
+        if let Some(detection) = &cam.detection
+            && let Err(err) = detection.validate()
+        {
+            let key = match &err {
+                vigil_detect::SettingsError::OutOfRange { field, .. } => field,
+                _ => "zones",
+            };
+            push(
+                Locator::Detection { index, key },
+                format!("{who}: detection: {err}"),
+            );
         }
     }
 

@@ -99,4 +99,16 @@ pub enum Command {
         camera: CameraId,
         recording: Option<RecordingConfig>,
     },
+    /// Acknowledge a new alarm with a note (refused without one when the site asks
+    /// for notes); bookmarks the event's range with the note.
+    AcknowledgeAlarm {
+        id: u64,
+        note: String,
+    },
+    /// Draw (or not) the moving cells over detecting cameras' tiles.
+    ShowMotion(bool),
+    /// Close an alarm; it stays in the queue's history.
+    CloseAlarm(u64),
+    /// Play an alarm's camera from a few seconds before the alarm (instant review).
+    ReviewAlarm(u64),
 }

@@ -3,11 +3,14 @@
 //! the index reader behind the timeline, operator roles and the audit trail. [`Core`] is stepped by eframe's
 //! `App::logic` or by a headless caller, takes [`Command`]s and returns a [`WallView`].
 //!
+//! Alerts (motion, tamper, camera health, the alarm queue) run here too ([`alerts`]).
+//!
 //! Owns: everything a wall needs that is not drawing. Must not: know egui or wgpu —
 //! it hands out frames by [`vigil_frame::VideoKey`], and the app uploads and draws them.
 
 pub mod cameras;
 pub mod audit;
+pub mod alerts;
 pub mod command;
 mod driver;
 pub mod export;
@@ -24,9 +27,12 @@ pub mod view;
 pub mod wall;
 
 pub use cameras::{CameraEdit, ChangeOutcome, PasswordChange, SiteChange};
+pub use alerts::{Alarm, AlarmState};
 pub use command::Command;
 pub use driver::{Core, CoreOptions, FROZEN_AFTER, PROBE_PREVIEW, TILE_GAP_POINTS, Viewport};
 pub use export::{ExportOrder, ExportStatus};
 pub use probe::{Anonymous, ProbeReport, ProbeStage, StreamProbe};
 pub use roles::{Operator, Refused, Role, RolePassword};
 pub use view::{LiveTile, Picture, ReviewTile, TileCamera, TileContent, TileView, WallView};
+pub use vigil_detect::{GRID_H, GRID_W};
+pub use vigil_store::Severity;

@@ -118,6 +118,14 @@ impl Recording {
         }
     }
 
+    /// The event trigger of a camera recording in `events` mode.
+    pub fn trigger(&self, camera_id: &str) -> Option<vigil_record::EventTrigger> {
+        match &self.state {
+            State::Running(recording) => recording.trigger(camera_id),
+            _ => None,
+        }
+    }
+
     /// Why recording is off, when the recorders could not start; or, while it runs,
     /// what the person should know about the storage (a damaged index set aside and
     /// rebuilt).

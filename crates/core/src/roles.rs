@@ -87,6 +87,9 @@ impl Command {
             | Command::Live
             | Command::Say(_)
             | Command::StopTest
+            | Command::AcknowledgeAlarm { .. }
+            | Command::CloseAlarm(_)
+            | Command::ShowMotion(_)
             | Command::SwitchRole { .. } => Role::Guard,
             Command::Seek { .. }
             | Command::Play
@@ -97,6 +100,7 @@ impl Command {
             | Command::AddBookmark { .. }
             | Command::RemoveBookmark(_)
             | Command::Export(_)
+            | Command::ReviewAlarm(_)
             | Command::CancelExport => Role::Reviewer,
             Command::SetRecording { .. } | Command::ChangeSite(_) | Command::TestStream(_) => {
                 Role::Installer
@@ -113,6 +117,7 @@ impl Command {
             | Command::SetSpeed(_)
             | Command::Step(_) => "Playback",
             Command::Replay { .. } => "Instant replay",
+            Command::ReviewAlarm(_) => "Playing an alarm",
             Command::AddBookmark { .. } => "Adding a bookmark",
             Command::RemoveBookmark(_) => "Removing a bookmark",
             Command::Export(_) | Command::CancelExport => "Export",

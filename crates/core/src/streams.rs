@@ -281,16 +281,23 @@ impl WallStreams {
 
     /// Runs the streams the wall needs: for each camera the stream its largest tile
     /// needs (switching seamlessly), connections to probe unknown substreams, and the
-    /// decode budget. Everything else stops (connections after a grace period), except
-    /// `pinned` connections (recording cameras), which stay up without decoding.
+    /// decode budget, and the `also_decoded` streams (detection). Everything else stops
+    /// (connections after a grace period), except `pinned` connections (recording cameras), which stay up without decoding.
     pub fn sync(
         &mut self,
         needs: &[CameraNeed<'_>],
         credentials: &CredentialStore,
         pinned: &HashSet<StreamKey>,
+        also_decoded: &[StreamSpec],
         now: Instant,
     ) {
         let mut wanted: HashSet<StreamKey> = HashSet::new();
+        // Streams decoded for detection: the same decoder when a tile shows the same
+        // stream (one key, one decoder), so nothing is decoded twice.
+        for spec in also_decoded {
+            self.engine.ensure(spec);
+            wanted.insert(spec.key());
+        }
         let mut budget_inputs = Vec::new();
         for need in needs {
             let camera = need.camera;

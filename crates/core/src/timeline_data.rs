@@ -444,6 +444,7 @@ mod tests {
             end_ns: None,
             kind: "motion".into(),
             note: note.into(),
+            severity: vigil_store::Severity::Warning,
         }
     }
 

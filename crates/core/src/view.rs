@@ -27,6 +27,8 @@ pub struct WallView {
     pub maximised: Option<usize>,
     /// The HUD is on (each live tile carries its [`Hud`]).
     pub show_stats: bool,
+    /// The motion overlay is on (live tiles of detecting cameras carry their cells).
+    pub show_motion: bool,
     /// When the view was made, on the core's monotonic clock: what stream states'
     /// times ("next try in 3 s") are measured against.
     pub now: Instant,
@@ -78,6 +80,10 @@ pub struct TileCamera {
     pub name: String,
     /// The camera's recorder, when it records.
     pub recording: Option<RecorderState>,
+    /// The highest severity of its unacknowledged alarms: the border flashes in it.
+    pub alarm: Option<vigil_store::Severity>,
+    /// Its unacknowledged alarms (the tile's badge).
+    pub unacknowledged: usize,
 }
 
 /// A picture uploaded under `key`, `width`×`height` pixels.
@@ -92,6 +98,9 @@ pub struct Picture {
 #[derive(Clone, Debug)]
 pub struct LiveTile {
     pub camera: TileCamera,
+    /// While motion is seen and the overlay is on: the moving cells of the newest
+    /// frame, row-major, `vigil_detect::GRID_W` × `GRID_H`, over the whole picture.
+    pub motion_cells: Option<std::sync::Arc<Vec<bool>>>,
     /// The stream's state, with its reason when it is not live.
     pub state: StreamState,
     /// The last picture (dimmed by the app when the stream is not live).

@@ -13,13 +13,25 @@ use crate::settings::Settings;
 use crate::tamper::{Tamper, TamperDetector};
 
 /// What was detected.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventKind {
     Motion,
     TamperBlocked,
     TamperDefocus,
     TamperMoved,
+}
+
+impl EventKind {
+    /// The name in JSON and in the index's `event.kind`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Motion => "motion",
+            Self::TamperBlocked => "tamper_blocked",
+            Self::TamperDefocus => "tamper_defocus",
+            Self::TamperMoved => "tamper_moved",
+        }
+    }
 }
 
 impl From<Tamper> for EventKind {
@@ -46,6 +58,8 @@ pub struct Event {
 #[derive(Clone, Debug)]
 pub struct Detector {
     motion: MotionDetector,
+    /// `Settings::motion`: motion events are reported.
+    motion_on: bool,
     tamper: Option<TamperDetector>,
     frames: u64,
 }
@@ -55,6 +69,7 @@ impl Detector {
     pub fn new(settings: &Settings) -> Self {
         Self {
             motion: MotionDetector::new(settings),
+            motion_on: settings.motion,
             tamper: settings.tamper.then(|| TamperDetector::new(settings)),
             frames: 0,
         }
@@ -71,7 +86,8 @@ impl Detector {
     pub fn push_grid(&mut self, t_secs: f64, grid: &Grid) -> Vec<Event> {
         self.frames += 1;
         let mut events = Vec::new();
-        if let Some((start_secs, end_secs)) = self.motion.push(t_secs, &grid.cells) {
+        let ended_motion = self.motion.push(t_secs, &grid.cells);
+        if let Some((start_secs, end_secs)) = ended_motion.filter(|_| self.motion_on) {
             events.push(Event {
                 kind: EventKind::Motion,
                 start_secs,
@@ -96,7 +112,7 @@ impl Detector {
     /// End every running event (the stream ended); returns them.
     pub fn finish(&mut self) -> Vec<Event> {
         let mut events = Vec::new();
-        if let Some((start_secs, end_secs)) = self.motion.end_event() {
+        if let Some((start_secs, end_secs)) = self.motion.end_event().filter(|_| self.motion_on) {
             events.push(Event {
                 kind: EventKind::Motion,
                 start_secs,
@@ -111,6 +127,22 @@ impl Detector {
             }));
         }
         events
+    }
+
+    /// The events going on now, each with its start in media seconds (a live caller
+    /// raises them before they end).
+    pub fn active(&self) -> Vec<(EventKind, f64)> {
+        let mut active: Vec<(EventKind, f64)> = self
+            .motion
+            .active_since()
+            .filter(|_| self.motion_on)
+            .map(|start| (EventKind::Motion, start))
+            .into_iter()
+            .collect();
+        if let Some(tamper) = &self.tamper {
+            active.extend(tamper.active().into_iter().map(|(k, t)| (k.into(), t)));
+        }
+        active
     }
 
     /// The motion detector (its moving cells and area, for an overlay).
@@ -151,11 +183,20 @@ mod tests {
                 data: &data,
             };
             events.extend(detector.push(t, &luma).expect("frame"));
+            if n == 100 {
+                // Mid-box: the event is going on, from when the box appeared.
+                let active = detector.active();
+                assert_eq!(active.len(), 1, "{active:?}");
+                assert_eq!(active[0].0, EventKind::Motion);
+                assert!((active[0].1 - 2.0).abs() < 0.05, "{active:?}");
+            }
         }
+        assert!(detector.active().is_empty(), "ended by the last frame");
         events.extend(detector.finish());
         assert_eq!(events.len(), 1, "{events:?}");
         assert!((events[0].start_secs - 2.0).abs() < 0.05, "{events:?}");
         let json = serde_json::to_string(&events[0]).expect("json");
+        assert!(json.contains(EventKind::Motion.as_str()));
         assert!(
             json.starts_with("{\"kind\":\"motion\",\"start_secs\":"),
             "{json}"

@@ -83,6 +83,11 @@ impl MotionDetector {
         self.area
     }
 
+    /// The running event's start, while one runs.
+    pub fn active_since(&self) -> Option<f64> {
+        self.active_secs
+    }
+
     /// How many scene changes were re-learnt so far.
     pub fn scene_changes(&self) -> u32 {
         self.scene_changes

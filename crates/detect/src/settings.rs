@@ -3,14 +3,17 @@
 //!
 //! Must not: read files (callers hand in the text) or hold detector state.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::grid::{GRID_H, GRID_W};
 
 /// One camera's detection settings. Every field has a default; see `docs/detection.md`.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
+    /// Whether the motion detector raises events (the grid is still computed for the
+    /// tamper detectors).
+    pub motion: bool,
     /// 0..=1: how small a luma change of a cell counts as motion (1 most sensitive).
     pub sensitivity: f32,
     /// 0..=1: the fraction of watched cells that must move to start an event.
@@ -33,6 +36,7 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
+            motion: true,
             sensitivity: 0.5,
             min_area: 0.01,
             min_duration_secs: 0.4,
@@ -46,7 +50,7 @@ impl Default for Settings {
 }
 
 /// Whether a zone adds cells to watch or removes them.
-#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum ZoneKind {
     Include,
@@ -55,13 +59,13 @@ pub enum ZoneKind {
 
 /// A zone in normalised picture coordinates (0,0 top left, 1,1 bottom right): a
 /// rectangle `[x0, y0, x1, y1]` or a polygon of at least 3 `[x, y]` points.
-#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Zone {
     pub kind: ZoneKind,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rect: Option<[f32; 4]>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub polygon: Option<Vec<[f32; 2]>>,
 }
 

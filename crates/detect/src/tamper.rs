@@ -162,6 +162,19 @@ impl TamperDetector {
         done
     }
 
+    /// The raised conditions still going on, each with its start (a moved camera is
+    /// an event once, when confirmed, so it never shows here).
+    pub fn active(&self) -> Vec<(Tamper, f64)> {
+        [
+            (Tamper::Blocked, &self.blocked),
+            (Tamper::Defocus, &self.defocus),
+        ]
+        .into_iter()
+        .filter(|(_, c)| c.raised)
+        .filter_map(|(kind, c)| Some((kind, c.since_secs?)))
+        .collect()
+    }
+
     /// End the raised conditions at the end of a stream.
     pub fn finish(&mut self) -> Vec<(Tamper, f64, f64)> {
         let mut done = Vec::new();

@@ -39,9 +39,16 @@ pub struct StreamStats {
     pub first_frame_us: AtomicU64,
 }
 
+/// Sees every frame a decoder publishes, on the decoder's thread, before the slot
+/// takes it (detection reads the tile's frames this way: nothing is decoded twice).
+/// It must be quick: copy what it needs and hand it on without blocking.
+pub type FrameTap = Arc<dyn Fn(&vigil_frame::VideoFrame) + Send + Sync>;
+
 /// What a decoder shares with the rest of the program.
 pub struct StreamShared {
     pub slot: FrameSlot,
+    /// Called with every published frame (see [`FrameTap`]).
+    tap: std::sync::Mutex<Option<FrameTap>>,
     pub stats: StreamStats,
     ingest: Arc<IngestShared>,
     stop: AtomicBool,
@@ -64,6 +71,7 @@ impl StreamShared {
     pub fn new(ingest: Arc<IngestShared>) -> Self {
         Self {
             slot: FrameSlot::default(),
+            tap: std::sync::Mutex::new(None),
             stats: StreamStats::default(),
             ingest,
             stop: AtomicBool::new(false),
@@ -129,6 +137,23 @@ impl StreamShared {
         self.simulate_hw
             .store(!failures.is_empty(), Ordering::Relaxed);
         Some(format!("simulated failure at packet {n}"))
+    }
+
+    /// Sets (or with `None` removes) the tap that sees every published frame.
+    pub fn set_tap(&self, tap: Option<FrameTap>) {
+        *self.tap.lock().unwrap_or_else(|e| e.into_inner()) = tap;
+    }
+
+    /// True while a tap is set.
+    pub fn has_tap(&self) -> bool {
+        self.tap.lock().unwrap_or_else(|e| e.into_inner()).is_some()
+    }
+
+    fn run_tap(&self, frame: &vigil_frame::VideoFrame) {
+        let tap = self.tap.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(tap) = tap {
+            tap(frame);
+        }
     }
 
     /// The connection behind this decoder.
@@ -494,6 +519,7 @@ impl Worker<'_> {
                 u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
                 Ordering::Relaxed,
             );
+            shared.run_tap(&frame);
             if shared.slot.publish(frame) {
                 shared.stats.frames_dropped.fetch_add(1, Ordering::Relaxed);
             }

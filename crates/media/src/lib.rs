@@ -26,7 +26,7 @@ pub mod state;
 pub mod track;
 mod watchdog;
 
-pub use decoder::{StreamShared, StreamStats};
+pub use decoder::{FrameTap, StreamShared, StreamStats};
 pub use engine::Engine;
 pub use ingest::{IngestShared, IngestTimes, Notify, StreamInfo};
 pub use source::{MAIN_STREAM, StreamKey, StreamSpec, Timeouts, Transport};

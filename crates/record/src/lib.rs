@@ -174,14 +174,7 @@ impl EventTrigger {
 
     /// [`Self::trigger`] with the event's kind and a note (alerts: `motion`, …).
     pub fn trigger_as(&self, kind: &str, note: &str, hold: Duration) {
-        let (wall, now) = readings(&*self.0.clock);
-        let until = now + hold;
-        {
-            let mut guard = self.0.event_until.lock().unwrap_or_else(|e| e.into_inner());
-            if guard.is_none_or(|u| u < until) {
-                *guard = Some(until);
-            }
-        }
+        let wall = self.hold(hold);
         let time_ns = wall.0;
         let hold_ns = i64::try_from(hold.as_nanos()).unwrap_or(i64::MAX);
         let mut events = self.0.events.lock().unwrap_or_else(|e| e.into_inner());
@@ -195,6 +188,21 @@ impl EventTrigger {
             kind: kind.to_owned(),
             note: note.to_owned(),
         });
+    }
+}
+
+impl EventTrigger {
+    /// Records around an event that is indexed elsewhere (alerts write their own
+    /// rows): footage from the pre-roll before now to `hold` + post-roll after now,
+    /// extending a running event; writes no event row. Returns the wall time now.
+    pub fn hold(&self, hold: Duration) -> vigil_time::WallNanos {
+        let (wall, now) = readings(&*self.0.clock);
+        let until = now + hold;
+        let mut guard = self.0.event_until.lock().unwrap_or_else(|e| e.into_inner());
+        if guard.is_none_or(|u| u < until) {
+            *guard = Some(until);
+        }
+        wall
     }
 }
 

@@ -242,6 +242,36 @@ pub struct Event {
     /// `trigger` for `EventTrigger::trigger`; more kinds as alerts arrive.
     pub kind: String,
     pub note: String,
+    pub severity: Severity,
+}
+
+/// How much an event matters (`event.severity`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    #[default]
+    Info,
+    Warning,
+    Critical,
+}
+
+impl Severity {
+    /// The name in the index.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Info => "info",
+            Self::Warning => "warning",
+            Self::Critical => "critical",
+        }
+    }
+
+    /// From the index's name; anything unknown reads as `info`.
+    pub fn parse(name: &str) -> Self {
+        match name {
+            "warning" => Self::Warning,
+            "critical" => Self::Critical,
+            _ => Self::Info,
+        }
+    }
 }
 
 /// A connection to the index. Each recorder thread opens its own (WAL lets them share).

@@ -15,7 +15,7 @@
 
 use rusqlite::params;
 
-use super::{Bookmark, Event, Gap, SEGMENT_COLUMNS, Segment, Store, StoreError};
+use super::{Bookmark, Event, Gap, SEGMENT_COLUMNS, Segment, Severity, Store, StoreError};
 
 /// Longest segment the range queries look back for (the recorder cuts at most hourly).
 pub const MAX_SEGMENT_NS: i64 = 3_600_000_000_000;
@@ -195,12 +195,42 @@ impl Store {
         kind: &str,
         note: &str,
     ) -> Result<i64, StoreError> {
+        self.add_event_with(camera, time_ns, end_ns, kind, note, Severity::Info)
+    }
+
+    /// [`Self::add_event`] with a severity (alerts). `end_ns` `None`: still going on
+    /// (end it with [`Self::end_event`]).
+    pub fn add_event_with(
+        &self,
+        camera: &str,
+        time_ns: i64,
+        end_ns: Option<i64>,
+        kind: &str,
+        note: &str,
+        severity: Severity,
+    ) -> Result<i64, StoreError> {
         self.conn
             .prepare_cached(
-                "INSERT INTO event (camera, time_ns, end_ns, kind, note) VALUES (?1, ?2, ?3, ?4, ?5)",
+                "INSERT INTO event (camera, time_ns, end_ns, kind, note, severity)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
-            .execute(params![camera, time_ns, end_ns.map(|e| e.max(time_ns)), kind, note])?;
+            .execute(params![
+                camera,
+                time_ns,
+                end_ns.map(|e| e.max(time_ns)),
+                kind,
+                note,
+                severity.as_str()
+            ])?;
         Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Ends a running event at `end_ns` (never before its start).
+    pub fn end_event(&self, id: i64, end_ns: i64) -> Result<(), StoreError> {
+        self.conn
+            .prepare_cached("UPDATE event SET end_ns = max(time_ns, ?2) WHERE id = ?1")?
+            .execute(params![id, end_ns])?;
+        Ok(())
     }
 
     /// Events (of one camera, or all) that overlap `[from_ns, to_ns)` (an instant: that
@@ -219,7 +249,7 @@ impl Store {
             "?1 IS NULL"
         };
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT id, camera, time_ns, end_ns, kind, note FROM event
+            "SELECT id, camera, time_ns, end_ns, kind, note, severity FROM event
              WHERE {filter} AND time_ns < ?3
                    AND coalesce(end_ns, time_ns) >= ?2
                    AND time_ns >= ?4
@@ -235,6 +265,7 @@ impl Store {
                 end_ns: r.get(3)?,
                 kind: r.get(4)?,
                 note: r.get(5)?,
+                severity: Severity::parse(&r.get::<_, String>(6)?),
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -250,6 +281,37 @@ mod tests {
 
     fn add(store: &mut Store, camera: &str, start_ns: i64, end_ns: i64) -> i64 {
         crate::test_support::add_closed(store, camera, start_ns, end_ns, 1)
+    }
+
+    #[test]
+    fn an_alert_event_keeps_its_severity_and_is_ended_later() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let store = Store::open(dir.path()).expect("open");
+        let trigger = store
+            .add_event("cam", 50, None, "trigger", "")
+            .expect("trigger");
+        let motion = store
+            .add_event_with("cam", 100, None, "motion", "", Severity::Warning)
+            .expect("motion");
+        let events = store.events(Some("cam"), 0, 1000).expect("events");
+        assert_eq!(
+            events
+                .iter()
+                .map(|e| (e.id, e.severity, e.end_ns))
+                .collect::<Vec<_>>(),
+            vec![
+                (trigger, Severity::Info, None),
+                (motion, Severity::Warning, None)
+            ]
+        );
+        store.end_event(motion, 400).expect("end");
+        store
+            .end_event(trigger, 10)
+            .expect("an end before the start is the start");
+        let events = store.events(Some("cam"), 0, 1000).expect("events");
+        assert_eq!(events[0].end_ns, Some(50));
+        assert_eq!(events[1].end_ns, Some(400));
+        assert_eq!(events[1].severity.as_str(), "warning");
     }
 
     #[test]

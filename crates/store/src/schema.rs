@@ -107,7 +107,13 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE gap_v3 RENAME TO gap;
     CREATE INDEX gap_camera_start ON gap (camera, start_ns);
     ",
-    // 3 → 4: the operator audit trail, a hash chain (`audit.rs`). Append-only: the
+    // 3 → 4: an event's severity (alerts: motion, tamper, camera health); the
+    // triggers and seeded events from before are `info`.
+    r"
+    ALTER TABLE event ADD COLUMN severity TEXT NOT NULL DEFAULT 'info'
+        CHECK (severity IN ('info', 'warning', 'critical'));
+    ",
+    // 4 → 5: the operator audit trail, a hash chain (`audit.rs`). Append-only: the
     // triggers refuse updates and deletes (a hand edit that drops them is what
     // `vigil audit verify` finds). AUTOINCREMENT: the sequence remembers the highest id.
     r"

@@ -509,3 +509,48 @@ fn credentials_store_is_read_and_a_bad_one_is_located() {
     assert!(err.to_string().contains("unknown field `stor`"), "{err}");
     assert_eq!(location(&err), lc(4, 1), "{err}");
 }
+
+#[test]
+fn detection_settings_load_and_errors_are_located() {
+    let text = "schema_version = 1\n[[cameras]]\nid = \"a\"\nname = \"A\"\nsource = \"a.mp4\"\n[cameras.detection]\nsensitivity = 0.7\ntamper = false\n[[cameras.detection.zones]]\nkind = \"exclude\"\nrect = [0.0, 0.0, 0.5, 0.5]\n";
+    let site = parse_site(&path(), text).expect("valid");
+    let detection = site.cameras[0].detection.as_ref().expect("detection");
+    assert!((detection.sensitivity - 0.7).abs() < 1e-6);
+    assert!(!detection.tamper && detection.motion);
+    assert_eq!(detection.zones.len(), 1);
+    // Absent: nothing detected.
+    let plain = "schema_version = 1\n[[cameras]]\nid = \"a\"\nname = \"A\"\nsource = \"a.mp4\"\n";
+    assert_eq!(
+        parse_site(&path(), plain).expect("valid").cameras[0].detection,
+        None
+    );
+    // A value out of range points at it, with the site file's wording.
+    let err = parse_err(&text.replace("sensitivity = 0.7", "sensitivity = 1.5"));
+    assert_eq!(location(&err), lc(7, 15), "{err}");
+    assert!(
+        err.to_string()
+            .contains("camera `a`: detection: sensitivity = 1.5 is out of range"),
+        "{err}"
+    );
+    // An unknown key is refused at the key.
+    let err = parse_err(&text.replace("tamper = false", "tamperr = false"));
+    assert!(err.to_string().contains("unknown field `tamperr`"), "{err}");
+    assert_eq!(location(&err).map(|l| l.line), Some(8), "{err}");
+    // Alert rules name a kind; an unknown kind is refused.
+    let rules =
+        format!("{text}[cameras.alerts.motion]\nseverity = \"critical\"\naction = \"log\"\n");
+    let ruled = parse_site(&path(), &rules).expect("valid rules");
+    let rule = ruled.cameras[0].alerts["motion"];
+    assert_eq!(rule.severity, Some(crate::AlertSeverity::Critical));
+    assert_eq!(rule.action, Some(crate::AlertAction::Log));
+    let err = parse_err(&rules.replace("alerts.motion", "alerts.motoin"));
+    assert!(
+        err.to_string()
+            .contains("alerts.motoin: no such event kind"),
+        "{err}"
+    );
+    // Written back, it reads the same.
+    let written = toml::to_string(&site).expect("serialise");
+    let again = parse_site(&path(), &written).expect("round trip");
+    assert_eq!(again.cameras[0].detection, site.cameras[0].detection);
+}

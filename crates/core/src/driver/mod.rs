@@ -25,6 +25,7 @@ use vigil_media::{Engine, MAIN_STREAM, Notify, StreamState};
 use vigil_playback::SeekMode;
 use vigil_record::RecorderStatus;
 use vigil_time::{NANOS_PER_SEC, SharedClock, WallNanos};
+use vigil_timeline::TimeRange;
 
 mod needs;
 mod operator;
@@ -32,6 +33,7 @@ mod view;
 
 use crate::cameras::{ChangeOutcome, PasswordChange, SiteChange, apply_change};
 use crate::audit::AuditLog;
+use crate::alerts::{Alarm, Alerts};
 use crate::command::Command;
 use crate::export::{ExportStatus, Exports};
 use crate::recording::Recording;
@@ -48,6 +50,26 @@ pub const TILE_GAP_POINTS: f32 = 2.0;
 pub const FROZEN_AFTER: Duration = Duration::from_secs(3);
 /// The preview picture's name under [`VideoKey::Preview`].
 pub const PROBE_PREVIEW: &str = "stream-test";
+
+/// An alarm is played from this many seconds before it.
+pub const ALARM_REVIEW_BEFORE_SECS: i64 = 5;
+
+/// An operator's action on an alarm, for the audit trail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OperatorAction {
+    AcknowledgeAlarm,
+    CloseAlarm,
+}
+
+impl OperatorAction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AcknowledgeAlarm => "acknowledge_alarm",
+            Self::CloseAlarm => "close_alarm",
+        }
+    }
+}
+
 /// How long a status message stays.
 const STATUS_FOR: Duration = Duration::from_secs(8);
 
@@ -120,6 +142,29 @@ pub struct Core {
     operator: Operator,
     /// The audit trail's writer (off without a storage folder).
     audit_log: AuditLog,
+    /// Detection, camera health and the alarm queue.
+    alerts: Alerts,
+    /// The wall draws moving cells over detecting cameras' tiles.
+    show_motion: bool,
+}
+
+/// The state of a camera's connection, whoever opened it (a tile, its recorder, its
+/// detection): the main stream's, else the first substream's that is not idle; `None`
+/// when nothing connects it.
+fn camera_ingest_state(
+    engine: &Engine,
+    camera: &vigil_config::CameraConfig,
+) -> Option<StreamState> {
+    std::iter::once(MAIN_STREAM)
+        .chain(camera.substreams.iter().map(|s| s.name.as_str()))
+        .filter_map(|stream| {
+            engine.ingest(&vigil_media::StreamKey {
+                camera_id: camera.id.to_string(),
+                stream: stream.to_owned(),
+            })
+        })
+        .map(|ingest| ingest.state())
+        .find(|state| *state != StreamState::Idle)
 }
 
 impl Core {
@@ -155,7 +200,10 @@ impl Core {
                 .map_err(|err| tracing::error!(%err, "cannot start the timeline reader"))
                 .ok()
         });
+        let alerts = Alerts::new(options.storage.as_deref(), Arc::clone(&options.clock));
         Self {
+            alerts,
+            show_motion: true,
             site,
             credentials,
             streams: WallStreams::new(Engine::with_clock(
@@ -587,8 +635,75 @@ impl Core {
                     }
                 }
             }
+            Command::AcknowledgeAlarm { id, note } => {
+                self.acknowledge_alarm(id, &note);
+                false
+            }
+            Command::ShowMotion(on) => {
+                self.show_motion = on;
+                false
+            }
+            Command::CloseAlarm(id) => {
+                if let Some(alarm) = self.alerts.close(id) {
+                    self.operator_action(OperatorAction::CloseAlarm, &alarm);
+                }
+                false
+            }
+            Command::ReviewAlarm(id) => {
+                if let Some(alarm) = self.alerts.alarm(id) {
+                    let camera = alarm.camera.clone();
+                    let from = alarm
+                        .start
+                        .saturating_add_nanos(-ALARM_REVIEW_BEFORE_SECS * NANOS_PER_SEC);
+                    if self.start_review(Scope::Camera(camera), from, SeekMode::Exact, true) {
+                        self.say(format!(
+                            "Playing the alarm from {ALARM_REVIEW_BEFORE_SECS} s before"
+                        ));
+                    }
+                }
+                false
+            }
         };
         self.unsaved |= changed;
+    }
+
+    fn acknowledge_alarm(&mut self, id: u64, note: &str) {
+        if self.site.wall.alarm_note_required && note.trim().is_empty() {
+            self.say("Acknowledging an alarm needs a note".to_owned());
+            return;
+        }
+        let Some(alarm) = self.alerts.acknowledge(id, note) else {
+            return;
+        };
+        let end = alarm.end.unwrap_or_else(|| self.now()).max(alarm.start);
+        let label = if alarm.note.is_empty() {
+            alarm.kind.clone()
+        } else {
+            format!("{}: {}", alarm.kind, alarm.note)
+        };
+        self.ask_index(Request::AddBookmark {
+            cameras: vec![alarm.camera.clone()],
+            range: TimeRange::new(alarm.start, end),
+            note: label,
+        });
+        self.operator_action(OperatorAction::AcknowledgeAlarm, &alarm);
+    }
+
+    /// The one place an operator's action on an alarm passes: the audit trail
+    /// (another branch) records acknowledge and close here, with the operator, the
+    /// action and the alarm as target. Until then it is logged.
+    /// Logs an operator's action on an alarm and appends it to the audit trail.
+    fn operator_action(&mut self, action: OperatorAction, alarm: &Alarm) {
+        tracing::info!(
+            action = action.as_str(),
+            alarm = alarm.id,
+            camera = %alarm.camera,
+            kind = %alarm.kind,
+            note = %alarm.note,
+            "operator action"
+        );
+        let details = format!("alarm {} ({}); note: {}", alarm.id, alarm.kind, alarm.note);
+        self.audit(action.as_str(), &alarm.camera.to_string(), &details);
     }
 
     fn ask_index(&mut self, request: Request) {
@@ -758,6 +873,10 @@ impl Core {
         if let Some(failure) = self.audit_log.take_failure() {
             self.say(format!("Audit trail: {failure}"));
         }
+        let credentials = &self.credentials;
+        let detected = self.alerts.wanted_streams(&self.site, |camera| {
+            crate::streams::specs_for(camera, credentials).ok()
+        });
         if let Some(viewport) = self.viewport {
             let needs = needs::camera_needs(&self.site, &self.wall, self.review.as_ref(), viewport);
             let pinned =
@@ -768,7 +887,8 @@ impl Core {
             for id in self.disconnect.drain(..) {
                 self.streams.engine.stop_camera(&id);
             }
-            self.streams.sync(&needs, &self.credentials, pinned, now);
+            self.streams
+                .sync(&needs, &self.credentials, pinned, &detected, now);
             self.streams.take_new_frames(now);
             if self.review.is_some() {
                 let visible: Vec<String> = self
@@ -783,13 +903,26 @@ impl Core {
                 }
             }
         } else {
-            // No wall yet (the app has not laid out its first frame): keep recording.
-            self.recording
-                .sync(&self.site, &self.credentials, &mut self.streams.engine);
+            // No wall yet (the app has not laid out its first frame): keep recording
+            // and detecting.
+            let pinned =
+                self.recording
+                    .sync(&self.site, &self.credentials, &mut self.streams.engine);
             for id in self.disconnect.drain(..) {
                 self.streams.engine.stop_camera(&id);
             }
+            self.streams
+                .sync(&[], &self.credentials, pinned, &detected, now);
         }
+        self.alerts.tap(&self.streams.engine);
+        let engine = &self.streams.engine;
+        let recording = &self.recording;
+        self.alerts.step(
+            &self.site,
+            |camera| camera_ingest_state(engine, camera),
+            |id| recording.status(id),
+            |id| recording.trigger(id),
+        );
         self.learn_sizes();
         if self.unsaved {
             self.unsaved = false;
@@ -946,6 +1079,32 @@ impl Core {
     /// What a camera's tile shows in review: the wall time of its picture.
     pub fn review_shown(&self, camera_id: &str) -> Option<WallNanos> {
         self.review.as_ref()?.tile(camera_id)?.shown
+    }
+
+    /// Acknowledging an alarm needs a note (the site's setting).
+    pub fn alarm_note_required(&self) -> bool {
+        self.site.wall.alarm_note_required
+    }
+
+    /// The alarm queue, newest first.
+    pub fn alarms(&self) -> &[Alarm] {
+        self.alerts.alarms()
+    }
+
+    /// Unacknowledged alarms of one camera, or of all (`None`).
+    pub fn unacknowledged_alarms(&self, camera_id: Option<&str>) -> usize {
+        self.alerts.unacknowledged(camera_id)
+    }
+
+    /// The highest severity of a camera's unacknowledged alarms: its tile's border.
+    pub fn alarm_severity(&self, camera_id: &str) -> Option<vigil_store::Severity> {
+        self.alerts.alarm_severity(camera_id)
+    }
+
+    /// The cells that moved in a detecting camera's newest frame (row-major,
+    /// `vigil_detect::GRID_W` × `GRID_H`), while motion is seen.
+    pub fn moving_cells(&self, camera_id: &str) -> Option<Arc<Vec<bool>>> {
+        self.alerts.moving_cells(camera_id)
     }
 
     /// Stops review players, closes each segment being recorded, stops every stream

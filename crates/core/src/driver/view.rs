@@ -30,6 +30,8 @@ impl Core {
                             id: camera.id.clone(),
                             name: camera.name.clone(),
                             recording: self.recording.status(&camera.id).map(|s| s.state),
+                            alarm: self.alerts.alarm_severity(&camera.id),
+                            unacknowledged: self.alerts.unacknowledged(Some(&camera.id)),
                         };
                         match self.review.as_ref().filter(|r| r.includes(&camera.id)) {
                             Some(review) => {
@@ -47,6 +49,7 @@ impl Core {
             selected: self.wall.selected,
             maximised: self.wall.maximised,
             show_stats,
+            show_motion: self.show_motion,
             now,
         }
     }
@@ -59,6 +62,10 @@ impl Core {
         let key = VideoKey::Live(camera.id.to_string());
         let undrawable = self.undrawable.get(&key).cloned();
         LiveTile {
+            motion_cells: self
+                .alerts
+                .moving_cells(&camera.id)
+                .filter(|_| self.show_motion),
             frozen: state == StreamState::Live
                 && last_frame_at.is_some_and(|t| now.saturating_duration_since(t) > FROZEN_AFTER),
             state,
