@@ -19,9 +19,9 @@ use egui::{Color32, RichText, Role};
 mod recordings;
 
 use super::a11y::Named as _;
-use super::cameras_panel::{self, CamerasPanel, PanelInput};
-use super::audit_panel::AuditPanel;
 use super::alarms_panel::AlarmsPanel;
+use super::audit_panel::AuditPanel;
+use super::cameras_panel::{self, CamerasPanel, PanelInput};
 use super::draw_stats::{DrawStats, hud_line};
 use super::repaint::{DEFAULT_CAP_HZ, RepaintGate};
 use super::role_switch::{RoleSwitch, operator_button_text, operator_text};

@@ -7,8 +7,8 @@
 mod a11y;
 pub mod alarms_panel;
 pub mod app;
-pub mod cameras_panel;
 pub mod audit_panel;
+pub mod cameras_panel;
 pub mod draw_stats;
 pub mod export_dialog;
 pub mod repaint;

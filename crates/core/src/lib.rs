@@ -8,9 +8,9 @@
 //! Owns: everything a wall needs that is not drawing. Must not: know egui or wgpu —
 //! it hands out frames by [`vigil_frame::VideoKey`], and the app uploads and draws them.
 
-pub mod cameras;
-pub mod audit;
 pub mod alerts;
+pub mod audit;
+pub mod cameras;
 pub mod command;
 mod driver;
 pub mod export;
@@ -26,8 +26,8 @@ pub mod timeline_data;
 pub mod view;
 pub mod wall;
 
-pub use cameras::{CameraEdit, ChangeOutcome, PasswordChange, SiteChange};
 pub use alerts::{Alarm, AlarmState};
+pub use cameras::{CameraEdit, ChangeOutcome, PasswordChange, SiteChange};
 pub use command::Command;
 pub use driver::{Core, CoreOptions, FROZEN_AFTER, PROBE_PREVIEW, TILE_GAP_POINTS, Viewport};
 pub use export::{ExportOrder, ExportStatus};

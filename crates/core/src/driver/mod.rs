@@ -31,9 +31,9 @@ mod needs;
 mod operator;
 mod view;
 
-use crate::cameras::{ChangeOutcome, PasswordChange, SiteChange, apply_change};
-use crate::audit::AuditLog;
 use crate::alerts::{Alarm, Alerts};
+use crate::audit::AuditLog;
+use crate::cameras::{ChangeOutcome, PasswordChange, SiteChange, apply_change};
 use crate::command::Command;
 use crate::export::{ExportStatus, Exports};
 use crate::recording::Recording;
@@ -703,7 +703,7 @@ impl Core {
             "operator action"
         );
         let details = format!("alarm {} ({}); note: {}", alarm.id, alarm.kind, alarm.note);
-        self.audit(action.as_str(), &alarm.camera.to_string(), &details);
+        self.audit(action.as_str(), alarm.camera.as_ref(), &details);
     }
 
     fn ask_index(&mut self, request: Request) {
