@@ -14,12 +14,32 @@ impl Drop for Killed {
     }
 }
 
+/// Whether display `n` belongs to a running X server. A lock file whose process is gone
+/// (an Xvfb killed with SIGKILL leaves its lock and socket behind) is stale: it and the
+/// socket are removed, so a machine that ran many tests does not run out of displays.
+fn display_in_use(n: u32) -> bool {
+    let lock = format!("/tmp/.X{n}-lock");
+    let socket = format!("/tmp/.X11-unix/X{n}");
+    if let Ok(text) = std::fs::read_to_string(&lock) {
+        let alive = text
+            .trim()
+            .parse::<u32>()
+            .is_ok_and(|pid| Path::new(&format!("/proc/{pid}")).exists());
+        if alive {
+            return true;
+        }
+        std::fs::remove_file(&lock).ok();
+        std::fs::remove_file(&socket).ok();
+        return Path::new(&lock).exists() || Path::new(&socket).exists();
+    }
+    // No lock: free unless a socket is there (an X server writes its lock first).
+    Path::new(&lock).exists() || Path::new(&socket).exists()
+}
+
 /// Starts Xvfb on a free display (:90–:119) at `width`×`height`; its name (":N").
 pub fn start_xvfb_sized(width: u32, height: u32) -> (Killed, String) {
     for n in 90..120 {
-        if Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-            || Path::new(&format!("/tmp/.X{n}-lock")).exists()
-        {
+        if display_in_use(n) {
             continue;
         }
         let display = format!(":{n}");
