@@ -12,13 +12,11 @@
 
 mod common;
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use egui::accesskit::Role;
 use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
-use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt as _;
 use vigil_app::cameras_panel::{
     ADD_LABEL, ANONYMOUS_WARNING, CANCEL_LABEL, ID_LABEL, NAME_LABEL, OPEN_LABEL, PASSWORD_LABEL,
@@ -32,25 +30,7 @@ use common::{RtspServer, run_until, stddev};
 
 const PASSWORD: &str = "p@ss:/%#?\" wörd ключ";
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("capture").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Capture {
-    type Writer = Capture;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
+use common::capture::Capture;
 
 /// Every log line at every level, as written (no redaction in between).
 fn capture_logs() -> Capture {

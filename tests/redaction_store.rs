@@ -6,36 +6,19 @@
 //!
 //! Its own test binary: it installs the global subscriber the ingest threads log to.
 
-use std::sync::{Arc, Mutex, OnceLock};
+mod common;
+
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
-use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt as _;
 use vigil_config::redact::Credentials;
 use vigil_config::{CameraConfig, CredentialStore, Site};
 use vigil_core::{Core, CoreOptions, TileContent, Viewport};
 use vigil_media::Failure;
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("capture").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Capture {
-    type Writer = Capture;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
+use common::capture::Capture;
 
 /// The global capture: Vigil's redacting writer, without timestamps (so two runs can
 /// be compared).

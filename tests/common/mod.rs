@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use vigil_media::{StreamShared, StreamState};
 
+pub mod capture;
 pub mod history;
 pub mod xvfb;
 
