@@ -176,27 +176,7 @@ fn a_failed_or_cancelled_export_leaves_no_partial_bundle() {
     let site = Site::new();
     let (from, to) = quiet_range(&site, "cam01");
     let key = vigil_export::key::load_or_create(&site.dir.path().join("data")).unwrap();
-    let request = |out: &str| vigil_export::ExportRequest {
-        archive: site.archive(),
-        cameras: ["cam01", "cam02"]
-            .iter()
-            .map(|id| vigil_export::ExportCamera {
-                id: (*id).into(),
-                name: (*id).into(),
-                device: None,
-            })
-            .collect(),
-        from_ns: from,
-        to_ns: to,
-        out: site.bundle(out),
-        case: String::new(),
-        reason: String::new(),
-        operator: "tester".into(),
-        vigil_version: "test".into(),
-        now_ns: vigil_time::WallNanos::now().0,
-        burn_in: false,
-        skip_cameras_without_footage: false,
-    };
+    let request = |out: &str| site.request(&["cam01", "cam02"], from, to, out);
     let cancel = AtomicBool::new(true);
     let err = vigil_export::export(&request("cancelled"), &key, &mut |_, _| {}, &cancel)
         .expect_err("cancelled");
@@ -461,27 +441,7 @@ fn burned_in_text_is_drawn_and_declared() {
 fn an_export_job_runs_in_the_background() {
     let site = Site::new();
     let (from, to) = quiet_range(&site, "cam01");
-    let request = |out: &str| vigil_export::ExportRequest {
-        archive: site.archive(),
-        cameras: ["cam01", "cam02"]
-            .iter()
-            .map(|id| vigil_export::ExportCamera {
-                id: (*id).into(),
-                name: (*id).into(),
-                device: None,
-            })
-            .collect(),
-        from_ns: from,
-        to_ns: to,
-        out: site.bundle(out),
-        case: String::new(),
-        reason: String::new(),
-        operator: "tester".into(),
-        vigil_version: "test".into(),
-        now_ns: vigil_time::WallNanos::now().0,
-        burn_in: false,
-        skip_cameras_without_footage: false,
-    };
+    let request = |out: &str| site.request(&["cam01", "cam02"], from, to, out);
     let key = || vigil_export::key::load_or_create(&site.dir.path().join("data")).unwrap();
     let mut job = vigil_export::ExportJob::start(request("job"), key()).unwrap();
     let outcome = loop {
@@ -564,26 +524,13 @@ fn a_camera_without_footage_is_listed_not_fatal() {
             .is_empty()
     );
     let key = vigil_export::key::load_or_create(&site.dir.path().join("data")).unwrap();
-    let request = |cameras: &[&str], out: &str, skip: bool| vigil_export::ExportRequest {
-        archive: site.archive(),
-        cameras: cameras
-            .iter()
-            .map(|id| vigil_export::ExportCamera {
-                id: (*id).into(),
-                name: format!("{id} door"),
-                device: None,
-            })
-            .collect(),
-        from_ns: from,
-        to_ns: to,
-        out: site.bundle(out),
-        case: String::new(),
-        reason: String::new(),
-        operator: "tester".into(),
-        vigil_version: "test".into(),
-        now_ns: vigil_time::WallNanos::now().0,
-        burn_in: false,
-        skip_cameras_without_footage: skip,
+    let request = |cameras: &[&str], out: &str, skip: bool| {
+        let mut request = site.request(cameras, from, to, out);
+        for camera in &mut request.cameras {
+            camera.name = format!("{} door", camera.id);
+        }
+        request.skip_cameras_without_footage = skip;
+        request
     };
     let never = AtomicBool::new(false);
     let report = vigil_export::export(

@@ -95,6 +95,38 @@ impl Site {
     pub fn bundle(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
+
+    /// A library export request for `cameras` (named by their ids) over `from_ns` to
+    /// `to_ns` into the bundle `out`; tests change the fields they are about.
+    pub fn request(
+        &self,
+        cameras: &[&str],
+        from_ns: i64,
+        to_ns: i64,
+        out: &str,
+    ) -> vigil_export::ExportRequest {
+        vigil_export::ExportRequest {
+            archive: self.archive(),
+            cameras: cameras
+                .iter()
+                .map(|id| vigil_export::ExportCamera {
+                    id: (*id).into(),
+                    name: (*id).into(),
+                    device: None,
+                })
+                .collect(),
+            from_ns,
+            to_ns,
+            out: self.bundle(out),
+            case: String::new(),
+            reason: String::new(),
+            operator: "tester".into(),
+            vigil_version: "test".into(),
+            now_ns: vigil_time::WallNanos::now().0,
+            burn_in: false,
+            skip_cameras_without_footage: false,
+        }
+    }
 }
 
 pub fn rfc3339(ns: i64) -> String {
