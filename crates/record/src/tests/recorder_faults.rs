@@ -109,8 +109,10 @@ fn failed_writes_then_heal(errno: i32, reason: GapReason) -> RecorderState {
         GapReason::DiskFull => *state == RecorderState::DiskFull,
         _ => matches!(state, RecorderState::Failed(_)),
     };
-    wait_for("the failure in the state", || {
-        failing(&rig.recorder.status().state)
+    // The state is published before the gap row is committed (another connection):
+    // wait for both, then check them.
+    wait_for("the failure in the state and its gap in the index", || {
+        failing(&rig.recorder.status().state) && !rig.gaps().is_empty()
     });
     let state = rig.recorder.status().state;
     let gaps = rig.gaps();
