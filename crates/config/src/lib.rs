@@ -38,9 +38,9 @@ pub use secrets::{CREDENTIALS_FILE_MODE, CredentialStore, password_env_var};
 pub use site::{
     ALERT_KINDS, AlertAction, AlertRule, AlertSeverity, CURRENT_SCHEMA_VERSION, CameraConfig,
     CredentialsConfig, CustomLayout, CustomLayoutKind, DEFAULT_POST_ROLL_S, DEFAULT_PRE_ROLL_S,
-    DEFAULT_SITE_NAME, DEFAULT_WALL_LAYOUT, DEMO_MAX_AGE_DAYS, PasswordStoreKind, RecordingConfig,
-    RecordingMode, Site, SnapshotsConfig, StorageConfig, SubstreamConfig, TileConfig, Transport,
-    WallConfig, demo_site, layout_by_name,
+    DEFAULT_SITE_NAME, DEFAULT_WALL_LAYOUT, DEMO_MAX_AGE_DAYS, DeviceInfo, PasswordStoreKind,
+    RecordingConfig, RecordingMode, Site, SnapshotsConfig, StorageConfig, SubstreamConfig,
+    TileConfig, Transport, WallConfig, demo_site, layout_by_name,
 };
 pub use user_dirs::{
     PICTURES_DIR_ENV, SNAPSHOTS_SUBDIR, pictures_dir, snapshot_dir, snapshot_dir_with, user_dir,

@@ -247,6 +247,36 @@ pub struct CameraConfig {
     /// not named keeps its default (see `docs/alarms.md`).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub alerts: std::collections::BTreeMap<String, AlertRule>,
+    /// What the device said about itself (`[cameras.device]`), kept from "Add by ONVIF"
+    /// or an inventory refresh; absent for cameras added by URL alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<DeviceInfo>,
+}
+
+/// A camera's device identity and where its ONVIF service answers. Every field is
+/// optional: a device may not report one, and an installer may type only the address.
+/// The text comes from the device, so it is shown escaped and never trusted for
+/// anything but display and the compliance report.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeviceInfo {
+    /// `host[:port]` of the ONVIF device service, without credentials.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub onvif: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manufacturer: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub firmware: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serial: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hardware_id: Option<String>,
+    /// The MAC of the device's network interface: six octets, written with `:` or `-`
+    /// or no separator, any case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mac: Option<String>,
 }
 
 /// How much an event matters.
@@ -320,6 +350,7 @@ impl CameraConfig {
             recording: None,
             detection: None,
             alerts: std::collections::BTreeMap::new(),
+            device: None,
         }
     }
 

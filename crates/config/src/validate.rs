@@ -117,6 +117,72 @@ fn check_display_name(what: &str, name: &str, max_chars: usize) -> Option<String
     }
 }
 
+/// Longest device text kept (`[cameras.device]`): manufacturer, model, firmware, …
+const MAX_DEVICE_TEXT_CHARS: usize = 200;
+
+/// The problems of one `[cameras.device]` table.
+fn check_device(device: &crate::DeviceInfo) -> Vec<String> {
+    let mut out = Vec::new();
+    let texts = [
+        ("manufacturer", &device.manufacturer),
+        ("model", &device.model),
+        ("firmware", &device.firmware),
+        ("serial", &device.serial),
+        ("hardware_id", &device.hardware_id),
+    ];
+    for (key, value) in texts {
+        let Some(value) = value else { continue };
+        if let Some(m) = check_display_name(&format!("device.{key}"), value, MAX_DEVICE_TEXT_CHARS)
+        {
+            out.push(m);
+        } else if value.chars().any(is_bidi_control) {
+            out.push(format!(
+                "device.{key} {} contains a text-direction control character",
+                q(value)
+            ));
+        }
+    }
+    if let Some(host) = &device.onvif {
+        if host.is_empty() || host.len() > 255 {
+            out.push(format!(
+                "device.onvif must be host[:port], 1 to 255 characters (it is {})",
+                host.len()
+            ));
+        } else if host.contains('@') {
+            // Not quoted: the part before `@` may be a password.
+            out.push(
+                "device.onvif contains a user name or password; put the user name in \
+                 `username` and the password in the credential store"
+                    .to_owned(),
+            );
+        } else if host
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '/')
+        {
+            out.push(format!(
+                "device.onvif {} must be host[:port] (no spaces, no path)",
+                q(host)
+            ));
+        }
+    }
+    if let Some(mac) = &device.mac {
+        let hex: String = mac.chars().filter(|c| *c != ':' && *c != '-').collect();
+        if hex.len() != 12 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            out.push(format!(
+                "device.mac {} is not a MAC address (six hex octets, like 0C:75:D2:01:02:03)",
+                q(mac)
+            ));
+        }
+    }
+    out
+}
+
+/// Characters that reorder displayed text (U+202A–U+202E, U+2066–U+2069, marks): a
+/// device name with them could show a different name than it has.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200e}' | '\u{200f}' | '\u{061c}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
 /// Checks every rule; returns all problems found, in file order.
 pub fn validate_site(site: &Site) -> Vec<Issue> {
     let mut issues = Vec::new();
@@ -182,6 +248,11 @@ pub fn validate_site(site: &Site) -> Vec<Issue> {
             && let Some(m) = check_display_name("group", group, MAX_NAME_CHARS)
         {
             push(at("group"), format!("{who}: {m}"));
+        }
+        if let Some(device) = &cam.device {
+            for m in check_device(device) {
+                push(at("device"), format!("{who}: {m}"));
+            }
         }
         match parse_source_with_credentials(&cam.source) {
             Err(e) => push(at("source"), format!("{who}: {e}")),
@@ -612,6 +683,43 @@ mod tests {
         );
         assert!(issues[0].message.contains("group must be 1 to 100"));
         assert!(issues[1].message.contains("control character"));
+    }
+
+    #[test]
+    fn device_tables() {
+        let mut site = Site::empty();
+        let mut good = cam("good", "x.mp4");
+        good.device = Some(crate::DeviceInfo {
+            onvif: Some("192.168.1.20:8080".into()),
+            manufacturer: Some("Acme".into()),
+            mac: Some("0c-75-d2-01-02-03".into()),
+            ..Default::default()
+        });
+        let mut bad = cam("bad", "x.mp4");
+        bad.device = Some(crate::DeviceInfo {
+            onvif: Some("admin:pw@192.168.1.20".into()),
+            manufacturer: Some("Acme\u{202e}".into()),
+            mac: Some("0C:75:D2:01:02".into()),
+            ..Default::default()
+        });
+        site.cameras = vec![good, bad];
+        let issues = validate_site(&site);
+        assert_eq!(issues.len(), 3, "{issues:?}");
+        assert!(issues.iter().all(|i| i.locator
+            == Locator::Camera {
+                index: 1,
+                key: "device"
+            }));
+        let text: Vec<&str> = issues.iter().map(|i| i.message.as_str()).collect();
+        assert!(
+            text[0].contains("device.manufacturer") && text[0].contains("text-direction"),
+            "{text:?}"
+        );
+        assert!(
+            text[1].contains("user name or password") && !text[1].contains("pw@"),
+            "{text:?}"
+        );
+        assert!(text[2].contains("not a MAC address"), "{text:?}");
     }
 
     #[test]

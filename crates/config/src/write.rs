@@ -128,6 +128,15 @@ mod tests {
             username: Some("admin".into()),
             loop_file: false,
             enabled: false,
+            device: Some(crate::DeviceInfo {
+                onvif: Some("[fe80::1]:8080".into()),
+                manufacturer: Some("Acme \"Vision\" ü".into()),
+                model: Some("X-200".into()),
+                firmware: Some("V5.7.3 build 240101".into()),
+                serial: Some("SN123".into()),
+                hardware_id: None,
+                mac: Some("0c:75:d2:01:02:03".into()),
+            }),
             ..CameraConfig::new(
                 "cam_7",
                 "Back door",
