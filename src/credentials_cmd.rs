@@ -7,7 +7,7 @@
 //! [`run_credentials`]. Must not: print, log or put into an error any password or the
 //! passphrase.
 
-use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::io::IsTerminal as _;
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -33,33 +33,17 @@ pub fn passphrase_from_env() -> Option<String> {
         .filter(|p| !p.is_empty())
 }
 
-/// Reads a line from the terminal with echo off (`stty -echo`), restoring it after.
+/// Reads a line from the terminal with echo off; `None` without a terminal or for an
+/// empty line.
 fn prompt_hidden(prompt: &str) -> Option<String> {
-    let tty = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")
-        .ok()?;
-    let stty = |arg: &str| {
-        tty.try_clone().ok().and_then(|t| {
-            std::process::Command::new("stty")
-                .arg(arg)
-                .stdin(t)
-                .status()
-                .ok()
-        })
-    };
-    let mut out = tty.try_clone().ok()?;
-    let _ = write!(out, "{prompt}");
-    let _ = out.flush();
-    stty("-echo");
-    let mut line = String::new();
-    let read = std::io::BufReader::new(tty.try_clone().ok()?).read_line(&mut line);
-    stty("echo");
-    let _ = writeln!(out);
-    read.ok()?;
-    let line = line.trim_end_matches(['\n', '\r']).to_owned();
-    (!line.is_empty()).then_some(line)
+    let hint = format!("set {VAULT_PASSPHRASE_ENV}");
+    match crate::prompt::hidden(prompt, &hint) {
+        Ok(line) => (!line.is_empty()).then_some(line),
+        Err(e) => {
+            eprintln!("{e:#}");
+            None
+        }
+    }
 }
 
 /// The vault passphrase: `VIGIL_VAULT_PASSPHRASE`, else asked on the terminal (twice

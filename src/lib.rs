@@ -5,8 +5,8 @@
 //! command line's definition (`cli`: help, completions, man pages), `vigil credentials`
 //! and a run's camera passwords (`credentials_cmd`), the headless
 //! commands' credentials (`headless_credentials`), logging set-up (`logging`), `vigil onvif
-//! inspect` (`onvif_cmd`), `vigil audit` (`audit_cmd`), `vigil roles` (`roles_cmd`) and the
-//! long commands' progress (`progress`).
+//! inspect` (`onvif_cmd`), `vigil audit` (`audit_cmd`), `vigil roles` (`roles_cmd`), the
+//! long commands' progress (`progress`) and hidden prompts for secrets (`prompt`).
 //!
 //! The engine and the app live in `crates/` (see `docs/architecture.md` for the crate
 //! map); `main.rs` parses the command line and calls into them.
@@ -25,6 +25,7 @@ pub mod headless_credentials;
 pub mod logging;
 pub mod onvif_cmd;
 pub mod progress;
+pub mod prompt;
 pub mod roles_cmd;
 
 #[cfg(test)]

@@ -4,12 +4,11 @@
 //! on the terminal with echo off.
 //! Must not: take a password from the command line, or print or write one.
 
-use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::io::IsTerminal as _;
 use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context as _;
-use nix::sys::termios::{self, LocalFlags, SetArg};
 use serde_json::json;
 
 use vigil_onvif::{ClientConfig, Credentials, InspectOptions, Inspection};
@@ -28,33 +27,10 @@ fn password(user: &str, host: &str) -> anyhow::Result<String> {
             "no password for {user} on {host}: set {ONVIF_PASSWORD} (there is no terminal to ask on)"
         );
     }
-    prompt(&format!("Password for {user} on {host}: "))
-}
-
-/// Reads a line from /dev/tty with echo off, restoring the terminal afterwards.
-fn prompt(text: &str) -> anyhow::Result<String> {
-    let mut tty = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open("/dev/tty")
-        .with_context(|| format!("cannot open the terminal; set {ONVIF_PASSWORD}"))?;
-    let original = termios::tcgetattr(&tty).context("cannot read the terminal's settings")?;
-    let mut silent = original.clone();
-    silent.local_flags.remove(LocalFlags::ECHO);
-    silent.local_flags.insert(LocalFlags::ECHONL);
-    termios::tcsetattr(&tty, SetArg::TCSANOW, &silent).context("cannot turn echo off")?;
-    let read = (|| -> std::io::Result<String> {
-        tty.write_all(text.as_bytes())?;
-        tty.flush()?;
-        let mut line = String::new();
-        std::io::BufReader::new(&tty).read_line(&mut line)?;
-        Ok(line)
-    })();
-    // Echo back on whatever happened.
-    let restored = termios::tcsetattr(&tty, SetArg::TCSANOW, &original);
-    let line = read.context("cannot read the password")?;
-    restored.context("cannot turn echo back on")?;
-    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    crate::prompt::hidden(
+        &format!("Password for {user} on {host}: "),
+        &format!("set {ONVIF_PASSWORD}"),
+    )
 }
 
 /// The JSON of an inspection (the contract's keys, and a few more).

@@ -5,7 +5,6 @@
 //! Owns: reading the password and saving the site. Must not: print, log or keep the
 //! password.
 
-use std::io::BufRead as _;
 use std::path::Path;
 
 use anyhow::Context as _;
@@ -64,21 +63,5 @@ fn prompt_twice(role: Role) -> anyhow::Result<String> {
 
 /// Reads one line from stdin; on a terminal without echo.
 fn prompt(text: &str) -> anyhow::Result<String> {
-    use nix::sys::termios::{LocalFlags, SetArg, tcgetattr, tcsetattr};
-    let stdin = std::io::stdin();
-    let saved = tcgetattr(&stdin).ok();
-    if let Some(saved) = &saved {
-        eprint!("{text}");
-        let mut quiet = saved.clone();
-        quiet.local_flags.remove(LocalFlags::ECHO);
-        tcsetattr(&stdin, SetArg::TCSANOW, &quiet).context("cannot turn echo off")?;
-    }
-    let mut line = String::new();
-    let read = stdin.lock().read_line(&mut line);
-    if let Some(saved) = &saved {
-        tcsetattr(&stdin, SetArg::TCSANOW, saved).ok();
-        eprintln!();
-    }
-    read.context("cannot read the password")?;
-    Ok(line.trim_end_matches(['\n', '\r']).to_owned())
+    crate::prompt::hidden_or_piped(text, "pipe the password into standard input")
 }
