@@ -210,26 +210,12 @@ impl Client {
                 &format!("<tr2:GetStreamUri><tr2:Protocol>RTSP</tr2:Protocol><tr2:ProfileToken>{token}</tr2:ProfileToken></tr2:GetStreamUri>"),
             )?,
         };
-        let raw = r
-            .text_at(&["MediaUri", "Uri"])
-            .or_else(|| r.text_at(&["Uri"]))
-            .ok_or_else(|| {
-                self.error(
-                    call,
-                    ErrorKind::Missing {
-                        what: "the stream URI",
-                    },
-                )
-            })?;
-        clean_uri(raw, &["rtsp", "rtsps"]).map_err(|e| {
-            self.error(
-                call,
-                ErrorKind::Invalid {
-                    what: "stream URI",
-                    detail: e.to_string(),
-                },
-            )
-        })
+        self.media_uri(
+            call,
+            &r,
+            ("the stream URI", "stream URI"),
+            &["rtsp", "rtsps"],
+        )
     }
 
     /// GetSnapshotUri (an http(s) URL of a JPEG), without credentials.
@@ -251,22 +237,33 @@ impl Client {
             &format!("{ns}/GetSnapshotUri"),
             &format!("<{prefix}:GetSnapshotUri><{prefix}:ProfileToken>{token}</{prefix}:ProfileToken></{prefix}:GetSnapshotUri>"),
         )?;
-        let raw = r
+        self.media_uri(
+            call,
+            &r,
+            ("the snapshot URI", "snapshot URI"),
+            &["http", "https"],
+        )
+    }
+
+    /// The `MediaUri/Uri` (Media) or `Uri` (Media2) of a Get…Uri answer, checked to be
+    /// a URL with one of `schemes` and no credentials. `names` name it when missing
+    /// and when unusable.
+    fn media_uri(
+        &self,
+        call: &'static str,
+        answer: &Element,
+        (missing, what): (&'static str, &'static str),
+        schemes: &[&'static str],
+    ) -> Result<String, OnvifError> {
+        let raw = answer
             .text_at(&["MediaUri", "Uri"])
-            .or_else(|| r.text_at(&["Uri"]))
-            .ok_or_else(|| {
-                self.error(
-                    call,
-                    ErrorKind::Missing {
-                        what: "the snapshot URI",
-                    },
-                )
-            })?;
-        clean_uri(raw, &["http", "https"]).map_err(|e| {
+            .or_else(|| answer.text_at(&["Uri"]))
+            .ok_or_else(|| self.error(call, ErrorKind::Missing { what: missing }))?;
+        clean_uri(raw, schemes).map_err(|e| {
             self.error(
                 call,
                 ErrorKind::Invalid {
-                    what: "snapshot URI",
+                    what,
                     detail: e.to_string(),
                 },
             )
