@@ -11,6 +11,7 @@
 pub mod detection;
 pub mod health;
 pub mod index;
+pub mod sound;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -137,7 +138,10 @@ pub struct Alerts {
     recording_events: HashSet<(CameraId, EventKind)>,
     cells: HashMap<CameraId, (Arc<Vec<bool>>, Instant)>,
     next_token: u64,
-    sound_said: bool,
+    /// Started at the first alarm that asks for a sound.
+    sounder: Option<sound::Sounder>,
+    /// The sound thread could not start: said once.
+    sound_failed: bool,
 }
 
 impl Alerts {
@@ -158,7 +162,8 @@ impl Alerts {
             recording_events: HashSet::new(),
             cells: HashMap::new(),
             next_token: 1,
-            sound_said: false,
+            sounder: None,
+            sound_failed: false,
         }
     }
 
@@ -274,10 +279,8 @@ impl Alerts {
             return token;
         }
         let sound = action == AlertAction::Sound;
-        if sound && !self.sound_said {
-            // No audio crate is built in (docs/alarms.md): said once, never an error.
-            tracing::info!("alarm sound asked for, but sound is not built into Vigil: skipped");
-            self.sound_said = true;
+        if sound {
+            self.ring();
         }
         self.alarms.insert(
             0,
@@ -304,6 +307,22 @@ impl Alerts {
             self.alarms.remove(i);
         }
         token
+    }
+
+    /// Plays the alarm chime (docs/alarms.md): never waits, never fails the alarm.
+    fn ring(&mut self) {
+        if self.sounder.is_none() && !self.sound_failed {
+            match sound::Sounder::system() {
+                Ok(sounder) => self.sounder = Some(sounder),
+                Err(err) => {
+                    tracing::warn!(%err, "cannot start the sound thread: alarms stay silent");
+                    self.sound_failed = true;
+                }
+            }
+        }
+        if let Some(sounder) = &self.sounder {
+            sounder.ring();
+        }
     }
 
     fn end_event(&mut self, camera: &CameraId, kind: &str, end: WallNanos) {
