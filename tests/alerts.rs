@@ -201,6 +201,13 @@ fn stopping_the_rtsp_server_raises_offline_once_and_restarting_back_online_once(
         "{raised_after:?}"
     );
     assert_eq!(offline.severity, Severity::Critical);
+    // The queue shows the last picture the camera sent, scaled down.
+    let thumbnail = offline.thumbnail.as_ref().expect("the last picture");
+    assert_eq!((thumbnail.width_px, thumbnail.height_px), (160, 120));
+    assert!(
+        thumbnail.rgba.iter().any(|&b| b > 32),
+        "a real picture, not black"
+    );
     // Down a while: still one event, whatever the reconnects do.
     step_until(&mut core, Duration::from_secs(4), |_| None::<()>);
 

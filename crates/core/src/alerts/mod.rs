@@ -341,13 +341,15 @@ impl Alerts {
     }
 
     /// Takes the workers' reports and looks at each camera's health; extends event
-    /// recordings while motion or tamper lasts (through `trigger`).
+    /// recordings while motion or tamper lasts (through `trigger`). A health alarm's
+    /// thumbnail is the camera's last picture (`last_picture`, asked only then).
     pub fn step(
         &mut self,
         site: &Site,
         stream_state: impl Fn(&CameraConfig) -> Option<StreamState>,
         recorder: impl Fn(&str) -> Option<RecorderStatus>,
         trigger: impl Fn(&str) -> Option<vigil_record::EventTrigger>,
+        last_picture: impl Fn(&str) -> Option<Arc<Thumbnail>>,
     ) {
         let now = self.clock.monotonic();
         let mut reports: Vec<(CameraId, Report)> = Vec::new();
@@ -388,7 +390,7 @@ impl Alerts {
                 trigger.hold(RECORD_HOLD);
             }
         }
-        self.watch_health(site, &stream_state, &recorder, now);
+        self.watch_health(site, &stream_state, &recorder, &last_picture, now);
     }
 
     fn watch_health(
@@ -396,6 +398,7 @@ impl Alerts {
         site: &Site,
         stream_state: &impl Fn(&CameraConfig) -> Option<StreamState>,
         recorder: &impl Fn(&str) -> Option<RecorderStatus>,
+        last_picture: &impl Fn(&str) -> Option<Arc<Thumbnail>>,
         now: Instant,
     ) {
         let wall_now = self.clock.wall();
@@ -420,13 +423,20 @@ impl Alerts {
                         since,
                         reason,
                     } => {
+                        // Only when it raises an alarm: the scaling is not free.
+                        let raises = rule_for(camera, problem.as_str()).1 != AlertAction::Log;
+                        let thumbnail = if raises {
+                            last_picture(camera.id.as_str())
+                        } else {
+                            None
+                        };
                         self.start_event(
                             camera,
                             problem.as_str(),
                             wall_at(since),
                             None,
                             &reason,
-                            None,
+                            thumbnail,
                         );
                     }
                     Change::Cleared { problem, at } => {

@@ -917,11 +917,17 @@ impl Core {
         self.alerts.tap(&self.streams.engine);
         let engine = &self.streams.engine;
         let recording = &self.recording;
+        let streams = &self.streams;
         self.alerts.step(
             &self.site,
             |camera| camera_ingest_state(engine, camera),
             |id| recording.status(id),
             |id| recording.trigger(id),
+            |id| {
+                streams
+                    .shown(id)
+                    .map(|shown| Arc::new(crate::alerts::detection::Thumbnail::of(&shown.frame)))
+            },
         );
         self.learn_sizes();
         if self.unsaved {
