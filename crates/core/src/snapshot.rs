@@ -37,8 +37,12 @@ pub fn crop_px(width: u32, height: u32, uv: [f32; 4]) -> (u32, u32, u32, u32) {
     // A hair of slack so that 0.25 × 640 is 160, not 161, after f32 rounding.
     let x0 = edge(uv[0] + 1e-6, width, f64::floor).min(width.saturating_sub(1));
     let y0 = edge(uv[1] + 1e-6, height, f64::floor).min(height.saturating_sub(1));
-    let x1 = edge(uv[2] - 1e-6, width, f64::ceil).max(x0 + 1).min(width.max(1));
-    let y1 = edge(uv[3] - 1e-6, height, f64::ceil).max(y0 + 1).min(height.max(1));
+    let x1 = edge(uv[2] - 1e-6, width, f64::ceil)
+        .max(x0 + 1)
+        .min(width.max(1));
+    let y1 = edge(uv[3] - 1e-6, height, f64::ceil)
+        .max(y0 + 1)
+        .min(height.max(1));
     (x0, y0, x1 - x0, y1 - y0)
 }
 
@@ -123,7 +127,10 @@ mod tests {
     #[test]
     fn crop_px_covers_the_rectangle_inside_the_picture() {
         assert_eq!(crop_px(640, 360, [0.0, 0.0, 1.0, 1.0]), (0, 0, 640, 360));
-        assert_eq!(crop_px(640, 360, [0.25, 0.5, 0.75, 1.0]), (160, 180, 320, 180));
+        assert_eq!(
+            crop_px(640, 360, [0.25, 0.5, 0.75, 1.0]),
+            (160, 180, 320, 180)
+        );
         assert_eq!(
             crop_px(640, 360, [0.1001, 0.0, 0.2, 0.3]),
             (64, 0, 64, 108),
@@ -166,7 +173,10 @@ mod tests {
         assert_eq!(full.get_pixel(0, 0).0, [0, 0, 0]);
         let crop = image::open(&zoomed).expect("open zoom").to_rgb8();
         assert_eq!(crop.dimensions(), (8, 4));
-        assert!(crop.pixels().all(|p| p.0 == [255, 255, 255]), "only the white half");
+        assert!(
+            crop.pixels().all(|p| p.0 == [255, 255, 255]),
+            "only the white half"
+        );
         // Unzoomed: one file only.
         let other = dir.path().join("plain.png");
         save_pngs(&frame, &other, None).expect("save");

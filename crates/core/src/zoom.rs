@@ -217,7 +217,11 @@ mod tests {
         assert!(close(zoom.factor(), MAX_ZOOM));
         assert!(inside(&zoom));
         zoom.zoom_at(0.001, [0.1, 0.1]);
-        assert_eq!(zoom, Zoom::default(), "zoomed out fully: whole picture, centred");
+        assert_eq!(
+            zoom,
+            Zoom::default(),
+            "zoomed out fully: whole picture, centred"
+        );
         for bad in [f32::NAN, f32::INFINITY, 0.0, -2.0] {
             let mut zoom = Zoom::new(3.0, [0.4, 0.4]);
             let before = zoom;
@@ -254,7 +258,10 @@ mod tests {
 
     #[test]
     fn base_uv_crops_the_long_side_only_when_filling() {
-        assert_eq!(base_uv(1600, 800, 400.0, 400.0, false), [0.0, 0.0, 1.0, 1.0]);
+        assert_eq!(
+            base_uv(1600, 800, 400.0, 400.0, false),
+            [0.0, 0.0, 1.0, 1.0]
+        );
         let uv = base_uv(1600, 800, 400.0, 400.0, true);
         assert!(close(uv[0], 0.25) && close(uv[2], 0.75) && uv[1] == 0.0 && uv[3] == 1.0);
         let uv = base_uv(800, 800, 400.0, 200.0, true);

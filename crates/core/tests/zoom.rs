@@ -17,9 +17,28 @@ use vigil_core::{Command, Core, CoreOptions, TileContent, Viewport, WallView};
 fn clip(dir: &Path, name: &str, width: u32, height: u32) -> PathBuf {
     let path = dir.join(format!("{name}.mp4"));
     let status = Process::new("ffmpeg")
-        .args(["-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i"])
-        .arg(format!("testsrc2=size={width}x{height}:rate=25:duration=10"))
-        .args(["-c:v", "libx264", "-preset", "ultrafast", "-bf", "0", "-g", "25"])
+        .args([
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+        ])
+        .arg(format!(
+            "testsrc2=size={width}x{height}:rate=25:duration=10"
+        ))
+        .args([
+            "-c:v",
+            "libx264",
+            "-preset",
+            "ultrafast",
+            "-bf",
+            "0",
+            "-g",
+            "25",
+        ])
         .args(["-pix_fmt", "yuv420p"])
         .arg(&path)
         .status()
@@ -122,9 +141,12 @@ fn a_zoomed_tile_switches_to_the_main_stream_and_snapshots_its_zoomed_part() {
 
     // A snapshot of the zoomed tile: the full frame and its top-left quarter.
     core.apply(Command::Snapshot(0));
-    step_until(&mut core, Duration::from_secs(20), "snapshot saved", |c, _| {
-        c.status().is_some_and(|s| s.contains("zoomed part"))
-    });
+    step_until(
+        &mut core,
+        Duration::from_secs(20),
+        "snapshot saved",
+        |c, _| c.status().is_some_and(|s| s.contains("zoomed part")),
+    );
     let mut files: Vec<PathBuf> = std::fs::read_dir(&snapshots)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -159,9 +181,14 @@ fn a_zoomed_tile_switches_to_the_main_stream_and_snapshots_its_zoomed_part() {
 
     // Unzoomed: back to the sub stream.
     core.apply(Command::ResetZoom(0));
-    step_until(&mut core, Duration::from_secs(30), "sub stream again", |c, v| {
-        assert!(live_size(v).is_some(), "the picture went away");
-        c.camera_streams("cam") == (Some("sub".into()), None)
-    });
+    step_until(
+        &mut core,
+        Duration::from_secs(30),
+        "sub stream again",
+        |c, v| {
+            assert!(live_size(v).is_some(), "the picture went away");
+            c.camera_streams("cam") == (Some("sub".into()), None)
+        },
+    );
     core.shutdown(Duration::from_secs(5));
 }

@@ -131,7 +131,10 @@ mod tests {
         wall.reset_zoom(1);
         wall.zoom_at(1, 1.2, [0.5, 0.5]);
         let needs = camera_needs(&site, &wall, None, VIEWPORT);
-        assert_eq!(options()[choose_stream(&options(), needs[0].need)].name, "sub");
+        assert_eq!(
+            options()[choose_stream(&options(), needs[0].need)].name,
+            "sub"
+        );
 
         // Unzoomed again: back to the sub stream.
         wall.reset_zoom(1);
