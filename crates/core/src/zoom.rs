@@ -81,7 +81,7 @@ impl Zoom {
     /// as the picture's edges allow. A change that is not a finite positive number
     /// does nothing.
     pub fn zoom_at(&mut self, change: f32, at: [f32; 2]) {
-        if !(change.is_finite() && change > 0.0) || !at.iter().all(|a| a.is_finite()) {
+        if !change.is_finite() || change <= 0.0 || !at.iter().all(|a| a.is_finite()) {
             return;
         }
         let at = [at[0].clamp(0.0, 1.0), at[1].clamp(0.0, 1.0)];
