@@ -36,6 +36,22 @@ pub enum Command {
     Maximise(Option<usize>),
     /// Letterbox ↔ crop to fill, for one tile.
     ToggleFill(usize),
+    /// Digital zoom: multiply `tile`'s zoom by `factor` (1× to 16×), keeping the
+    /// picture point under `at` where it is (`at`: 0 to 1 across and down the drawn
+    /// picture; the pointer for the wheel, the middle for keys).
+    ZoomAt {
+        tile: usize,
+        factor: f32,
+        at: [f32; 2],
+    },
+    /// Move a zoomed tile's view by `by`, in fractions of what it shows (`[0.1, 0.0]`:
+    /// a tenth more to the right).
+    Pan {
+        tile: usize,
+        by: [f32; 2],
+    },
+    /// Show the whole picture again.
+    ResetZoom(usize),
     /// Show a built-in or saved layout by name.
     SetLayout(String),
     /// Save the wall as it is as a named custom layout.

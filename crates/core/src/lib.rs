@@ -25,6 +25,7 @@ pub mod streams;
 pub mod timeline_data;
 pub mod view;
 pub mod wall;
+pub mod zoom;
 
 pub use alerts::{Alarm, AlarmState};
 pub use cameras::{CameraEdit, ChangeOutcome, PasswordChange, SiteChange};
@@ -36,3 +37,4 @@ pub use roles::{Operator, Refused, Role, RolePassword};
 pub use view::{LiveTile, Picture, ReviewTile, TileCamera, TileContent, TileView, WallView};
 pub use vigil_detect::{GRID_H, GRID_W};
 pub use vigil_store::Severity;
+pub use zoom::{MAX_ZOOM, Zoom};

@@ -80,6 +80,9 @@ impl Command {
             | Command::ToggleMaximise(_)
             | Command::Maximise(_)
             | Command::ToggleFill(_)
+            | Command::ZoomAt { .. }
+            | Command::Pan { .. }
+            | Command::ResetZoom(_)
             | Command::SetLayout(_)
             | Command::SaveLayoutAs(_)
             | Command::ShowStats(_)

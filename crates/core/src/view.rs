@@ -39,6 +39,8 @@ pub struct WallView {
 pub struct TileView {
     /// Crop the picture to fill the tile instead of letterboxing it.
     pub fill: bool,
+    /// The digital zoom: the app draws [`crate::Zoom::apply`] of its crop.
+    pub zoom: crate::zoom::Zoom,
     pub content: TileContent,
 }
 

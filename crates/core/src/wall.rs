@@ -1,11 +1,13 @@
 //! The wall as a model: which layout is shown, which camera each tile shows, which tile
-//! is selected, maximised or filled, and the tiles' rectangles on the screen.
+//! is selected, maximised, filled or digitally zoomed, and the tiles' rectangles on the
+//! screen.
 //!
 //! Owns: assignment changes (put a camera in a tile, swap, remove, layout changes that
 //! carry cameras over or bring a custom layout's own), keeping the assignment as long as
 //! the layout, saving the wall as a custom layout, and tile geometry. Must not: start or
 //! stop streams, save the site file (callers do when a change says so), or draw.
 
+use crate::zoom::Zoom;
 use vigil_config::{
     CameraId, CustomLayout, CustomLayoutKind, Layout, Site, TileConfig, builtin_layout,
     builtin_layouts, is_builtin_layout_name, layout_by_name,
@@ -57,13 +59,15 @@ pub fn tile_rects(layout: &Layout, area: Rect, gap: f32) -> Vec<Rect> {
 }
 
 /// The wall's state beside what the site file keeps (layout name and assignment live
-/// in `site.wall`): selection, the maximised tile, fill per tile.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// in `site.wall`): selection, the maximised tile, fill and zoom per tile.
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Wall {
     pub selected: Option<usize>,
     pub maximised: Option<usize>,
     /// Per tile: crop to fill the tile instead of letterboxing.
     pub fill: Vec<bool>,
+    /// Per tile: the digital zoom (not saved: a view of the moment).
+    pub zoom: Vec<Zoom>,
 }
 
 /// The active layout of `site` (2×2 when the site names an unknown one).
@@ -112,6 +116,7 @@ impl Wall {
         }
         site.wall.assignment = assignment;
         self.fill.resize(layout.tiles.len(), false);
+        self.zoom.resize(layout.tiles.len(), Zoom::default());
         if self.maximised.is_some_and(|i| i >= layout.tiles.len()) {
             self.maximised = None;
         }
@@ -140,6 +145,8 @@ impl Wall {
             return false;
         }
         *slot = Some(camera);
+        // Another camera: the old one's zoom means nothing here.
+        self.reset_zoom(tile);
         true
     }
 
@@ -151,7 +158,7 @@ impl Wall {
             .unwrap_or(0)
     }
 
-    /// Swaps two tiles' cameras (and their fill) and selects `b`. True when the site
+    /// Swaps two tiles' cameras (and their fill and zoom) and selects `b`. True when the site
     /// changed.
     pub fn swap(&mut self, site: &mut Site, a: usize, b: usize) -> bool {
         let len = site.wall.assignment.len();
@@ -162,12 +169,16 @@ impl Wall {
         if a < self.fill.len() && b < self.fill.len() {
             self.fill.swap(a, b);
         }
+        if a < self.zoom.len() && b < self.zoom.len() {
+            self.zoom.swap(a, b);
+        }
         self.selected = Some(b);
         true
     }
 
     /// Empties a tile. True when the site changed.
     pub fn clear(&mut self, site: &mut Site, tile: usize) -> bool {
+        self.reset_zoom(tile);
         site.wall
             .assignment
             .get_mut(tile)
@@ -203,6 +214,31 @@ impl Wall {
         }
     }
 
+    /// A tile's zoom (unzoomed for a tile that does not exist).
+    pub fn zoom_of(&self, tile: usize) -> Zoom {
+        self.zoom.get(tile).copied().unwrap_or_default()
+    }
+
+    /// Zooms `tile` by `change` at `at` (see [`Zoom::zoom_at`]).
+    pub fn zoom_at(&mut self, tile: usize, change: f32, at: [f32; 2]) {
+        if let Some(z) = self.zoom.get_mut(tile) {
+            z.zoom_at(change, at);
+        }
+    }
+
+    /// Pans `tile`'s zoomed view (see [`Zoom::pan`]).
+    pub fn pan(&mut self, tile: usize, by: [f32; 2]) {
+        if let Some(z) = self.zoom.get_mut(tile) {
+            z.pan(by);
+        }
+    }
+
+    pub fn reset_zoom(&mut self, tile: usize) {
+        if let Some(z) = self.zoom.get_mut(tile) {
+            z.reset();
+        }
+    }
+
     /// Shows layout `name`. A custom layout brings its own cameras; a built-in one keeps
     /// the wall's cameras in order, and empty tiles get cameras not yet shown. True
     /// when the site changed; an unknown name changes nothing.
@@ -224,6 +260,8 @@ impl Wall {
         site.wall.layout = name.to_owned();
         site.wall.assignment = assignment;
         self.maximised = None;
+        // The tiles show other cameras at other sizes now.
+        self.zoom.clear();
         self.normalise(site);
         true
     }
@@ -290,6 +328,33 @@ mod tests {
         assert_eq!(s.wall.layout, "2x2");
         assert_eq!(ids(&s), [Some("a"), Some("b"), Some("c"), None]);
         assert_eq!(wall.fill, [false; 4]);
+        assert_eq!(wall.zoom, [Zoom::default(); 4]);
+    }
+
+    #[test]
+    fn zoom_moves_with_the_camera_and_resets_when_the_tile_changes() {
+        let mut s = site(&["a", "b", "c", "d", "e"]);
+        let mut wall = Wall::new(&mut s);
+        wall.zoom_at(0, 4.0, [0.2, 0.2]);
+        wall.zoom_at(1, 2.0, [0.5, 0.5]);
+        wall.zoom_at(9, 2.0, [0.5, 0.5]);
+        let zoomed = wall.zoom_of(0);
+        assert!(zoomed.is_zoomed());
+        assert!(wall.swap(&mut s, 0, 3));
+        assert_eq!(wall.zoom_of(3), zoomed, "zoom moves with the camera");
+        assert!(!wall.zoom_of(0).is_zoomed());
+        wall.pan(3, [1.0, 0.0]);
+        assert!(wall.zoom_of(3).centre()[0] > zoomed.centre()[0]);
+        assert!(wall.assign(&mut s, 3, "e".into()));
+        assert!(!wall.zoom_of(3).is_zoomed(), "another camera: unzoomed");
+        assert!(wall.clear(&mut s, 1));
+        assert!(!wall.zoom_of(1).is_zoomed(), "cleared: unzoomed");
+        wall.zoom_at(2, 2.0, [0.5, 0.5]);
+        wall.reset_zoom(2);
+        assert!(!wall.zoom_of(2).is_zoomed());
+        wall.zoom_at(2, 2.0, [0.5, 0.5]);
+        assert!(wall.set_layout(&mut s, "3x3"));
+        assert_eq!(wall.zoom, [Zoom::default(); 9], "a layout change unzooms");
     }
 
     #[test]

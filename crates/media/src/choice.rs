@@ -20,7 +20,9 @@ pub struct TileNeed {
     pub height_points: f32,
     /// Physical pixels per point (2 on a HiDPI screen).
     pub pixels_per_point: f32,
-    /// Maximised, digitally zoomed, or alone in a 1×1 layout: always the main stream.
+    /// Maximised or alone in a 1×1 layout: always the main stream. (A digitally
+    /// zoomed tile passes its size times its zoom instead, so it gets the stream that
+    /// covers the pixels it magnifies.)
     pub force_main: bool,
 }
 

@@ -513,6 +513,18 @@ impl Core {
                 self.wall.toggle_fill(tile);
                 false
             }
+            Command::ZoomAt { tile, factor, at } => {
+                self.wall.zoom_at(tile, factor, at);
+                false
+            }
+            Command::Pan { tile, by } => {
+                self.wall.pan(tile, by);
+                false
+            }
+            Command::ResetZoom(tile) => {
+                self.wall.reset_zoom(tile);
+                false
+            }
             Command::SetLayout(name) => self.wall.set_layout(site, &name),
             Command::SaveLayoutAs(name) => match self.wall.save_layout_as(site, &name) {
                 Ok(()) => {
@@ -799,6 +811,20 @@ impl Core {
             .map_or_else(|| camera.to_string(), |c| c.name.clone());
         let dir = self.options.snapshot_dir.clone();
         let path = crate::snapshot::snapshot_path(&dir, &camera, self.now());
+        // A zoomed tile: the part it shows as well, cut from the full frame.
+        let zoom = self.wall.zoom_of(tile);
+        let zoom_uv = zoom.is_zoomed().then(|| {
+            let (tile_w, tile_h) = self.tile_size(tile).unwrap_or((0.0, 0.0));
+            let fill = self.wall.fill.get(tile).copied().unwrap_or(false);
+            zoom.apply(crate::zoom::base_uv(
+                frame.width,
+                frame.height,
+                tile_w,
+                tile_h,
+                fill,
+            ))
+        });
+        let zoom_path = zoom_uv.map(|_| crate::snapshot::zoom_path(&path));
         let reports = self.snapshots.0.clone();
         let notify = Arc::clone(&self.notify);
         let spawned = std::thread::Builder::new()
@@ -807,11 +833,19 @@ impl Core {
                 let said = match std::fs::create_dir_all(&dir)
                     .map_err(|e| format!("cannot create {}: {e}", dir.display()))
                     .and_then(|()| {
-                        crate::snapshot::save_png(&frame, &path).map_err(|e| e.to_string())
+                        let zoom = zoom_uv.zip(zoom_path.as_deref());
+                        crate::snapshot::save_pngs(&frame, &path, zoom).map_err(|e| e.to_string())
                     }) {
                     Ok(()) => {
                         tracing::info!(path = %path.display(), "snapshot saved");
-                        format!("Snapshot of {name} saved to {}", path.display())
+                        match &zoom_path {
+                            Some(zoomed) => format!(
+                                "Snapshot of {name} saved to {} (zoomed part: {})",
+                                path.display(),
+                                zoomed.display()
+                            ),
+                            None => format!("Snapshot of {name} saved to {}", path.display()),
+                        }
                     }
                     Err(err) => {
                         tracing::error!(path = %path.display(), %err, "snapshot failed");
@@ -824,6 +858,18 @@ impl Core {
         if let Err(err) = spawned {
             self.say(format!("Snapshot failed: {err}"));
         }
+    }
+
+    /// A tile's size in points on the wall as last laid out (the whole wall when it
+    /// is the maximised one); `None` before the app said where the wall is.
+    fn tile_size(&self, tile: usize) -> Option<(f32, f32)> {
+        let viewport = self.viewport?;
+        if self.wall.maximised == Some(tile) {
+            return Some((viewport.width_points, viewport.height_points));
+        }
+        let area = crate::wall::Rect::new(0.0, 0.0, viewport.width_points, viewport.height_points);
+        let rect = *crate::wall::tile_rects(&self.layout(), area, TILE_GAP_POINTS).get(tile)?;
+        Some((rect.width, rect.height))
     }
 
     /// The cameras of the active layout's tiles, in tile order, once each.

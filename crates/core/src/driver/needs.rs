@@ -1,5 +1,6 @@
 //! What each camera on the wall needs from its stream this step, from the tiles it is
-//! shown in.
+//! shown in: a digitally zoomed tile needs its size times its zoom (the pixels of the
+//! picture it magnifies), so zooming in asks for the main stream.
 
 use vigil_config::Site;
 use vigil_media::choice::TileNeed;
@@ -9,8 +10,8 @@ use crate::review::Review;
 use crate::streams::CameraNeed;
 use crate::wall::{Rect, Wall, active_layout, tile_rects};
 
-/// What each camera on the wall needs this step: the largest of its tiles in pixels
-/// (tiles in review rest: their cameras are left out).
+/// What each camera on the wall needs this step: the largest of its tiles in pixels,
+/// zoom included (tiles in review rest: their cameras are left out).
 pub(super) fn camera_needs<'s>(
     site: &'s Site,
     wall: &Wall,
@@ -36,9 +37,10 @@ pub(super) fn camera_needs<'s>(
             continue;
         }
         let maximised = wall.maximised == Some(index);
+        let zoom = wall.zoom_of(index).factor();
         let need = TileNeed {
-            width_points: rect.width,
-            height_points: rect.height,
+            width_points: rect.width * zoom,
+            height_points: rect.height * zoom,
             pixels_per_point: viewport.pixels_per_point,
             force_main: single || maximised,
         };
@@ -60,4 +62,83 @@ pub(super) fn camera_needs<'s>(
         }
     }
     needs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use vigil_config::{CameraConfig, SubstreamConfig};
+    use vigil_media::choice::{StreamOption, choose_stream};
+
+    /// One camera with a 1920×1080 main and a 640×360 sub stream, shown in tiles 0
+    /// and 1 of a 2×2 wall.
+    fn site() -> Site {
+        let mut camera = CameraConfig::new("cam", "Cam", "/clips/cam.mp4");
+        (camera.width, camera.height) = (Some(1920), Some(1080));
+        camera.substreams = vec![SubstreamConfig {
+            name: "sub".into(),
+            source: "/clips/cam-sub.mp4".into(),
+            width: Some(640),
+            height: Some(360),
+            fps: None,
+        }];
+        let mut site = Site::empty();
+        site.cameras = vec![camera];
+        site.wall.assignment = vec![Some("cam".into()), Some("cam".into()), None, None];
+        site
+    }
+
+    fn options() -> Vec<StreamOption> {
+        vec![
+            StreamOption {
+                name: "main".into(),
+                width: Some(1920),
+                height: Some(1080),
+            },
+            StreamOption {
+                name: "sub".into(),
+                width: Some(640),
+                height: Some(360),
+            },
+        ]
+    }
+
+    const VIEWPORT: Viewport = Viewport {
+        width_points: 1000.0,
+        height_points: 600.0,
+        pixels_per_point: 1.0,
+    };
+
+    #[test]
+    fn a_zoomed_tile_needs_its_size_times_its_zoom_and_gets_the_main_stream() {
+        let mut site = site();
+        let mut wall = Wall::new(&mut site);
+        let needs = camera_needs(&site, &wall, None, VIEWPORT);
+        assert_eq!(needs.len(), 1, "one camera, however many tiles");
+        let plain = needs[0].need;
+        assert_eq!(options()[choose_stream(&options(), plain)].name, "sub");
+
+        // Zoomed 2× in the second tile: twice the tile's pixels, the main stream.
+        wall.zoom_at(1, 2.0, [0.3, 0.3]);
+        let needs = camera_needs(&site, &wall, None, VIEWPORT);
+        let zoomed = needs[0].need;
+        assert!((zoomed.width_points - plain.width_points * 2.0).abs() < 0.01);
+        assert!((zoomed.height_points - plain.height_points * 2.0).abs() < 0.01);
+        assert!(!zoomed.force_main);
+        assert_eq!(options()[choose_stream(&options(), zoomed)].name, "main");
+
+        // A slight zoom that the sub stream still covers keeps the sub stream.
+        wall.reset_zoom(1);
+        wall.zoom_at(1, 1.2, [0.5, 0.5]);
+        let needs = camera_needs(&site, &wall, None, VIEWPORT);
+        assert_eq!(
+            options()[choose_stream(&options(), needs[0].need)].name,
+            "sub"
+        );
+
+        // Unzoomed again: back to the sub stream.
+        wall.reset_zoom(1);
+        let needs = camera_needs(&site, &wall, None, VIEWPORT);
+        assert_eq!(needs[0].need, plain);
+    }
 }

@@ -23,6 +23,7 @@ impl Core {
             .enumerate()
             .map(|(i, id)| TileView {
                 fill: self.wall.fill.get(i).copied().unwrap_or(false),
+                zoom: self.wall.zoom_of(i),
                 content: id.as_ref().and_then(|id| self.site.camera(id)).map_or(
                     TileContent::Empty,
                     |camera| {
