@@ -1,5 +1,6 @@
-//! What each camera on the wall needs from its stream this step, from the tiles it is
-//! shown in.
+//! What each camera on the walls needs from its stream this step, from the tiles it is
+//! shown in: every window's wall counts, so a camera shown in two windows is decoded
+//! once, from the stream its largest tile needs.
 
 use vigil_config::Site;
 use vigil_media::choice::TileNeed;
@@ -7,17 +8,31 @@ use vigil_media::choice::TileNeed;
 use super::{TILE_GAP_POINTS, Viewport};
 use crate::review::Review;
 use crate::streams::CameraNeed;
-use crate::wall::{Rect, Wall, active_layout, tile_rects};
+use crate::wall::{Rect, Wall, tile_rects};
 
-/// What each camera on the wall needs this step: the largest of its tiles in pixels
-/// (tiles in review rest: their cameras are left out).
+/// What each camera on the walls needs this step: the largest of its tiles in pixels,
+/// across every wall (tiles in review rest: their cameras are left out).
 pub(super) fn camera_needs<'s>(
+    site: &'s Site,
+    walls: &[(&Wall, Viewport)],
+    review: Option<&Review>,
+) -> Vec<CameraNeed<'s>> {
+    let mut needs: Vec<CameraNeed<'s>> = Vec::new();
+    for (wall, viewport) in walls {
+        wall_needs(site, wall, review, *viewport, &mut needs);
+    }
+    needs
+}
+
+/// Adds one wall's tiles to `needs`.
+fn wall_needs<'s>(
     site: &'s Site,
     wall: &Wall,
     review: Option<&Review>,
     viewport: Viewport,
-) -> Vec<CameraNeed<'s>> {
-    let layout = active_layout(site);
+    needs: &mut Vec<CameraNeed<'s>>,
+) {
+    let layout = wall.layout(site);
     let area = Rect::new(0.0, 0.0, viewport.width_points, viewport.height_points);
     let rects: Vec<(usize, Rect)> = match wall.maximised {
         Some(i) => vec![(i, area)],
@@ -27,7 +42,6 @@ pub(super) fn camera_needs<'s>(
             .collect(),
     };
     let single = layout.tiles.len() == 1;
-    let mut needs: Vec<CameraNeed<'s>> = Vec::new();
     for (index, rect) in rects {
         let Some(camera) = wall.camera(site, index).and_then(|id| site.camera(id)) else {
             continue;
@@ -59,5 +73,4 @@ pub(super) fn camera_needs<'s>(
             }),
         }
     }
-    needs
 }
