@@ -99,7 +99,7 @@ fn placement_problem(p: &WindowPlacement) -> Option<String> {
         .into_iter()
         .chain(monitor.into_iter().filter_map(|(k, v)| Some((k, v?))))
     {
-        if !v.is_finite() || v < 1.0 || v > MAX_WINDOW_POINTS {
+        if !v.is_finite() || !(1.0..=MAX_WINDOW_POINTS).contains(&v) {
             return Some(format!(
                 "window.{key} must be 1 to {MAX_WINDOW_POINTS} points (it is {v})"
             ));

@@ -124,7 +124,7 @@ fn a_camera_on_two_walls_is_decoded_once_and_shown_on_both() {
         Arc::new(|| {}),
     );
     let second = WallId::Window("Monitor 2".into());
-    assert_eq!(core.wall_windows(), [second.clone()]);
+    assert_eq!(core.wall_windows(), std::slice::from_ref(&second));
 
     // Only the main wall laid out: its 250×150 tile takes the 320×180 sub-stream.
     core.set_viewport(WALL_VIEWPORT);
