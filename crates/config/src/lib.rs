@@ -19,6 +19,7 @@ mod secrets;
 mod site;
 mod user_dirs;
 mod validate;
+mod wall_windows;
 mod write;
 
 pub use error::{ConfigError, LineCol, ValidationIssue};
@@ -46,4 +47,5 @@ pub use user_dirs::{
     PICTURES_DIR_ENV, SNAPSHOTS_SUBDIR, pictures_dir, snapshot_dir, snapshot_dir_with, user_dir,
 };
 pub use validate::{Issue, Locator, is_valid_camera_id, validate_site};
+pub use wall_windows::{MAX_WALL_WINDOWS, MAX_WINDOW_POINTS, WallWindowConfig, WindowPlacement};
 pub use write::{SITE_FILE_MODE, save_site_atomic, site_to_toml, write_atomic};

@@ -180,6 +180,13 @@ fn span_of(root: &DeValue<'_>, locator: Locator) -> Option<Range<usize>> {
         Locator::WallAssignment(index) => {
             elem(root.get("wall")?.get_ref(), "assignment", index).map(Spanned::span)
         }
+        Locator::WallWindow { index, key } => {
+            elem(root, "wall_windows", index).map(|w| field_or_item(w, key))
+        }
+        Locator::WallWindowAssignment { window, tile } => {
+            let w = elem(root, "wall_windows", window)?;
+            Some(elem(w.get_ref(), "assignment", tile).map_or_else(|| w.span(), Spanned::span))
+        }
     }
 }
 

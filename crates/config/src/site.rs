@@ -41,6 +41,9 @@ pub struct Site {
     /// The live wall.
     #[serde(default)]
     pub wall: WallConfig,
+    /// Extra walls, each in its own window (`[[wall_windows]]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub wall_windows: Vec<crate::WallWindowConfig>,
     /// Where recordings go and how much room they may take (`[storage]`); absent: the
     /// data directory's `recordings` folder, no quota (only the free-space reserve).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -489,7 +492,7 @@ fn default_site_name() -> String {
     DEFAULT_SITE_NAME.to_string()
 }
 
-fn default_wall_layout() -> String {
+pub(crate) fn default_wall_layout() -> String {
     DEFAULT_WALL_LAYOUT.to_string()
 }
 
@@ -520,6 +523,7 @@ impl Site {
             cameras: Vec::new(),
             layouts: Vec::new(),
             wall: WallConfig::default(),
+            wall_windows: Vec::new(),
             storage: None,
             snapshots: None,
             credentials: None,
@@ -640,6 +644,7 @@ pub fn demo_site(demo_dir: &Path) -> Site {
             show_stats: false,
             alarm_note_required: false,
         },
+        wall_windows: Vec::new(),
         storage: None,
         snapshots: None,
         credentials: None,

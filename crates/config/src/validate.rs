@@ -76,6 +76,20 @@ pub enum Locator {
     },
     /// `wall.assignment[index]`.
     WallAssignment(usize),
+    /// A key of `wall_windows[index]`.
+    WallWindow {
+        /// Window position in the file (0-based).
+        index: usize,
+        /// TOML key.
+        key: &'static str,
+    },
+    /// `wall_windows[window].assignment[tile]`.
+    WallWindowAssignment {
+        /// Window position in the file (0-based).
+        window: usize,
+        /// Tile (0-based).
+        tile: usize,
+    },
 }
 
 /// One semantic problem, not yet placed at a line.
@@ -533,6 +547,7 @@ pub fn validate_site(site: &Site) -> Vec<Issue> {
             );
         }
     }
+    crate::wall_windows::validate_wall_windows(site, &mut push);
     issues
 }
 

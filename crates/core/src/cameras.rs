@@ -136,14 +136,23 @@ fn save_camera(site: &mut Site, edit: &CameraEdit) -> Result<String, Vec<Issue>>
     Ok(said)
 }
 
-/// Points every reference to camera `from` (wall tiles, custom layout tiles) at `to`,
-/// or empties them with `None`.
+/// Points every reference to camera `from` (wall tiles, wall windows' tiles, custom
+/// layout tiles) at `to`, or empties them with `None`.
 fn replace_id(site: &mut Site, from: &CameraId, to: Option<&CameraId>) {
-    let references = site.wall.assignment.iter_mut().chain(
-        site.layouts
-            .iter_mut()
-            .flat_map(|l| l.tiles.iter_mut().map(|t| &mut t.camera)),
-    );
+    let references = site
+        .wall
+        .assignment
+        .iter_mut()
+        .chain(
+            site.wall_windows
+                .iter_mut()
+                .flat_map(|w| w.assignment.iter_mut()),
+        )
+        .chain(
+            site.layouts
+                .iter_mut()
+                .flat_map(|l| l.tiles.iter_mut().map(|t| &mut t.camera)),
+        );
     for slot in references {
         if slot.as_ref() == Some(from) {
             *slot = to.cloned();

@@ -127,4 +127,16 @@ pub enum Command {
     CloseAlarm(u64),
     /// Play an alarm's camera from a few seconds before the alarm (instant review).
     ReviewAlarm(u64),
+    /// A tile command (assign, swap, select, maximise, layout, snapshot, …) on one
+    /// wall: the main one or an extra wall window. Other commands run as they are.
+    OnWall(crate::wall::WallId, Box<Command>),
+    /// Open another wall in its own window (saved in the site file).
+    OpenWallWindow,
+    /// Close a wall window by name (it leaves the site file).
+    CloseWallWindow(String),
+    /// Where a wall window is now (monitor, size, full screen), to restore it at start.
+    PlaceWallWindow {
+        name: String,
+        placement: vigil_config::WindowPlacement,
+    },
 }

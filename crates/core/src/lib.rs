@@ -37,4 +37,5 @@ pub use roles::{Operator, Refused, Role, RolePassword};
 pub use view::{LiveTile, Picture, ReviewTile, TileCamera, TileContent, TileView, WallView};
 pub use vigil_detect::{GRID_H, GRID_W};
 pub use vigil_store::Severity;
+pub use wall::WallId;
 pub use zoom::{MAX_ZOOM, Zoom};

@@ -93,7 +93,11 @@ impl Command {
             | Command::AcknowledgeAlarm { .. }
             | Command::CloseAlarm(_)
             | Command::ShowMotion(_)
+            | Command::OpenWallWindow
+            | Command::CloseWallWindow(_)
+            | Command::PlaceWallWindow { .. }
             | Command::SwitchRole { .. } => Role::Guard,
+            Command::OnWall(_, inner) => inner.required_role(),
             Command::Seek { .. }
             | Command::Play
             | Command::Pause
@@ -129,6 +133,7 @@ impl Command {
             Command::TestStream(_) => "Testing a camera",
             Command::SaveLayoutAs(_) => "Saving a layout",
             Command::SwitchRole { .. } => "Switching role",
+            Command::OnWall(_, inner) => inner.what(),
             _ => "This",
         }
     }

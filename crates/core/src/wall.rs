@@ -6,6 +6,10 @@
 //! carry cameras over or bring a custom layout's own), keeping the assignment as long as
 //! the layout, saving the wall as a custom layout, and tile geometry. Must not: start or
 //! stop streams, save the site file (callers do when a change says so), or draw.
+//!
+//! A [`Wall`] is the main wall (`[wall]` in the site) or an extra wall window
+//! (`[[wall_windows]]`, by name): every method reads and writes that wall's own layout
+//! and assignment, so the same code runs every window's wall.
 
 use crate::zoom::Zoom;
 use vigil_config::{
@@ -58,10 +62,21 @@ pub fn tile_rects(layout: &Layout, area: Rect, gap: f32) -> Vec<Rect> {
         .collect()
 }
 
+/// Which wall: the main window's, or an extra wall window's (by its name).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub enum WallId {
+    #[default]
+    Main,
+    Window(String),
+}
+
 /// The wall's state beside what the site file keeps (layout name and assignment live
-/// in `site.wall`): selection, the maximised tile, fill and zoom per tile.
+/// in `site.wall`, or the window's `[[wall_windows]]` entry): selection, the maximised
+/// tile, fill and zoom per tile.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Wall {
+    /// Which wall of the site this is.
+    pub id: WallId,
     pub selected: Option<usize>,
     pub maximised: Option<usize>,
     /// Per tile: crop to fill the tile instead of letterboxing.
@@ -75,6 +90,24 @@ pub fn active_layout(site: &Site) -> Layout {
     layout_by_name(site, &site.wall.layout)
         .or_else(|| builtin_layout("2x2"))
         .unwrap_or_else(|| builtin_layouts().swap_remove(0))
+}
+
+/// The camera of each tile of layout `name` with `assignment`: an assigned camera
+/// wins, else a custom layout tile's own camera. Empty when the layout is unknown.
+fn cameras_of(site: &Site, name: &str, assignment: &[Option<CameraId>]) -> Vec<Option<CameraId>> {
+    let Some(layout) = layout_by_name(site, name) else {
+        return Vec::new();
+    };
+    let custom = site.custom_layout(name);
+    (0..layout.tiles.len())
+        .map(|i| {
+            let assigned = assignment.get(i).and_then(Option::as_ref);
+            let from_layout = custom
+                .and_then(|l| l.tiles.get(i))
+                .and_then(|t| t.camera.as_ref());
+            assigned.or(from_layout).cloned()
+        })
+        .collect()
 }
 
 /// Puts cameras that are not on the wall yet into its empty tiles, in site order.
@@ -103,18 +136,70 @@ impl Wall {
         wall
     }
 
+    /// The wall of the extra window `name` (its `[[wall_windows]]` entry), made as
+    /// long as its layout.
+    pub fn for_window(site: &mut Site, name: &str) -> Self {
+        let mut wall = Self {
+            id: WallId::Window(name.to_owned()),
+            ..Self::default()
+        };
+        wall.normalise(site);
+        wall
+    }
+
+    /// This wall's layout name and assignment in the site (empty when its window is
+    /// gone).
+    fn slots<'s>(&self, site: &'s Site) -> (&'s str, &'s [Option<CameraId>]) {
+        match &self.id {
+            WallId::Main => (site.wall.layout.as_str(), site.wall.assignment.as_slice()),
+            WallId::Window(name) => site.wall_window(name).map_or(("", &[][..]), |w| {
+                (w.layout.as_str(), w.assignment.as_slice())
+            }),
+        }
+    }
+
+    fn slots_mut<'s>(
+        &self,
+        site: &'s mut Site,
+    ) -> Option<(&'s mut String, &'s mut Vec<Option<CameraId>>)> {
+        match &self.id {
+            WallId::Main => Some((&mut site.wall.layout, &mut site.wall.assignment)),
+            WallId::Window(name) => site
+                .wall_windows
+                .iter_mut()
+                .find(|w| w.name == *name)
+                .map(|w| (&mut w.layout, &mut w.assignment)),
+        }
+    }
+
+    /// The camera of each tile, in tile order.
+    pub fn assignment<'s>(&self, site: &'s Site) -> &'s [Option<CameraId>] {
+        self.slots(site).1
+    }
+
+    /// This wall's layout (2×2 when it names an unknown one).
+    pub fn layout(&self, site: &Site) -> Layout {
+        layout_by_name(site, self.slots(site).0)
+            .or_else(|| builtin_layout("2x2"))
+            .unwrap_or_else(|| builtin_layouts().swap_remove(0))
+    }
+
     /// Makes the assignment as long as the layout (filling a wall that had none with
     /// the site's cameras), and forgets a selection or maximised tile that no longer
     /// exists.
     pub fn normalise(&mut self, site: &mut Site) {
-        let layout = active_layout(site);
-        site.wall.layout.clone_from(&layout.name);
-        let mut assignment = site.wall_cameras();
+        let layout = self.layout(site);
+        let (name, current) = self.slots(site);
+        let was_empty = current.is_empty();
+        let mut assignment = cameras_of(site, name, current);
         assignment.resize(layout.tiles.len(), None);
-        if site.wall.assignment.is_empty() {
+        if was_empty {
             fill_empty_tiles(&mut assignment, site);
         }
-        site.wall.assignment = assignment;
+        if let Some((name, slots)) = self.slots_mut(site) {
+            name.clone_from(&layout.name);
+            *slots = assignment;
+        }
         self.fill.resize(layout.tiles.len(), false);
         self.zoom.resize(layout.tiles.len(), Zoom::default());
         if self.maximised.is_some_and(|i| i >= layout.tiles.len()) {
@@ -127,7 +212,7 @@ impl Wall {
 
     /// The camera a tile shows.
     pub fn camera<'s>(&self, site: &'s Site, tile: usize) -> Option<&'s CameraId> {
-        site.wall.assignment.get(tile)?.as_ref()
+        self.assignment(site).get(tile)?.as_ref()
     }
 
     /// The selected tile's camera.
@@ -137,7 +222,7 @@ impl Wall {
 
     /// Puts `camera` in `tile` and selects it. True when the site changed.
     pub fn assign(&mut self, site: &mut Site, tile: usize, camera: CameraId) -> bool {
-        let Some(slot) = site.wall.assignment.get_mut(tile) else {
+        let Some(slot) = self.slots_mut(site).and_then(|(_, a)| a.get_mut(tile)) else {
             return false;
         };
         self.selected = Some(tile);
@@ -154,18 +239,21 @@ impl Wall {
     /// empty one, else the first.
     pub fn tile_for_new_camera(&self, site: &Site) -> usize {
         self.selected
-            .or_else(|| site.wall.assignment.iter().position(Option::is_none))
+            .or_else(|| self.assignment(site).iter().position(Option::is_none))
             .unwrap_or(0)
     }
 
     /// Swaps two tiles' cameras (and their fill and zoom) and selects `b`. True when the site
     /// changed.
     pub fn swap(&mut self, site: &mut Site, a: usize, b: usize) -> bool {
-        let len = site.wall.assignment.len();
+        let Some((_, assignment)) = self.slots_mut(site) else {
+            return false;
+        };
+        let len = assignment.len();
         if a >= len || b >= len || a == b {
             return false;
         }
-        site.wall.assignment.swap(a, b);
+        assignment.swap(a, b);
         if a < self.fill.len() && b < self.fill.len() {
             self.fill.swap(a, b);
         }
@@ -179,9 +267,8 @@ impl Wall {
     /// Empties a tile. True when the site changed.
     pub fn clear(&mut self, site: &mut Site, tile: usize) -> bool {
         self.reset_zoom(tile);
-        site.wall
-            .assignment
-            .get_mut(tile)
+        self.slots_mut(site)
+            .and_then(|(_, a)| a.get_mut(tile))
             .and_then(Option::take)
             .is_some()
     }
@@ -243,13 +330,13 @@ impl Wall {
     /// the wall's cameras in order, and empty tiles get cameras not yet shown. True
     /// when the site changed; an unknown name changes nothing.
     pub fn set_layout(&mut self, site: &mut Site, name: &str) -> bool {
-        if site.wall.layout == name {
+        if self.slots(site).0 == name {
             return false;
         }
         let Some(layout) = layout_by_name(site, name) else {
             return false;
         };
-        let old = std::mem::take(&mut site.wall.assignment);
+        let old = self.assignment(site).to_vec();
         let mut assignment: Vec<Option<CameraId>> = match site.custom_layout(name) {
             Some(custom) => custom.tiles.iter().map(|t| t.camera.clone()).collect(),
             None => old.into_iter().filter(Option::is_some).collect(),
@@ -257,8 +344,10 @@ impl Wall {
         assignment.truncate(layout.tiles.len());
         assignment.resize(layout.tiles.len(), None);
         fill_empty_tiles(&mut assignment, site);
-        site.wall.layout = name.to_owned();
-        site.wall.assignment = assignment;
+        if let Some((layout_name, slots)) = self.slots_mut(site) {
+            *layout_name = name.to_owned();
+            *slots = assignment;
+        }
         self.maximised = None;
         // The tiles show other cameras at other sizes now.
         self.zoom.clear();
@@ -273,11 +362,11 @@ impl Wall {
         if name.is_empty() || is_builtin_layout_name(name) {
             return Err(format!("\"{name}\" cannot be used as a layout name"));
         }
-        let layout = active_layout(site);
+        let layout = self.layout(site);
         let tiles = layout
             .tiles
             .iter()
-            .zip(&site.wall.assignment)
+            .zip(self.assignment(site))
             .map(|(t, camera)| TileConfig {
                 col: t.col,
                 row: t.row,
@@ -294,7 +383,9 @@ impl Wall {
             rows: layout.rows,
             tiles,
         });
-        site.wall.layout = name.to_owned();
+        if let Some((layout_name, _)) = self.slots_mut(site) {
+            *layout_name = name.to_owned();
+        }
         Ok(())
     }
 }
@@ -450,6 +541,44 @@ mod tests {
         assert!(wall.save_layout_as(&mut s, "   ").is_err());
         wall.save_layout_as(&mut s, "Night").expect("replaced");
         assert_eq!(s.layouts.len(), 1);
+    }
+
+    #[test]
+    fn a_window_wall_keeps_its_own_layout_and_assignment() {
+        let mut s = site(&["a", "b", "c", "d", "e"]);
+        let mut main = Wall::new(&mut s);
+        s.wall_windows
+            .push(vigil_config::WallWindowConfig::new("Monitor 2", "1x1"));
+        let mut window = Wall::for_window(&mut s, "Monitor 2");
+        assert_eq!(window.layout(&s).name, "1x1");
+        assert_eq!(window.assignment(&s), [Some("a".into())]);
+        assert!(window.set_layout(&mut s, "2x2"));
+        assert!(window.assign(&mut s, 3, "e".into()));
+        assert!(window.swap(&mut s, 0, 3));
+        assert!(window.clear(&mut s, 1));
+        fn in_window(s: &Site) -> Vec<Option<&str>> {
+            s.wall_windows[0]
+                .assignment
+                .iter()
+                .map(|c| c.as_ref().map(CameraId::as_str))
+                .collect()
+        }
+        assert_eq!(in_window(&s), [Some("e"), None, Some("c"), Some("a")]);
+        assert_eq!(s.wall_windows[0].layout, "2x2");
+        // The main wall did not move.
+        assert_eq!(s.wall.layout, "2x2");
+        assert_eq!(ids(&s), [Some("a"), Some("b"), Some("c"), Some("d")]);
+        assert!(main.set_layout(&mut s, "1x1"));
+        assert_eq!(in_window(&s).len(), 4, "the window keeps its layout");
+        window
+            .save_layout_as(&mut s, "Second")
+            .expect("saved from the window");
+        assert_eq!(s.wall_windows[0].layout, "Second");
+        assert_eq!(s.wall.layout, "1x1");
+        // A wall whose window is gone changes nothing.
+        s.wall_windows.clear();
+        assert!(!window.assign(&mut s, 0, "a".into()));
+        assert!(window.assignment(&s).is_empty());
     }
 
     #[test]

@@ -554,3 +554,104 @@ fn detection_settings_load_and_errors_are_located() {
     let again = parse_site(&path(), &written).expect("round trip");
     assert_eq!(again.cameras[0].detection, site.cameras[0].detection);
 }
+
+const WALL_WINDOW: &str = r#"
+[[wall_windows]]
+name = "Monitor 2"
+layout = "Entrance"
+assignment = ["gate", ""]
+
+[wall_windows.window]
+x = 1920.0
+y = 0.0
+width = 1280.0
+height = 720.0
+fullscreen = true
+monitor_width = 1920.0
+monitor_height = 1080.0
+"#;
+
+#[test]
+fn wall_windows_round_trip() {
+    let text = format!("{SPEC_EXAMPLE}{WALL_WINDOW}");
+    let site = parse_site(&path(), &text).expect("valid wall window");
+    let window = site.wall_window("Monitor 2").expect("loaded");
+    assert_eq!(window.layout, "Entrance");
+    assert_eq!(window.assignment, [Some("gate".into()), None]);
+    let placement = window.window.expect("placement");
+    assert_eq!((placement.x, placement.width), (1920.0, 1280.0));
+    assert!(placement.fullscreen && !placement.maximized);
+    assert_eq!(placement.monitor_height, Some(1080.0));
+    let written = crate::site_to_toml(&site).expect("serialise");
+    let again = parse_site(&path(), &written).expect("round trip");
+    assert_eq!(again, site);
+    // A site without extra windows writes no `wall_windows` at all.
+    let plain = parse_site(&path(), SPEC_EXAMPLE).expect("valid");
+    assert!(plain.wall_windows.is_empty());
+    assert!(
+        !crate::site_to_toml(&plain)
+            .expect("serialise")
+            .contains("wall_windows")
+    );
+}
+
+#[test]
+fn wall_window_errors_name_the_window_and_line() {
+    let base = format!("{SPEC_EXAMPLE}{WALL_WINDOW}");
+    let line_of = |needle: &str| {
+        base.lines()
+            .position(|l| l.contains(needle))
+            .expect("needle in text")
+            + 1
+    };
+    let text = base.replace(
+        "layout = \"Entrance\"\nassignment",
+        "layout = \"6x6\"\nassignment",
+    );
+    let err = parse_err(&text);
+    assert!(
+        err.to_string()
+            .contains("wall window `Monitor 2`: unknown layout `6x6`"),
+        "{err}"
+    );
+    assert_eq!(
+        location(&err).map(|l| l.line),
+        Some(line_of("layout = \"Entrance\""))
+    );
+
+    let text = base.replace("[\"gate\", \"\"]", "[\"gate\", \"ghost\"]");
+    let err = parse_err(&text);
+    assert!(
+        err.to_string()
+            .contains("wall window `Monitor 2`: assignment 2: unknown camera `ghost`"),
+        "{err}"
+    );
+    assert_eq!(
+        location(&err).map(|l| l.line),
+        Some(line_of("[\"gate\", \"\"]"))
+    );
+
+    let text = base.replace("[\"gate\", \"\"]", "[\"gate\", \"\", \"yard\"]");
+    let err = parse_err(&text);
+    assert!(
+        err.to_string()
+            .contains("assignment lists 3 cameras but layout `Entrance` has 2 tiles"),
+        "{err}"
+    );
+
+    let text = base.replace("width = 1280.0", "width = -5.0");
+    let err = parse_err(&text);
+    assert!(
+        err.to_string()
+            .contains("window.width must be 1 to 100000 points (it is -5)"),
+        "{err}"
+    );
+
+    let text = format!("{base}{WALL_WINDOW}");
+    let err = parse_err(&text);
+    assert!(
+        err.to_string()
+            .contains("wall window `Monitor 2`: another wall window has this name"),
+        "{err}"
+    );
+}

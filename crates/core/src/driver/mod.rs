@@ -30,6 +30,7 @@ use vigil_timeline::TimeRange;
 mod needs;
 mod operator;
 mod view;
+mod walls;
 
 use crate::alerts::{Alarm, Alerts};
 use crate::audit::AuditLog;
@@ -146,6 +147,8 @@ pub struct Core {
     alerts: Alerts,
     /// The wall draws moving cells over detecting cameras' tiles.
     show_motion: bool,
+    /// The extra wall windows' walls, in the site's `wall_windows` order.
+    extra: Vec<walls::ExtraWall>,
 }
 
 /// The state of a camera's connection, whoever opened it (a tile, its recorder, its
@@ -178,6 +181,7 @@ impl Core {
         notify: Notify,
     ) -> Self {
         let wall = Wall::new(&mut site);
+        let extra = Self::extra_walls_of(&mut site);
         let saver = options.site_path.clone().map(Saver::spawn);
         let recording = match options.storage.clone() {
             Some(dir) => Recording::start(
@@ -235,6 +239,7 @@ impl Core {
             disconnect: Vec::new(),
             operator,
             audit_log,
+            extra,
         }
     }
 
@@ -375,6 +380,9 @@ impl Core {
         }
         self.site = next;
         self.wall.normalise(&mut self.site);
+        for extra in &mut self.extra {
+            extra.wall.normalise(&mut self.site);
+        }
         // A new camera goes into the wall's first empty tile, if it has one.
         if let SiteChange::Save(edit) = &change
             && edit.original.is_none()
@@ -661,6 +669,15 @@ impl Core {
                 }
                 false
             }
+            Command::OnWall(wall, command) => {
+                self.on_wall(&wall, *command);
+                false
+            }
+            Command::OpenWallWindow => self.open_wall_window(),
+            Command::CloseWallWindow(name) => self.close_wall_window(&name),
+            Command::PlaceWallWindow { name, placement } => {
+                self.place_wall_window(&name, placement)
+            }
             Command::ReviewAlarm(id) => {
                 if let Some(alarm) = self.alerts.alarm(id) {
                     let camera = alarm.camera.clone();
@@ -885,18 +902,25 @@ impl Core {
         cameras
     }
 
-    /// The cameras whose tiles are on screen now, in tile order.
+    /// The cameras whose tiles are on screen now, in tile order, main wall first then
+    /// each wall window's.
     fn visible_cameras(&self) -> Vec<&str> {
-        let tiles = self.layout().tiles.len();
-        let shown: Vec<usize> = match self.wall.maximised {
-            Some(i) => vec![i],
-            None => (0..tiles).collect(),
-        };
-        shown
-            .into_iter()
-            .filter_map(|i| self.wall.camera(&self.site, i))
-            .map(CameraId::as_str)
-            .collect()
+        let walls = std::iter::once(&self.wall).chain(self.extra.iter().map(|e| &e.wall));
+        let mut cameras = Vec::new();
+        for wall in walls {
+            let tiles = wall.layout(&self.site).tiles.len();
+            let shown: Vec<usize> = match wall.maximised {
+                Some(i) => vec![i],
+                None => (0..tiles).collect(),
+            };
+            cameras.extend(
+                shown
+                    .into_iter()
+                    .filter_map(|i| wall.camera(&self.site, i))
+                    .map(CameraId::as_str),
+            );
+        }
+        cameras
     }
 
     /// One step of the engine (see the module docs). Cheap when nothing changed.
@@ -923,8 +947,9 @@ impl Core {
         let detected = self.alerts.wanted_streams(&self.site, |camera| {
             crate::streams::specs_for(camera, credentials).ok()
         });
-        if let Some(viewport) = self.viewport {
-            let needs = needs::camera_needs(&self.site, &self.wall, self.review.as_ref(), viewport);
+        if self.viewport.is_some() {
+            let needs =
+                needs::camera_needs(&self.site, &self.laid_out_walls(), self.review.as_ref());
             let pinned =
                 self.recording
                     .sync(&self.site, &self.credentials, &mut self.streams.engine);
@@ -1055,14 +1080,7 @@ impl Core {
     /// The state to show for a camera in the camera list (idle when it is not on the
     /// wall).
     pub fn camera_state(&self, camera_id: &str) -> StreamState {
-        if self
-            .site
-            .wall
-            .assignment
-            .iter()
-            .flatten()
-            .any(|c| c == camera_id)
-        {
+        if self.cameras_on_any_wall().iter().any(|c| *c == camera_id) {
             self.streams.state(camera_id)
         } else {
             StreamState::Idle

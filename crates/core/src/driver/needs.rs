@@ -1,6 +1,8 @@
-//! What each camera on the wall needs from its stream this step, from the tiles it is
-//! shown in: a digitally zoomed tile needs its size times its zoom (the pixels of the
-//! picture it magnifies), so zooming in asks for the main stream.
+//! What each camera on the walls needs from its stream this step, from the tiles it is
+//! shown in: every window's wall counts, so a camera shown in two windows is decoded
+//! once, from the stream its largest tile needs; a digitally zoomed tile needs its size
+//! times its zoom (the pixels of the picture it magnifies), so zooming in asks for the
+//! main stream.
 
 use vigil_config::Site;
 use vigil_media::choice::TileNeed;
@@ -8,17 +10,31 @@ use vigil_media::choice::TileNeed;
 use super::{TILE_GAP_POINTS, Viewport};
 use crate::review::Review;
 use crate::streams::CameraNeed;
-use crate::wall::{Rect, Wall, active_layout, tile_rects};
+use crate::wall::{Rect, Wall, tile_rects};
 
-/// What each camera on the wall needs this step: the largest of its tiles in pixels,
-/// zoom included (tiles in review rest: their cameras are left out).
+/// What each camera on the walls needs this step: the largest of its tiles in pixels,
+/// zoom included, across every wall (tiles in review rest: their cameras are left out).
 pub(super) fn camera_needs<'s>(
+    site: &'s Site,
+    walls: &[(&Wall, Viewport)],
+    review: Option<&Review>,
+) -> Vec<CameraNeed<'s>> {
+    let mut needs: Vec<CameraNeed<'s>> = Vec::new();
+    for (wall, viewport) in walls {
+        wall_needs(site, wall, review, *viewport, &mut needs);
+    }
+    needs
+}
+
+/// Adds one wall's tiles to `needs`.
+fn wall_needs<'s>(
     site: &'s Site,
     wall: &Wall,
     review: Option<&Review>,
     viewport: Viewport,
-) -> Vec<CameraNeed<'s>> {
-    let layout = active_layout(site);
+    needs: &mut Vec<CameraNeed<'s>>,
+) {
+    let layout = wall.layout(site);
     let area = Rect::new(0.0, 0.0, viewport.width_points, viewport.height_points);
     let rects: Vec<(usize, Rect)> = match wall.maximised {
         Some(i) => vec![(i, area)],
@@ -28,7 +44,6 @@ pub(super) fn camera_needs<'s>(
             .collect(),
     };
     let single = layout.tiles.len() == 1;
-    let mut needs: Vec<CameraNeed<'s>> = Vec::new();
     for (index, rect) in rects {
         let Some(camera) = wall.camera(site, index).and_then(|id| site.camera(id)) else {
             continue;
@@ -61,7 +76,6 @@ pub(super) fn camera_needs<'s>(
             }),
         }
     }
-    needs
 }
 
 #[cfg(test)]
@@ -113,14 +127,14 @@ mod tests {
     fn a_zoomed_tile_needs_its_size_times_its_zoom_and_gets_the_main_stream() {
         let mut site = site();
         let mut wall = Wall::new(&mut site);
-        let needs = camera_needs(&site, &wall, None, VIEWPORT);
+        let needs = camera_needs(&site, &[(&wall, VIEWPORT)], None);
         assert_eq!(needs.len(), 1, "one camera, however many tiles");
         let plain = needs[0].need;
         assert_eq!(options()[choose_stream(&options(), plain)].name, "sub");
 
         // Zoomed 2× in the second tile: twice the tile's pixels, the main stream.
         wall.zoom_at(1, 2.0, [0.3, 0.3]);
-        let needs = camera_needs(&site, &wall, None, VIEWPORT);
+        let needs = camera_needs(&site, &[(&wall, VIEWPORT)], None);
         let zoomed = needs[0].need;
         assert!((zoomed.width_points - plain.width_points * 2.0).abs() < 0.01);
         assert!((zoomed.height_points - plain.height_points * 2.0).abs() < 0.01);
@@ -130,7 +144,7 @@ mod tests {
         // A slight zoom that the sub stream still covers keeps the sub stream.
         wall.reset_zoom(1);
         wall.zoom_at(1, 1.2, [0.5, 0.5]);
-        let needs = camera_needs(&site, &wall, None, VIEWPORT);
+        let needs = camera_needs(&site, &[(&wall, VIEWPORT)], None);
         assert_eq!(
             options()[choose_stream(&options(), needs[0].need)].name,
             "sub"
@@ -138,7 +152,7 @@ mod tests {
 
         // Unzoomed again: back to the sub stream.
         wall.reset_zoom(1);
-        let needs = camera_needs(&site, &wall, None, VIEWPORT);
+        let needs = camera_needs(&site, &[(&wall, VIEWPORT)], None);
         assert_eq!(needs[0].need, plain);
     }
 }

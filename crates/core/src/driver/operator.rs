@@ -83,6 +83,7 @@ fn describe(command: &Command) -> Option<(&'static str, String, String)> {
             },
         ),
         Command::ChangeSite(change) => describe_site_change(change),
+        Command::OnWall(_, inner) => return describe(inner),
         _ => return None,
     })
 }

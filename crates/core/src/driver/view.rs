@@ -9,21 +9,25 @@ use super::{Core, FROZEN_AFTER};
 use crate::review::Review;
 use crate::streams::Hud;
 use crate::view::{LiveTile, Picture, ReviewTile, TileCamera, TileContent, TileView, WallView};
+use crate::wall::Wall;
 
 impl Core {
-    /// What each tile shows now.
+    /// What each tile of the main wall shows now.
     pub fn view(&self) -> WallView {
+        self.view_of(&self.wall)
+    }
+
+    /// What each tile of `wall` shows now.
+    pub(super) fn view_of(&self, wall: &Wall) -> WallView {
         let now = self.options.clock.monotonic();
         let show_stats = self.site.wall.show_stats;
-        let tiles = self
-            .site
-            .wall
-            .assignment
+        let tiles = wall
+            .assignment(&self.site)
             .iter()
             .enumerate()
             .map(|(i, id)| TileView {
-                fill: self.wall.fill.get(i).copied().unwrap_or(false),
-                zoom: self.wall.zoom_of(i),
+                fill: wall.fill.get(i).copied().unwrap_or(false),
+                zoom: wall.zoom_of(i),
                 content: id.as_ref().and_then(|id| self.site.camera(id)).map_or(
                     TileContent::Empty,
                     |camera| {
@@ -45,10 +49,10 @@ impl Core {
             })
             .collect();
         WallView {
-            layout: self.layout(),
+            layout: wall.layout(&self.site),
             tiles,
-            selected: self.wall.selected,
-            maximised: self.wall.maximised,
+            selected: wall.selected,
+            maximised: wall.maximised,
             show_stats,
             show_motion: self.show_motion,
             now,
