@@ -102,9 +102,10 @@ impl Command {
             | Command::Export(_)
             | Command::ReviewAlarm(_)
             | Command::CancelExport => Role::Reviewer,
-            Command::SetRecording { .. } | Command::ChangeSite(_) | Command::TestStream(_) => {
-                Role::Installer
-            }
+            Command::SetRecording { .. }
+            | Command::ChangeSite(_)
+            | Command::TestStream(_)
+            | Command::SecurityCheck(_) => Role::Installer,
         }
     }
 
@@ -124,6 +125,7 @@ impl Command {
             Command::SetRecording { .. } => "Changing recording settings",
             Command::ChangeSite(_) => "Changing cameras or storage",
             Command::TestStream(_) => "Testing a camera",
+            Command::SecurityCheck(_) => "Checking a camera's security",
             Command::SaveLayoutAs(_) => "Saving a layout",
             Command::SwitchRole { .. } => "Switching role",
             _ => "This",
