@@ -31,6 +31,8 @@ PACKAGES=(
   libwayland-client0 libwayland-cursor0 libwayland-egl1 libxkbcommon0
   # test harness helpers
   xauth procps iproute2
+  # the zero-egress test (tests/zero_egress.rs): a packet capture in a network namespace
+  tcpdump
   # the OS keyring for real in tests (crates/secrets/tests/real_keyring.rs): a private
   # D-Bus session (dbus-run-session) with GNOME Keyring's Secret Service in it
   dbus gnome-keyring

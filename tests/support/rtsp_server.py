@@ -5,6 +5,7 @@ Usage:
     /usr/bin/python3 tests/support/rtsp_server.py [--port N] \
         --mount NAME[:CODEC[:WxH[:FPS]]] | NAME=FILE[#h265] [--mount ...] \
         [--auth basic|digest --user U --password P] [--exit-on-stdin-eof]
+        [--address IP]
 
     --port N             TCP port on 127.0.0.1; 0 (default) lets the OS pick one.
     --mount SPEC         served at rtsp://127.0.0.1:PORT/NAME; CODEC is h264 (default)
@@ -13,6 +14,8 @@ Usage:
                          e.g. --mount cam1 --mount cam2:h265:640x360:25
     --auth basic|digest  require these credentials on every mount (anonymous -> 401).
     --exit-on-stdin-eof  exit when stdin reaches EOF (harness died or closed the pipe).
+    --address IP         listen on IP instead of 127.0.0.1 (the zero-egress test serves
+                         a camera from another network namespace).
 
 Once listening it prints exactly one line "READY port=<port>" on stdout (flushed);
 everything else goes to stderr. Harnesses should wait for READY with a generous timeout
@@ -147,6 +150,7 @@ def main():
     ap.add_argument("--user")
     ap.add_argument("--password")
     ap.add_argument("--exit-on-stdin-eof", action="store_true")
+    ap.add_argument("--address", default="127.0.0.1")
     args = ap.parse_args()
     if args.auth and (args.user is None or args.password is None):
         ap.error("--auth needs --user and --password")
@@ -160,7 +164,7 @@ def main():
 
     Gst.init(None)
     server = GstRtspServer.RTSPServer()
-    server.set_address("127.0.0.1")
+    server.set_address(args.address)
     server.set_service(str(args.port))
 
     if args.auth:
@@ -208,7 +212,7 @@ def main():
     server.connect("client-connected", on_client)
 
     if server.attach(None) == 0:
-        log("cannot listen on 127.0.0.1:%d" % args.port)
+        log("cannot listen on %s:%d" % (args.address, args.port))
         sys.stderr.flush()
         os._exit(3)
 
@@ -243,7 +247,7 @@ def main():
     port = server.get_bound_port()
     sys.stdout.write("READY port=%d\n" % port)
     sys.stdout.flush()
-    log("listening on rtsp://127.0.0.1:%d/ (auth=%s)" % (port, args.auth or "none"))
+    log("listening on rtsp://%s:%d/ (auth=%s)" % (args.address, port, args.auth or "none"))
 
     loop.run()
 

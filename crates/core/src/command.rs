@@ -103,6 +103,10 @@ pub enum Command {
     TestStream(Box<crate::cameras::CameraEdit>),
     /// Stop the running test and drop its preview.
     StopTest,
+    /// Run the security check on a saved camera (read-only, with its stored
+    /// credentials) on a worker; [`crate::Core::posture_report`] follows it. Replaces a
+    /// running check.
+    SecurityCheck(vigil_config::CameraId),
     /// Become `role`: a higher role needs its password (or a higher role's), a lower
     /// one never does. Recorded in the audit trail either way.
     SwitchRole {

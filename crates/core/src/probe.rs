@@ -3,7 +3,8 @@
 //! the installer needs to know: codec, resolution, frame rate, keyframe interval (from
 //! the keyframes' timestamps over a few seconds) and the time to the first picture.
 //! With credentials given it also opens the stream without them, and says whether the
-//! camera lets anonymous viewers in.
+//! camera lets anonymous viewers in ([`AnonymousAttempt`], which the security check in
+//! [`crate::posture`] uses too).
 //!
 //! Owns: the worker, its own [`Engine`] (nothing is shared with the wall's streams), and
 //! the [`ProbeReport`] it fills in. Must not: touch the site or the credential store, or
@@ -72,6 +73,24 @@ pub struct ProbeReport {
     pub frame: Option<Arc<VideoFrame>>,
 }
 
+/// The spec of `camera`'s main stream with `credentials` (empty ones count as none).
+pub fn main_spec(
+    camera: &CameraConfig,
+    credentials: Option<Credentials>,
+) -> Result<StreamSpec, String> {
+    let source = parse_source(&camera.source).map_err(|e| e.to_string())?;
+    Ok(StreamSpec {
+        camera_id: camera.id.to_string(),
+        camera_name: camera.name.clone(),
+        stream: MAIN_STREAM.to_owned(),
+        source,
+        transport: camera.transport,
+        credentials: credentials.filter(|c| !c.username.is_empty() || !c.password.is_empty()),
+        loop_file: camera.loop_file,
+        timeouts: Timeouts::default(),
+    })
+}
+
 /// A running test; dropping it stops the worker (without waiting for it).
 pub struct StreamProbe {
     report: Arc<Mutex<ProbeReport>>,
@@ -93,25 +112,14 @@ impl StreamProbe {
         store: &CredentialStore,
         notify: Notify,
     ) -> Result<Self, String> {
-        let source = parse_source(&camera.source).map_err(|e| e.to_string())?;
         let credentials = match password {
             Some(password) => Some(Credentials {
                 username: camera.username.clone().unwrap_or_default(),
                 password,
             }),
             None => store.for_camera(camera),
-        }
-        .filter(|c| !c.username.is_empty() || !c.password.is_empty());
-        let spec = StreamSpec {
-            camera_id: camera.id.to_string(),
-            camera_name: camera.name.clone(),
-            stream: MAIN_STREAM.to_owned(),
-            source,
-            transport: camera.transport,
-            credentials,
-            loop_file: camera.loop_file,
-            timeouts: Timeouts::default(),
         };
+        let spec = main_spec(camera, credentials)?;
         let report = Arc::new(Mutex::new(ProbeReport::default()));
         let stop = Arc::new(AtomicBool::new(false));
         let thread = {
@@ -171,6 +179,73 @@ fn failed(state: &StreamState) -> Option<Failure> {
     }
 }
 
+/// What became of opening a stream without credentials.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AttemptOutcome {
+    /// It played: anyone on the network can watch.
+    Opened,
+    /// The camera (or the network) said no, and how.
+    Failed(Failure),
+    /// Neither within the time allowed.
+    NoAnswer,
+}
+
+/// One try at a camera's stream without credentials, on an engine of its own (nothing
+/// is shared with the wall). Used by the *Test* above and by the security check
+/// ([`crate::posture`]). Dropping it stops the try.
+pub struct AnonymousAttempt {
+    engine: Engine,
+    key: vigil_media::StreamKey,
+    since: Instant,
+    limit: Duration,
+}
+
+impl AnonymousAttempt {
+    /// Starts opening `spec`'s stream without its credentials; gives up after `limit`.
+    pub fn start(spec: &StreamSpec, limit: Duration) -> Self {
+        let mut bare = spec.clone();
+        bare.credentials = None;
+        bare.camera_id = format!("{}-anonymous", spec.camera_id);
+        let mut engine = Engine::new(Arc::new(|| {}));
+        engine.ensure_ingest(&bare);
+        Self {
+            engine,
+            key: bare.key(),
+            since: Instant::now(),
+            limit,
+        }
+    }
+
+    /// The outcome, once there is one (`None`: still trying).
+    pub fn poll(&mut self) -> Option<AttemptOutcome> {
+        let state = self.engine.ingest(&self.key).map(|i| i.state());
+        let outcome = match &state {
+            Some(StreamState::Live) => Some(AttemptOutcome::Opened),
+            Some(s) => failed(s).map(AttemptOutcome::Failed),
+            None => Some(AttemptOutcome::Failed(Failure::Other(
+                "could not try".to_owned(),
+            ))),
+        };
+        outcome.or_else(|| (self.since.elapsed() >= self.limit).then_some(AttemptOutcome::NoAnswer))
+    }
+
+    /// Waits on the caller's thread for the outcome (at most the limit).
+    pub fn wait(mut self) -> AttemptOutcome {
+        loop {
+            if let Some(outcome) = self.poll() {
+                return outcome;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for AnonymousAttempt {
+    fn drop(&mut self) {
+        self.engine.shutdown(Duration::from_millis(500));
+    }
+}
+
 fn run(spec: &StreamSpec, report: &Mutex<ProbeReport>, stop: &AtomicBool, notify: &Notify) {
     let started = Instant::now();
     let mut engine = Engine::new(Arc::clone(notify));
@@ -180,7 +255,7 @@ fn run(spec: &StreamSpec, report: &Mutex<ProbeReport>, stop: &AtomicBool, notify
     let mut keyframes: Vec<f64> = Vec::new();
     let mut first_frame: Option<Instant> = None;
     let mut frames_since_first = 0u64;
-    let mut anonymous: Option<(Engine, Instant)> = None;
+    let mut anonymous: Option<AnonymousAttempt> = None;
     while !stop.load(Ordering::SeqCst) {
         // Keyframe times from the stream's own timestamps.
         while let Some(packet) = packets.pop(Duration::ZERO) {
@@ -231,12 +306,7 @@ fn run(spec: &StreamSpec, report: &Mutex<ProbeReport>, stop: &AtomicBool, notify
             }
             // With the stream open, try it without credentials.
             if spec.credentials.is_some() && r.anonymous == Anonymous::NotTried {
-                let mut bare = spec.clone();
-                bare.credentials = None;
-                bare.camera_id = format!("{}-anonymous", spec.camera_id);
-                let mut engine = Engine::new(Arc::new(|| {}));
-                engine.ensure_ingest(&bare);
-                anonymous = Some((engine, Instant::now()));
+                anonymous = Some(AnonymousAttempt::start(spec, ANONYMOUS_FOR));
                 r.anonymous = Anonymous::Trying;
             }
         } else if let Some(why) = failed(&stream.state()) {
@@ -244,30 +314,21 @@ fn run(spec: &StreamSpec, report: &Mutex<ProbeReport>, stop: &AtomicBool, notify
         } else if started.elapsed() >= GIVE_UP_AFTER {
             r.stage = ProbeStage::Failed(format!("no picture after {} s", GIVE_UP_AFTER.as_secs()));
         }
-        if let Some((engine, since)) = &mut anonymous
-            && r.anonymous == Anonymous::Trying
+        if r.anonymous == Anonymous::Trying
+            && let Some(outcome) = anonymous.as_mut().and_then(AnonymousAttempt::poll)
         {
-            let key = vigil_media::StreamKey {
-                camera_id: format!("{}-anonymous", spec.camera_id),
-                stream: MAIN_STREAM.to_owned(),
-            };
-            let state = engine.ingest(&key).map(|i| i.state());
-            let outcome = match &state {
-                Some(StreamState::Live) => Some(Anonymous::Accepted),
-                Some(s) => failed(s).map(|why| Anonymous::Refused(why.to_string())),
-                None => Some(Anonymous::Refused("could not try".to_owned())),
-            };
-            let outcome = outcome.or_else(|| {
-                (since.elapsed() >= ANONYMOUS_FOR)
-                    .then(|| Anonymous::Refused("no answer without credentials".to_owned()))
-            });
-            if let Some(outcome) = outcome {
-                if outcome == Anonymous::Accepted {
+            let outcome = match outcome {
+                AttemptOutcome::Opened => {
                     tracing::warn!("test: the camera accepts anonymous viewers");
+                    Anonymous::Accepted
                 }
-                r.anonymous = outcome;
-                engine.shutdown(Duration::from_millis(500));
-            }
+                AttemptOutcome::Failed(why) => Anonymous::Refused(why.to_string()),
+                AttemptOutcome::NoAnswer => {
+                    Anonymous::Refused("no answer without credentials".to_owned())
+                }
+            };
+            r.anonymous = outcome;
+            anonymous = None;
         }
         let give_up = matches!(r.stage, ProbeStage::Failed(_));
         drop(r);
@@ -278,9 +339,7 @@ fn run(spec: &StreamSpec, report: &Mutex<ProbeReport>, stop: &AtomicBool, notify
         std::thread::sleep(Duration::from_millis(20));
     }
     ingest.unsubscribe(&packets);
-    if let Some((mut engine, _)) = anonymous {
-        engine.shutdown(Duration::from_millis(500));
-    }
+    drop(anonymous);
     engine.shutdown(Duration::from_secs(2));
 }
 

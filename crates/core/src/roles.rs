@@ -109,9 +109,10 @@ impl Command {
             | Command::Export(_)
             | Command::ReviewAlarm(_)
             | Command::CancelExport => Role::Reviewer,
-            Command::SetRecording { .. } | Command::ChangeSite(_) | Command::TestStream(_) => {
-                Role::Installer
-            }
+            Command::SetRecording { .. }
+            | Command::ChangeSite(_)
+            | Command::TestStream(_)
+            | Command::SecurityCheck(_) => Role::Installer,
         }
     }
 
@@ -131,6 +132,7 @@ impl Command {
             Command::SetRecording { .. } => "Changing recording settings",
             Command::ChangeSite(_) => "Changing cameras or storage",
             Command::TestStream(_) => "Testing a camera",
+            Command::SecurityCheck(_) => "Checking a camera's security",
             Command::SaveLayoutAs(_) => "Saving a layout",
             Command::SwitchRole { .. } => "Switching role",
             Command::OnWall(_, inner) => inner.what(),

@@ -132,6 +132,8 @@ pub struct Core {
     /// The Cameras panel's stream test, and the sequence number of the preview picture
     /// last handed to the renderer.
     probe: Option<(crate::probe::StreamProbe, Option<u64>)>,
+    /// The Cameras panel's security check of a saved camera.
+    posture: Option<crate::posture::PostureCheck>,
     /// What became of the last [`Command::ChangeSite`], until the panel takes it.
     change_outcome: Option<ChangeOutcome>,
     /// Cameras to reconnect at the next step (their password changed).
@@ -234,6 +236,7 @@ impl Core {
                     .map(|paths| paths.data_dir),
             ),
             probe: None,
+            posture: None,
             change_outcome: None,
             reconnect: Vec::new(),
             disconnect: Vec::new(),
@@ -251,6 +254,28 @@ impl Core {
     /// What the running (or finished) stream test found.
     pub fn probe_report(&self) -> Option<crate::probe::ProbeReport> {
         self.probe.as_ref().map(|(p, _)| p.report())
+    }
+
+    /// The camera under the security check, and its report once done.
+    pub fn posture_report(&self) -> Option<(CameraId, Option<crate::posture::PostureReport>)> {
+        self.posture
+            .as_ref()
+            .map(|p| (p.camera().clone(), p.report()))
+    }
+
+    fn start_security_check(&mut self, camera: &CameraId) {
+        let Some(config) = self.site.camera(camera) else {
+            self.say(format!("Security check: no camera {camera}"));
+            return;
+        };
+        match crate::posture::PostureCheck::start(
+            config,
+            &self.credentials,
+            Arc::clone(&self.notify),
+        ) {
+            Ok(check) => self.posture = Some(check),
+            Err(why) => self.say(format!("Security check failed: {why}")),
+        }
     }
 
     fn start_test(&mut self, edit: &crate::cameras::CameraEdit) {
@@ -636,6 +661,10 @@ impl Core {
             }
             Command::StopTest => {
                 self.stop_test();
+                false
+            }
+            Command::SecurityCheck(camera) => {
+                self.start_security_check(&camera);
                 false
             }
             Command::SwitchRole { .. } => {
