@@ -111,4 +111,10 @@ pub enum Command {
     CloseAlarm(u64),
     /// Play an alarm's camera from a few seconds before the alarm (instant review).
     ReviewAlarm(u64),
+    /// Drive a PTZ camera: move, stop, presets, home. Carried out on the camera's PTZ
+    /// worker (never waits for the camera); `Core::ptz` says how it went.
+    Ptz {
+        camera: CameraId,
+        action: crate::ptz::PtzAction,
+    },
 }

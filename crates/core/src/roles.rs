@@ -90,6 +90,7 @@ impl Command {
             | Command::AcknowledgeAlarm { .. }
             | Command::CloseAlarm(_)
             | Command::ShowMotion(_)
+            | Command::Ptz { .. }
             | Command::SwitchRole { .. } => Role::Guard,
             Command::Seek { .. }
             | Command::Play
@@ -126,6 +127,7 @@ impl Command {
             Command::TestStream(_) => "Testing a camera",
             Command::SaveLayoutAs(_) => "Saving a layout",
             Command::SwitchRole { .. } => "Switching role",
+            Command::Ptz { .. } => "Moving a camera",
             _ => "This",
         }
     }
@@ -147,6 +149,21 @@ mod tests {
         assert_eq!(seek.required_role(), Role::Reviewer);
         assert_eq!(Command::CancelExport.required_role(), Role::Reviewer);
         assert_eq!(Command::Live.required_role(), Role::Guard);
+        // Guards steer PTZ cameras.
+        for action in [
+            crate::ptz::PtzAction::Stop,
+            crate::ptz::PtzAction::SavePreset("Gate".into()),
+            crate::ptz::PtzAction::Home,
+        ] {
+            assert_eq!(
+                Command::Ptz {
+                    camera: CameraId::from("a"),
+                    action
+                }
+                .required_role(),
+                Role::Guard
+            );
+        }
         assert_eq!(
             Command::PutOnWall(CameraId::from("a")).required_role(),
             Role::Guard
