@@ -176,7 +176,7 @@ impl Ptz {
         action: PtzAction,
     ) -> Result<(), PtzRefused> {
         let worker = self.worker(site, camera)?;
-        if let PtzState::Unavailable(why) = worker.view().state {
+        if let PtzState::Unavailable(why) = worker.state() {
             // A stop is always passed on; anything else would only fail again.
             if action != PtzAction::Stop {
                 return Err(PtzRefused::Unavailable {

@@ -158,6 +158,11 @@ impl WorkerHandle {
         true
     }
 
+    /// Whether the camera can be driven, as last published.
+    pub fn state(&self) -> PtzState {
+        lock(&self.view).state.clone()
+    }
+
     /// What the worker last published.
     pub fn view(&self) -> PtzView {
         lock(&self.view).clone()
