@@ -20,7 +20,7 @@ use vigil_time::{SimClock, WallNanos};
 const NOW_S: i64 = 1_764_460_800;
 
 fn camera(id: &str, onvif: Option<String>) -> CameraConfig {
-    let mut camera = CameraConfig::new(id, &format!("Camera {id}"), "/nonexistent/clip.mp4");
+    let mut camera = CameraConfig::new(id, format!("Camera {id}"), "/nonexistent/clip.mp4");
     camera.username = Some("admin".to_owned());
     camera.device = onvif.map(|address| DeviceInfo {
         onvif: Some(address),
