@@ -143,4 +143,10 @@ pub enum Command {
         name: String,
         placement: vigil_config::WindowPlacement,
     },
+    /// Drive a PTZ camera: move, stop, presets, home. Carried out on the camera's PTZ
+    /// worker (never waits for the camera); `Core::ptz` says how it went.
+    Ptz {
+        camera: CameraId,
+        action: crate::ptz::PtzAction,
+    },
 }

@@ -17,6 +17,7 @@ pub mod export;
 mod fresh;
 pub mod posture;
 pub mod probe;
+pub mod ptz;
 pub mod recording;
 pub mod review;
 pub mod roles;
@@ -35,6 +36,7 @@ pub use driver::{Core, CoreOptions, FROZEN_AFTER, PROBE_PREVIEW, TILE_GAP_POINTS
 pub use export::{ExportOrder, ExportStatus};
 pub use posture::{CheckKind, Finding, PostureCheck, PostureReport, Status as PostureStatus};
 pub use probe::{Anonymous, ProbeReport, ProbeStage, StreamProbe};
+pub use ptz::{PtzAction, PtzPreset, PtzSpeeds, PtzState, PtzView};
 pub use roles::{Operator, Refused, Role, RolePassword};
 pub use view::{LiveTile, Picture, ReviewTile, TileCamera, TileContent, TileView, WallView};
 pub use vigil_detect::{GRID_H, GRID_W};

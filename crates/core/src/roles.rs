@@ -96,6 +96,7 @@ impl Command {
             | Command::OpenWallWindow
             | Command::CloseWallWindow(_)
             | Command::PlaceWallWindow { .. }
+            | Command::Ptz { .. }
             | Command::SwitchRole { .. } => Role::Guard,
             Command::OnWall(_, inner) => inner.required_role(),
             Command::Seek { .. }
@@ -136,6 +137,7 @@ impl Command {
             Command::SaveLayoutAs(_) => "Saving a layout",
             Command::SwitchRole { .. } => "Switching role",
             Command::OnWall(_, inner) => inner.what(),
+            Command::Ptz { .. } => "Moving a camera",
             _ => "This",
         }
     }
@@ -157,6 +159,21 @@ mod tests {
         assert_eq!(seek.required_role(), Role::Reviewer);
         assert_eq!(Command::CancelExport.required_role(), Role::Reviewer);
         assert_eq!(Command::Live.required_role(), Role::Guard);
+        // Guards steer PTZ cameras.
+        for action in [
+            crate::ptz::PtzAction::Stop,
+            crate::ptz::PtzAction::SavePreset("Gate".into()),
+            crate::ptz::PtzAction::Home,
+        ] {
+            assert_eq!(
+                Command::Ptz {
+                    camera: CameraId::from("a"),
+                    action
+                }
+                .required_role(),
+                Role::Guard
+            );
+        }
         assert_eq!(
             Command::PutOnWall(CameraId::from("a")).required_role(),
             Role::Guard

@@ -80,6 +80,8 @@ impl TileContent {
 pub struct TileCamera {
     pub id: CameraId,
     pub name: String,
+    /// The camera's PTZ when the site gives it an ONVIF address (`None`: no PTZ).
+    pub ptz: Option<crate::ptz::PtzView>,
     /// The camera's recorder, when it records.
     pub recording: Option<RecorderState>,
     /// The highest severity of its unacknowledged alarms: the border flashes in it.

@@ -151,6 +151,8 @@ pub struct Core {
     show_motion: bool,
     /// The extra wall windows' walls, in the site's `wall_windows` order.
     extra: Vec<walls::ExtraWall>,
+    /// The PTZ workers of cameras with an ONVIF address.
+    ptz: crate::ptz::Ptz,
 }
 
 /// The state of a camera's connection, whoever opened it (a tile, its recorder, its
@@ -217,7 +219,6 @@ impl Core {
                 Arc::clone(&options.clock),
             )),
             options,
-            notify,
             wall,
             recording,
             review: None,
@@ -243,6 +244,8 @@ impl Core {
             operator,
             audit_log,
             extra,
+            ptz: crate::ptz::Ptz::new(Arc::clone(&notify)),
+            notify,
         }
     }
 
@@ -707,6 +710,10 @@ impl Core {
             Command::PlaceWallWindow { name, placement } => {
                 self.place_wall_window(&name, placement)
             }
+            Command::Ptz { camera, action } => {
+                self.ptz(&camera, action);
+                false
+            }
             Command::ReviewAlarm(id) => {
                 if let Some(alarm) = self.alerts.alarm(id) {
                     let camera = alarm.camera.clone();
@@ -1029,6 +1036,7 @@ impl Core {
                     .map(|shown| Arc::new(crate::alerts::detection::Thumbnail::of(&shown.frame)))
             },
         );
+        self.ptz.sync(&self.site, &self.credentials);
         self.learn_sizes();
         if self.unsaved {
             self.unsaved = false;
@@ -1206,11 +1214,28 @@ impl Core {
         self.alerts.moving_cells(camera_id)
     }
 
+    /// Passes a PTZ request to the camera's worker (started first if the site just got
+    /// its address); a camera that cannot be driven is said in the status bar.
+    fn ptz(&mut self, camera: &CameraId, action: crate::ptz::PtzAction) {
+        if !self.ptz.has_worker(camera) {
+            self.ptz.sync(&self.site, &self.credentials);
+        }
+        if let Err(why) = self.ptz.send(&self.site, camera, action) {
+            self.say(why.to_string());
+        }
+    }
+
+    /// A camera's PTZ: whether it can be driven, its presets, the last outcome.
+    pub fn ptz_view(&self, camera: &CameraId) -> crate::ptz::PtzView {
+        self.ptz.view(&self.site, camera)
+    }
+
     /// Stops review players, closes each segment being recorded, stops every stream
     /// (waiting up to `timeout`) and writes the last site-file save.
     pub fn shutdown(&mut self, timeout: Duration) {
         tracing::info!("shutting down");
         self.stop_test();
+        self.ptz.stop_all();
         self.close_review();
         // Closes each segment cleanly before the streams go away.
         self.recording.stop();

@@ -84,6 +84,14 @@ fn describe(command: &Command) -> Option<(&'static str, String, String)> {
         ),
         Command::ChangeSite(change) => describe_site_change(change),
         Command::OnWall(_, inner) => return describe(inner),
+        Command::Ptz {
+            camera,
+            action: crate::ptz::PtzAction::SavePreset(name),
+        } => (
+            "ptz_preset_save",
+            camera.to_string(),
+            format!("saved the current position as preset {name:?}"),
+        ),
         _ => return None,
     })
 }

@@ -34,6 +34,10 @@ impl Core {
                         let tile_camera = TileCamera {
                             id: camera.id.clone(),
                             name: camera.name.clone(),
+                            ptz: self
+                                .ptz
+                                .has_worker(&camera.id)
+                                .then(|| self.ptz.view(&self.site, &camera.id)),
                             recording: self.recording.status(&camera.id).map(|s| s.state),
                             alarm: self.alerts.alarm_severity(&camera.id),
                             unacknowledged: self.alerts.unacknowledged(Some(&camera.id)),

@@ -63,7 +63,13 @@ pub struct SimConfig {
     pub media2: bool,
     /// Answers that replace the fixtures, by action (local name of the body element).
     pub overrides: Vec<(String, Reply)>,
+    /// Presets kept by the device: GetPresets lists [`SIM_PRESETS`] and what SetPreset
+    /// added since; GotoPreset of an unknown token is a fault.
+    pub stateful_presets: bool,
 }
+
+/// The presets a device with `stateful_presets` starts with (token, name).
+pub const SIM_PRESETS: [(&str, &str); 2] = [("1", "Gate"), ("2", "Car park")];
 
 impl Default for SimConfig {
     fn default() -> Self {
@@ -78,6 +84,7 @@ impl Default for SimConfig {
             media2: false,
             clock_needs_auth: false,
             overrides: Vec::new(),
+            stateful_presets: false,
         }
     }
 }
@@ -238,9 +245,54 @@ struct Context {
     config: SimConfig,
     port: u16,
     requests: Arc<Mutex<Vec<Request>>>,
+    /// (token, name) with `stateful_presets`.
+    presets: Mutex<Vec<(String, String)>>,
 }
 
 impl Context {
+    /// GetPresets, SetPreset and GotoPreset against the kept presets.
+    fn presets_answer(&self, action: &str, body: &str) -> Option<Reply> {
+        let mut presets = self.presets.lock().ok()?;
+        let envelope = |inner: String| {
+            format!(
+                r#"<?xml version="1.0" encoding="UTF-8"?><SOAP-ENV:Envelope xmlns:SOAP-ENV="http://www.w3.org/2003/05/soap-envelope" xmlns:tt="http://www.onvif.org/ver10/schema" xmlns:tptz="http://www.onvif.org/ver20/ptz/wsdl"><SOAP-ENV:Body>{inner}</SOAP-ENV:Body></SOAP-ENV:Envelope>"#
+            )
+            .into_bytes()
+        };
+        Some(match action {
+            "GetPresets" => Reply::Body(envelope(format!(
+                "<tptz:GetPresetsResponse>{}</tptz:GetPresetsResponse>",
+                presets
+                    .iter()
+                    .map(|(token, name)| format!(
+                        r#"<tptz:Preset token="{token}"><tt:Name>{name}</tt:Name></tptz:Preset>"#
+                    ))
+                    .collect::<String>()
+            ))),
+            "SetPreset" => {
+                let name = element_text(body, "PresetName")
+                    .unwrap_or_default()
+                    .to_owned();
+                let token = format!("{}", presets.len() + 1);
+                presets.push((token.clone(), name));
+                Reply::Body(envelope(format!(
+                    "<tptz:SetPresetResponse><tptz:PresetToken>{token}</tptz:PresetToken></tptz:SetPresetResponse>"
+                )))
+            }
+            "GotoPreset" => {
+                let token = element_text(body, "PresetToken").unwrap_or_default();
+                if presets.iter().any(|(t, _)| t == token) {
+                    return None;
+                }
+                Reply::Status(
+                    500,
+                    include_str!("../fixtures/Error.xml").as_bytes().to_vec(),
+                )
+            }
+            _ => return None,
+        })
+    }
+
     fn device_now(&self) -> chrono::DateTime<Utc> {
         Utc::now() + TimeDelta::seconds(self.config.clock_offset_secs)
     }
@@ -335,6 +387,11 @@ impl Context {
         }
         if let Some((_, reply)) = self.config.overrides.iter().find(|(a, _)| *a == action) {
             return (reply.clone(), Vec::new());
+        }
+        if self.config.stateful_presets
+            && let Some(reply) = self.presets_answer(&action, body)
+        {
+            return (reply, Vec::new());
         }
         let Some(template) = fixture(path, &action, &self.config) else {
             return (
@@ -485,6 +542,12 @@ impl Sim {
             config,
             port: addr.port(),
             requests: Arc::clone(&requests),
+            presets: Mutex::new(
+                SIM_PRESETS
+                    .iter()
+                    .map(|(t, n)| ((*t).to_owned(), (*n).to_owned()))
+                    .collect(),
+            ),
         });
         let stop_flag = Arc::clone(&stop);
         let thread = std::thread::Builder::new()
