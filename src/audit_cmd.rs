@@ -110,24 +110,9 @@ pub fn write_csv(entries: &[AuditEntry], out: &mut String) {
     }
 }
 
-/// One cell: a leading `=`, `+`, `-`, `@` (or tab, carriage return) gets a `'` so a
-/// spreadsheet shows it as text instead of running it; then quoted when it holds a
-/// comma, a quote, a line break or edge spaces, quotes doubled.
-pub fn csv_cell(text: &str) -> String {
-    let neutral = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    };
-    let needs_quotes = neutral.contains([',', '"', '\n', '\r'])
-        || neutral.starts_with(' ')
-        || neutral.ends_with(' ');
-    if needs_quotes {
-        format!("\"{}\"", neutral.replace('"', "\"\""))
-    } else {
-        neutral
-    }
-}
+/// One cell, formulas neutralised (`vigil_config::csv::cell`, shared with the
+/// compliance inventory's CSV).
+pub use vigil_config::csv::cell as csv_cell;
 
 #[cfg(test)]
 mod tests {

@@ -7,6 +7,7 @@
 //! paths, credentials). Must not: open cameras, draw UI, or let a password reach a
 //! log, an error or the site file.
 
+pub mod csv;
 mod error;
 mod id;
 mod layout;
