@@ -102,9 +102,14 @@ impl Command {
             | Command::Export(_)
             | Command::ReviewAlarm(_)
             | Command::CancelExport => Role::Reviewer,
-            Command::SetRecording { .. } | Command::ChangeSite(_) | Command::TestStream(_) => {
-                Role::Installer
-            }
+            Command::SetRecording { .. }
+            | Command::ChangeSite(_)
+            | Command::TestStream(_)
+            | Command::UnlockVault(_)
+            | Command::MigratePasswords
+            | Command::InspectOnvif(_)
+            | Command::ClearOnvif
+            | Command::Discover(_) => Role::Installer,
         }
     }
 
