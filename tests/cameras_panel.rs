@@ -19,8 +19,8 @@ use egui_kittest::Harness;
 use egui_kittest::kittest::{NodeT as _, Queryable as _};
 use tracing_subscriber::layer::SubscriberExt as _;
 use vigil_app::cameras_panel::{
-    ADD_LABEL, ANONYMOUS_WARNING, CANCEL_LABEL, ID_LABEL, NAME_LABEL, OPEN_LABEL, PASSWORD_LABEL,
-    SAVE_LABEL, TEST_LABEL, URL_LABEL, USER_LABEL,
+    ADD_LABEL, ANONYMOUS_WARNING, CANCEL_LABEL, ID_LABEL, NAME_LABEL, OPEN_LABEL, PASSPHRASE_LABEL,
+    PASSWORD_LABEL, SAVE_LABEL, TEST_LABEL, UNLOCK_LABEL, URL_LABEL, USER_LABEL,
 };
 use vigil_app::{AppOptions, VigilApp};
 use vigil_config::{CredentialStore, Site};
@@ -29,6 +29,7 @@ use vigil_core::{Anonymous, ProbeStage};
 use common::{RtspServer, run_until, stddev};
 
 const PASSWORD: &str = "p@ss:/%#?\" wörd ключ";
+const VAULT_PASSPHRASE: &str = "vault pass phrase";
 
 use common::capture::Capture;
 
@@ -110,7 +111,11 @@ fn a_camera_is_added_tested_and_saved_through_the_cameras_window() {
     let dir = tempfile::tempdir().expect("tempdir");
     let site_path = dir.path().join("site.toml");
     let credentials_path = dir.path().join("credentials.toml");
-    let site = Site::empty();
+    // Passwords go to the encrypted vault (the keyring: tests/credentials_panel.rs).
+    let mut site = Site::empty();
+    site.credentials = Some(vigil_config::CredentialsConfig {
+        store: vigil_config::PasswordStoreKind::Vault,
+    });
     vigil_config::save_site_atomic(&site_path, &site).expect("save");
     let credentials = CredentialStore::new(&credentials_path);
     let options = AppOptions {
@@ -159,8 +164,27 @@ fn a_camera_is_added_tested_and_saved_through_the_cameras_window() {
     assert!(has_label(&harness, "the camera refuses the stream"));
     assert!(!has_label(&harness, ANONYMOUS_WARNING));
 
-    // Save: on the wall with real pixels, in the site file, the password stored apart.
+    // Save: the vault's passphrase is asked once (masked), then the camera is on the
+    // wall with real pixels, in the site file, and the password in the vault only.
     click(&mut harness, SAVE_LABEL);
+    if std::env::var_os(vigil_secrets::VAULT_PASSPHRASE_ENV).is_none() {
+        harness.run_steps(3);
+        assert!(
+            harness.state().site().cameras.is_empty(),
+            "saved before the vault opened"
+        );
+        type_into(
+            &mut harness,
+            Role::PasswordInput,
+            PASSPHRASE_LABEL,
+            VAULT_PASSPHRASE,
+        );
+        assert!(
+            !has_label(&harness, VAULT_PASSPHRASE),
+            "the passphrase is shown"
+        );
+        click(&mut harness, UNLOCK_LABEL);
+    }
     assert!(
         run_until(&mut harness, Duration::from_secs(30), |app| {
             app.core().shown_size("front-door") == Some((640, 360))
@@ -188,11 +212,21 @@ fn a_camera_is_added_tested_and_saved_through_the_cameras_window() {
             "the site file holds the password: {text}"
         );
     }
-    let stored = CredentialStore::load(&credentials_path).expect("credential store");
-    assert_eq!(
-        stored.get("front-door").map(|c| c.password),
-        Some(PASSWORD.to_owned())
-    );
+    let stored = std::fs::read_to_string(&credentials_path).expect("credentials.toml");
+    assert!(stored.contains("admin"), "{stored}");
+    for part in [PASSWORD, "wörd", "ключ", "p@ss", VAULT_PASSPHRASE] {
+        assert!(
+            !stored.contains(part),
+            "credentials.toml holds it: {stored}"
+        );
+    }
+    let vault = vigil_secrets::Vault::open(
+        &vigil_secrets::vault_path(&credentials_path),
+        &std::env::var(vigil_secrets::VAULT_PASSPHRASE_ENV)
+            .unwrap_or_else(|_| VAULT_PASSPHRASE.to_owned()),
+    )
+    .expect("the vault opens");
+    assert_eq!(vault.get("front-door"), Some(PASSWORD));
 
     // Invalid: a duplicate id and a URL that is not RTSP are shown, nothing is saved.
     let before = std::fs::read(&site_path).expect("site file");
@@ -262,7 +296,7 @@ fn a_camera_is_added_tested_and_saved_through_the_cameras_window() {
         logs.contains("front-door"),
         "nothing was logged about the camera"
     );
-    for part in [PASSWORD, "wörd", "ключ", "p@ss", "secret"] {
+    for part in [PASSWORD, "wörd", "ключ", "p@ss", "secret", VAULT_PASSPHRASE] {
         assert!(
             !logs.contains(part),
             "a log line holds the password ({part})"

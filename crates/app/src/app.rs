@@ -657,6 +657,10 @@ impl eframe::App for VigilApp {
                 None
             },
             outcome,
+            plain_text_passwords: self.core.plain_text_passwords(),
+            migration: self.core.migration_status().cloned(),
+            onvif: self.core.onvif_lookup().cloned(),
+            discovery: self.core.discovery_lookup().cloned(),
         };
         let panel_commands = self.cameras.window_ui(&ctx, panel_input);
         for command in panel_commands {

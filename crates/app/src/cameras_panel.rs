@@ -15,17 +15,33 @@
 
 use egui::{Color32, RichText, Role};
 
+mod discovery_view;
 mod form;
+mod onvif_view;
 mod probe_view;
+mod secrets_view;
 
+use discovery_view::DiscoveryPage;
+pub use discovery_view::{ADD_FOUND_PREFIX, PROBE_LABEL};
 pub use form::AddSource;
 use form::{Form, id_from_name};
+use onvif_view::OnvifStep;
+pub use onvif_view::{
+    INSPECT_LABEL, MAIN_PROFILE_LABEL, ONVIF_HOST_LABEL, ONVIF_PASSWORD_LABEL, ONVIF_USER_LABEL,
+    SUB_PROFILE_LABEL, USE_STREAMS_LABEL,
+};
 use probe_view::probe_ui;
+pub use secrets_view::{
+    MIGRATE_LABEL, MIGRATE_TO_VAULT_LABEL, PASSPHRASE_LABEL, PASSPHRASE_TITLE, UNLOCK_LABEL,
+};
+use secrets_view::{PassphrasePrompt, migrate_banner_ui};
 
 use crate::a11y::Named as _;
 use vigil_config::{CameraId, Issue, Locator, RecordingMode, Site, StorageConfig, Transport};
 use vigil_core::cameras::{apply_change, issue_camera};
-use vigil_core::{ChangeOutcome, Command, ProbeReport, SiteChange};
+use vigil_core::{
+    ChangeOutcome, Command, DiscoveryLookup, MigrationStatus, OnvifLookup, ProbeReport, SiteChange,
+};
 
 /// Accessible names and button texts the tests drive the window by.
 pub const OPEN_LABEL: &str = "Cameras…";
@@ -65,6 +81,16 @@ pub struct CamerasPanel {
     storage_error: Option<String>,
     /// The form was saved and awaits the core's word.
     awaiting: bool,
+    /// The last change sent, to send again once the vault is unlocked.
+    last_save: Option<Command>,
+    /// The vault passphrase, asked when a save or the migration needs it.
+    passphrase: PassphrasePrompt,
+    /// The migration's outcome already answered with the passphrase prompt.
+    migration_seen: Option<MigrationStatus>,
+    /// "Add by ONVIF": host, login and the chosen profiles.
+    onvif: OnvifStep,
+    /// The discovery page's interface choice.
+    discovery: DiscoveryPage,
 }
 
 /// What the window needs from the app this frame.
@@ -75,6 +101,14 @@ pub struct PanelInput<'a> {
     pub probe: Option<ProbeReport>,
     /// What became of the last change sent.
     pub outcome: Option<ChangeOutcome>,
+    /// Cameras whose password `credentials.toml` still holds in plain text.
+    pub plain_text_passwords: usize,
+    /// The move of those passwords into the store, once started.
+    pub migration: Option<MigrationStatus>,
+    /// The last ONVIF inspection asked for.
+    pub onvif: Option<OnvifLookup>,
+    /// The last discovery Probe.
+    pub discovery: Option<DiscoveryLookup>,
 }
 
 impl CamerasPanel {
@@ -98,13 +132,31 @@ impl CamerasPanel {
                     .map(|f| CameraId::from(f.id.trim()))
                     .or(self.selected.take());
                 self.refused.clear();
+                self.last_save = None;
                 commands.push(Command::StopTest);
             }
             Some(ChangeOutcome::Refused(issues)) => {
                 self.awaiting = false;
+                self.last_save = None;
                 self.refused = issues;
             }
+            Some(ChangeOutcome::NeedsPassphrase) => {
+                self.awaiting = false;
+                self.passphrase.ask(self.last_save.clone());
+            }
             _ => {}
+        }
+        if input.migration != self.migration_seen {
+            if input.migration == Some(MigrationStatus::NeedsPassphrase) {
+                self.passphrase.ask(Some(Command::MigratePasswords));
+            }
+            self.migration_seen.clone_from(&input.migration);
+        }
+        for command in self.passphrase.ui(ctx) {
+            if matches!(command, Command::ChangeSite(_)) {
+                self.awaiting = true;
+            }
+            commands.push(command);
         }
         if !self.open {
             return commands;
@@ -127,6 +179,15 @@ impl CamerasPanel {
                         Color32::from_rgb(240, 170, 40),
                         "This site has no file (the demo): changes last until Vigil closes. \
                          Start with --config to keep them.",
+                    );
+                }
+                if input.saves {
+                    migrate_banner_ui(
+                        ui,
+                        input.plain_text_passwords,
+                        input.site.password_store(),
+                        input.migration.as_ref(),
+                        &mut commands,
                     );
                 }
                 ui.horizontal_top(|ui| {
@@ -233,6 +294,8 @@ impl CamerasPanel {
         ui.horizontal_wrapped(|ui| {
             if ui.button(ADD_LABEL).clicked() {
                 self.form = Some(Form::new_camera(site));
+                self.onvif = OnvifStep::default();
+                commands.push(Command::ClearOnvif);
                 self.selected = None;
                 self.refused.clear();
                 commands.push(Command::StopTest);
@@ -301,8 +364,39 @@ impl CamerasPanel {
         if form.original.is_none() {
             ui.horizontal(|ui| {
                 ui.label("Add by");
-                ui.selectable_value(&mut form.source, AddSource::RtspUrl, "RTSP URL");
+                for (source, label) in [
+                    (AddSource::RtspUrl, "RTSP URL"),
+                    (AddSource::Onvif, "ONVIF"),
+                    (AddSource::Discovery, "Discovery"),
+                ] {
+                    ui.selectable_value(&mut form.source, source, label)
+                        .named_toggle(
+                            Role::Button,
+                            form.source == source,
+                            &format!("Add by {label}"),
+                        );
+                }
             });
+        }
+        match form.source {
+            AddSource::RtspUrl => {}
+            AddSource::Onvif => {
+                if let Some(chosen) = self.onvif.ui(ui, input.onvif.as_ref(), commands) {
+                    form.use_onvif(chosen);
+                    self.onvif.password.clear();
+                    commands.push(Command::ClearOnvif);
+                }
+                return;
+            }
+            AddSource::Discovery => {
+                if let Some(host) = self.discovery.ui(ui, input.discovery.as_ref(), commands) {
+                    // The host only: nothing is sent to the device until Inspect.
+                    self.onvif = OnvifStep::for_host(host);
+                    form.source = AddSource::Onvif;
+                    commands.push(Command::ClearOnvif);
+                }
+                return;
+            }
         }
         // The change as it would be sent, checked like the core checks it.
         let candidate = form.camera();
@@ -560,9 +654,9 @@ impl CamerasPanel {
                 .clicked()
                 && let Ok(camera) = candidate.clone()
             {
-                commands.push(Command::ChangeSite(SiteChange::Save(Box::new(
-                    form.edit(camera),
-                ))));
+                let save = Command::ChangeSite(SiteChange::Save(Box::new(form.edit(camera))));
+                self.last_save = Some(save.clone());
+                commands.push(save);
                 self.awaiting = true;
             }
             cancel = ui.button(CANCEL_LABEL).clicked();

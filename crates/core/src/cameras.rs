@@ -64,6 +64,9 @@ pub enum ChangeOutcome {
     Applied(String),
     /// Refused: nothing changed. The site file's messages, each with where it is.
     Refused(Vec<Issue>),
+    /// Not applied yet: the password goes to the vault, whose passphrase is needed
+    /// ([`crate::Command::UnlockVault`], then send the change again).
+    NeedsPassphrase,
 }
 
 /// The site after `change`, checked with the site file's rules; the issues when the

@@ -107,6 +107,20 @@ pub enum Command {
     /// credentials) on a worker; [`crate::Core::posture_report`] follows it. Replaces a
     /// running check.
     SecurityCheck(vigil_config::CameraId),
+    /// The vault's passphrase, typed by the installer when a password save needed it
+    /// ([`crate::ChangeOutcome::NeedsPassphrase`]); kept in memory for this run.
+    UnlockVault(crate::passwords::VaultPassphrase),
+    /// Move `credentials.toml`'s plain-text passwords into the configured store on a
+    /// worker thread ([`crate::Core::migration_status`] follows it).
+    MigratePasswords,
+    /// Ask an ONVIF device who it is and which streams it has, with the login the
+    /// installer typed, on a worker thread ([`crate::Core::onvif_lookup`] follows it).
+    InspectOnvif(crate::installer::OnvifLogin),
+    /// Forget the last ONVIF inspection (the panel left the ONVIF step).
+    ClearOnvif,
+    /// Send a WS-Discovery Probe on a worker thread, bounded in time and replies
+    /// ([`crate::Core::discovery_lookup`] follows it). No credentials are sent.
+    Discover(crate::installer::DiscoveryOrder),
     /// Become `role`: a higher role needs its password (or a higher role's), a lower
     /// one never does. Recorded in the audit trail either way.
     SwitchRole {

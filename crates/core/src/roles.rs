@@ -113,7 +113,12 @@ impl Command {
             Command::SetRecording { .. }
             | Command::ChangeSite(_)
             | Command::TestStream(_)
-            | Command::SecurityCheck(_) => Role::Installer,
+            | Command::SecurityCheck(_)
+            | Command::UnlockVault(_)
+            | Command::MigratePasswords
+            | Command::InspectOnvif(_)
+            | Command::ClearOnvif
+            | Command::Discover(_) => Role::Installer,
         }
     }
 

@@ -84,8 +84,17 @@ fn cameras_are_added_edited_and_removed_live() {
     let mut site = Site::empty();
     site.cameras.push(lobby);
     site.wall.assignment = vec![Some("lobby".into()), None, None, None];
+    // Passwords go to the encrypted vault (the OS keyring has its own test).
+    site.credentials = Some(vigil_config::CredentialsConfig {
+        store: vigil_config::PasswordStoreKind::Vault,
+    });
     vigil_config::save_site_atomic(&site_path, &site).unwrap();
     let credentials_path = dir.path().join("credentials.toml");
+    let vault_password = |id: &str| {
+        vigil_secrets::Vault::open(&vigil_secrets::vault_path(&credentials_path), "vault pp")
+            .ok()
+            .and_then(|v| v.get(id).map(str::to_owned))
+    };
 
     let mut core = Core::new(
         site,
@@ -118,6 +127,22 @@ fn cameras_are_added_edited_and_removed_live() {
     let mut yard = CameraConfig::new("yard", "Yard", bars.display().to_string());
     yard.username = Some("viewer".into());
     yard.group = Some("Outside".into());
+    // The vault's passphrase is not known yet: the change waits for it.
+    core.apply(save(
+        None,
+        yard.clone(),
+        PasswordChange::Set(password.into()),
+    ));
+    if std::env::var_os(vigil_secrets::VAULT_PASSPHRASE_ENV).is_none() {
+        assert_eq!(
+            core.take_change_outcome(),
+            Some(ChangeOutcome::NeedsPassphrase)
+        );
+        assert!(core.site().camera("yard").is_none());
+    }
+    core.apply(Command::UnlockVault(vigil_core::VaultPassphrase(
+        "vault pp".into(),
+    )));
     core.apply(save(
         None,
         yard.clone(),
@@ -133,10 +158,13 @@ fn cameras_are_added_edited_and_removed_live() {
     let text = std::fs::read_to_string(&site_path).unwrap();
     assert!(text.contains("id = \"yard\"") && text.contains("group = \"Outside\""));
     assert!(!text.contains(password) && !text.contains("wörd"), "{text}");
-    step_until(&mut core, "the credential store saved", |_| {
-        CredentialStore::load(&credentials_path)
-            .is_ok_and(|s| s.get("yard").is_some_and(|c| c.password == password))
-    });
+    // The password is in the vault; credentials.toml holds the user name only.
+    assert_eq!(vault_password("yard").as_deref(), Some(password));
+    let file = std::fs::read_to_string(&credentials_path).unwrap();
+    assert!(
+        file.contains("viewer") && !file.contains("wörd") && !file.contains("password"),
+        "{file}"
+    );
     let yard_connection = core.connection("yard", "main").expect("yard connected");
     assert!(Arc::ptr_eq(
         &lobby_connection,
@@ -196,10 +224,7 @@ fn cameras_are_added_edited_and_removed_live() {
         &lobby_connection,
         &core.connection("lobby", "main").unwrap()
     ));
-    step_until(&mut core, "the new password stored", |_| {
-        CredentialStore::load(&credentials_path)
-            .is_ok_and(|s| s.get("yard").is_some_and(|c| c.password == "second"))
-    });
+    assert_eq!(vault_password("yard").as_deref(), Some("second"));
 
     // Invalid: a duplicate id is refused with the site file's message, nothing changes.
     wait_saved(&mut core, &site_path);
@@ -272,6 +297,11 @@ fn cameras_are_added_edited_and_removed_live() {
             .unwrap()
             .contains("lobby")
     );
+    // A removed camera's password leaves the vault and credentials.toml.
+    core.apply(Command::ChangeSite(SiteChange::Remove("yard".into())));
+    assert_eq!(vault_password("yard"), None);
+    let file = std::fs::read_to_string(&credentials_path).unwrap();
+    assert!(!file.contains("yard"), "{file}");
     core.shutdown(Duration::from_secs(5));
 }
 

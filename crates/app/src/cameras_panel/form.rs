@@ -11,11 +11,15 @@ use vigil_config::{
 };
 use vigil_core::{CameraEdit, PasswordChange};
 
-/// Where a new camera comes from (the wizard's first step). ONVIF and discovery add
-/// their variants here.
+/// Where a new camera comes from (the wizard's first step).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AddSource {
+    /// The RTSP URL typed (the edit form itself).
     RtspUrl,
+    /// Asked of an ONVIF device ("Add by ONVIF"), which then fills the form.
+    Onvif,
+    /// Found by a WS-Discovery Probe, then added by ONVIF.
+    Discovery,
 }
 
 /// The edit form's fields, as typed.
@@ -102,6 +106,28 @@ impl Form {
             base,
             url_notice: None,
         }
+    }
+
+    /// Fills the form with what "Add by ONVIF" chose: the device's name, its main and
+    /// sub stream, the login typed for it and its `[cameras.device]` identity; the
+    /// installer checks, tests and saves it like a typed camera.
+    pub(super) fn use_onvif(&mut self, chosen: super::onvif_view::ChosenStreams) {
+        self.name = chosen.name;
+        if !self.id_typed {
+            self.id = id_from_name(&self.name);
+        }
+        self.url = chosen.main_uri;
+        self.substreams = chosen
+            .sub_uri
+            .map(|uri| vec![("sub".to_owned(), uri)])
+            .unwrap_or_default();
+        self.user = chosen.user;
+        self.password = chosen.password;
+        self.password_typed = true;
+        self.base.device = Some(chosen.device);
+        self.source = AddSource::RtspUrl;
+        self.url_notice =
+            Some("Filled from the ONVIF device: check the camera, Test it and Save.".to_owned());
     }
 
     /// Moves a `user:password@` typed into the URL into the fields, and says so.

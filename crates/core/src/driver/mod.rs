@@ -147,6 +147,10 @@ pub struct Core {
     audit_log: AuditLog,
     /// Detection, camera health and the alarm queue.
     alerts: Alerts,
+    /// The password store camera passwords are saved to, and the migration into it.
+    passwords: crate::passwords::Passwords,
+    /// The Cameras panel's ONVIF inspection and discovery Probe.
+    lookups: crate::installer::Lookups,
     /// The wall draws moving cells over detecting cameras' tiles.
     show_motion: bool,
     /// The extra wall windows' walls, in the site's `wall_windows` order.
@@ -211,6 +215,8 @@ impl Core {
         let alerts = Alerts::new(options.storage.as_deref(), Arc::clone(&options.clock));
         Self {
             alerts,
+            passwords: crate::passwords::Passwords::default(),
+            lookups: crate::installer::Lookups::default(),
             show_motion: true,
             site,
             credentials,
@@ -349,7 +355,30 @@ impl Core {
             }
         };
         let mut credentials_changed = false;
+        // A site with a file keeps passwords in its configured store (keyring or
+        // vault); the store is written first, so a failure changes nothing.
+        let stored = if self.saver.is_some() {
+            match self.store_password(&next, &change) {
+                Ok(changed) => Some(changed),
+                Err(crate::passwords::PasswordSaveError::NeedsPassphrase) => {
+                    tracing::info!("the vault needs its passphrase before the password is saved");
+                    self.change_outcome = Some(ChangeOutcome::NeedsPassphrase);
+                    return false;
+                }
+                Err(crate::passwords::PasswordSaveError::Failed(why)) => {
+                    tracing::warn!(reason = %why, "site change refused: password not stored");
+                    self.change_outcome = Some(ChangeOutcome::Refused(vec![vigil_config::Issue {
+                        locator: vigil_config::Locator::Root("credentials"),
+                        message: format!("the password was not saved: {why}"),
+                    }]));
+                    return false;
+                }
+            }
+        } else {
+            None
+        };
         match &change {
+            _ if stored.is_some() => credentials_changed = stored == Some(true),
             SiteChange::Save(edit) => {
                 let id = edit.camera.id.clone();
                 let _span = tracing::info_span!("camera", camera = %id).entered();
@@ -402,7 +431,9 @@ impl Core {
         }
         if credentials_changed {
             self.recording.refresh();
-            if let Some(saver) = &self.saver {
+            if stored.is_none()
+                && let Some(saver) = &self.saver
+            {
                 saver.save_credentials(&self.credentials);
             }
         }
@@ -427,6 +458,121 @@ impl Core {
         self.say(said.clone());
         self.change_outcome = Some(ChangeOutcome::Applied(said));
         true
+    }
+
+    /// [`Self::change_site`]'s password half for a site with a file: a typed password
+    /// (or a renamed camera's) into the configured store and `credentials.toml`'s user
+    /// name, a cleared or removed camera's forgotten. Returns whether the camera's
+    /// login changed (it reconnects). `credentials.toml` is written here, before the
+    /// site.
+    fn store_password(
+        &mut self,
+        next: &Site,
+        change: &SiteChange,
+    ) -> Result<bool, crate::passwords::PasswordSaveError> {
+        use vigil_config::redact::Credentials;
+        let kind = next.password_store();
+        let file_changed = |credentials: &CredentialStore| {
+            credentials
+                .save()
+                .map_err(|e| crate::passwords::PasswordSaveError::Failed(e.to_string()))
+        };
+        match change {
+            SiteChange::Save(edit) => {
+                let id = edit.camera.id.clone();
+                let _span = tracing::info_span!("camera", camera = %id).entered();
+                let renamed = edit.original.clone().filter(|old| *old != id);
+                let password = match &edit.password {
+                    PasswordChange::Set(p) => Some(p.clone()),
+                    PasswordChange::Keep => renamed
+                        .as_ref()
+                        .and_then(|old| self.credentials.get_with_env(old, |_| None))
+                        .map(|c| c.password)
+                        .filter(|p| !p.is_empty()),
+                    PasswordChange::Clear => None,
+                };
+                let mut changed = false;
+                if let Some(password) = password {
+                    let login = Credentials {
+                        username: edit.camera.username.clone().unwrap_or_default(),
+                        password,
+                    };
+                    self.passwords
+                        .save(kind, &mut self.credentials, &id, &login)?;
+                    changed = true;
+                }
+                if let Some(old) = renamed {
+                    self.disconnect.push(old.clone());
+                    self.credentials.remove(&old);
+                    self.passwords.forget(kind, &self.credentials, &old);
+                    file_changed(&self.credentials)?;
+                    changed = true;
+                }
+                if edit.password == PasswordChange::Clear {
+                    changed |= self.credentials.remove(&id).is_some();
+                    self.passwords.forget(kind, &self.credentials, &id);
+                    file_changed(&self.credentials)?;
+                }
+                if changed {
+                    tracing::info!("camera login changed: reconnecting it");
+                    self.reconnect.push(id);
+                }
+                Ok(changed)
+            }
+            SiteChange::Remove(id) => {
+                self.disconnect.push(id.clone());
+                let had = self.credentials.remove(id).is_some();
+                self.passwords.forget(kind, &self.credentials, id);
+                if had {
+                    file_changed(&self.credentials)?;
+                }
+                Ok(had)
+            }
+            SiteChange::Move { .. } | SiteChange::Storage(_) => Ok(false),
+        }
+    }
+
+    /// The last ONVIF inspection the Cameras panel asked for.
+    pub fn onvif_lookup(&self) -> Option<&crate::installer::OnvifLookup> {
+        self.lookups.onvif()
+    }
+
+    /// The last discovery Probe the Cameras panel asked for.
+    pub fn discovery_lookup(&self) -> Option<&crate::installer::DiscoveryLookup> {
+        self.lookups.discovery()
+    }
+
+    /// How many cameras' passwords `credentials.toml` still holds in plain text.
+    pub fn plain_text_passwords(&self) -> usize {
+        self.credentials.cameras_with_file_password().count()
+    }
+
+    /// Where moving those passwords into the store stands (`None`: never started).
+    pub fn migration_status(&self) -> Option<&crate::passwords::MigrationStatus> {
+        self.passwords.migration_status()
+    }
+
+    /// Takes the finished migration's outcome: moved passwords leave this run's file
+    /// entries and are used from the store.
+    fn poll_migration(&mut self) {
+        let Some(status) = self.passwords.poll_migration() else {
+            return;
+        };
+        if let crate::passwords::MigrationStatus::Done(report) = &status {
+            for id in report.moved.iter().chain(&report.already_in_store) {
+                if let Some(password) = self.credentials.file_password(id).map(str::to_owned)
+                    && report.moved.contains(id)
+                {
+                    self.credentials.set_store_password(id, password);
+                }
+                self.credentials.forget_file_password(id);
+            }
+            self.say(format!(
+                "{} password(s) moved out of credentials.toml into the password store",
+                report.moved.len()
+            ));
+        }
+        (self.notify)();
     }
 
     /// The site as edited.
@@ -668,6 +814,32 @@ impl Core {
             }
             Command::SecurityCheck(camera) => {
                 self.start_security_check(&camera);
+                false
+            }
+            Command::UnlockVault(passphrase) => {
+                self.passwords.set_passphrase(passphrase.0);
+                false
+            }
+            Command::InspectOnvif(login) => {
+                self.lookups.start_onvif(login, Arc::clone(&self.notify));
+                false
+            }
+            Command::ClearOnvif => {
+                self.lookups.clear_onvif();
+                false
+            }
+            Command::Discover(order) => {
+                self.lookups
+                    .start_discovery(order, Arc::clone(&self.notify));
+                false
+            }
+            Command::MigratePasswords => {
+                let kind = self.site.password_store();
+                self.passwords.start_migration(
+                    kind,
+                    self.credentials.path().to_path_buf(),
+                    Arc::clone(&self.notify),
+                );
                 false
             }
             Command::SwitchRole { .. } => {
@@ -964,6 +1136,10 @@ impl Core {
         let now = self.options.clock.monotonic();
         if let Some(text) = self.exports.poll() {
             self.say(text);
+        }
+        self.poll_migration();
+        if self.lookups.poll() {
+            (self.notify)();
         }
         if let Some(saver) = &self.saver
             && let Some(SaverReport::Failed(err)) = saver.poll()
