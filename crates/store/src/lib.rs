@@ -338,6 +338,33 @@ fn to_i64(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
+/// How long a connection waits for another one's lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Runs `op` again while SQLite answers "database is locked" without having waited
+/// (lock changes the busy handler does not cover), for up to [`BUSY_TIMEOUT`].
+fn when_not_busy<T, E>(mut op: impl FnMut() -> Result<T, E>) -> Result<T, StoreError>
+where
+    StoreError: From<E>,
+{
+    let deadline = std::time::Instant::now() + BUSY_TIMEOUT;
+    loop {
+        let err = match op() {
+            Ok(value) => return Ok(value),
+            Err(err) => StoreError::from(err),
+        };
+        let busy = matches!(
+            &err,
+            StoreError::Sql(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+        );
+        if !busy || std::time::Instant::now() >= deadline {
+            return Err(err);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 impl Store {
     /// Opens (creating if needed) the index in `dir` and migrates it.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
@@ -346,11 +373,14 @@ impl Store {
             source,
         })?;
         let mut conn = Connection::open(dir.join(INDEX_FILE))?;
-        conn.busy_timeout(Duration::from_secs(10))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        // Switching a new index to WAL takes an exclusive lock and answers "database is
+        // locked" at once, without waiting, while another connection (the recorder,
+        // the app) opens it too: retried like a busy wait.
+        when_not_busy(|| conn.pragma_update(None, "journal_mode", "WAL"))?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        schema::migrate(&mut conn)?;
+        when_not_busy(|| schema::migrate(&mut conn))?;
         Ok(Self {
             conn,
             dir: dir.to_path_buf(),
@@ -890,6 +920,33 @@ pub(crate) mod test_support {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn many_connections_opening_a_new_index_at_once_all_succeed() {
+        // The recorder, the app and a test open a new index at the same moment: the
+        // switch to WAL must not fail one of them with "database is locked".
+        for round in 0..30 {
+            let dir = tempfile::tempdir().expect("tempdir");
+            let start = std::sync::Arc::new(std::sync::Barrier::new(6));
+            let openers: Vec<_> = (0..6)
+                .map(|i| {
+                    let dir = dir.path().to_path_buf();
+                    let start = std::sync::Arc::clone(&start);
+                    std::thread::Builder::new()
+                        .name(format!("opener-{i}"))
+                        .spawn(move || {
+                            start.wait();
+                            Store::open(&dir).map(|_| ())
+                        })
+                        .expect("spawn")
+                })
+                .collect();
+            for opener in openers {
+                let opened = opener.join().expect("no panic");
+                assert!(opened.is_ok(), "round {round}: {opened:?}");
+            }
+        }
+    }
 
     fn segment(camera: &str, start_ns: i64) -> NewSegment {
         test_support::new_segment(camera, start_ns, 100)
