@@ -188,6 +188,12 @@ pub enum Command {
         #[command(subcommand)]
         kind: AuditKind,
     },
+    /// Restricted-vendor inventory (docs/compliance.md): classify one device's
+    /// manufacturer and MAC, or write a site's inventory report. Not legal advice.
+    Compliance {
+        #[command(subcommand)]
+        kind: ComplianceKind,
+    },
     /// Operator roles (Guard, Reviewer, Installer): set a role's password.
     Roles {
         #[command(subcommand)]
@@ -276,6 +282,51 @@ pub enum AuditKind {
         /// The storage folder (with index.sqlite3); default: the site's.
         #[arg(long, value_name = "DIR")]
         storage: Option<PathBuf>,
+    },
+}
+
+/// What `vigil compliance` does.
+#[derive(Subcommand, Debug)]
+pub enum ComplianceKind {
+    /// Judge one device against the restricted-vendor rules and print
+    /// `{"status": "...", "evidence": [...]}` as JSON (the classifier the app uses).
+    #[command(after_help = env::COMPLIANCE_CLASSIFY_AFTER_HELP)]
+    Classify {
+        /// The manufacturer the device reports (ONVIF); may be empty.
+        #[arg(long, value_name = "NAME", default_value = "")]
+        manufacturer: String,
+        /// The device's MAC: AA:BB:CC:DD:EE:FF, AA-BB-…, or 12 hex digits, any case;
+        /// may be empty (a device seen only at layer 3).
+        #[arg(long, value_name = "MAC", default_value = "")]
+        mac: String,
+        /// The model the device reports (model-number conventions; optional).
+        #[arg(long, value_name = "MODEL")]
+        model: Option<String>,
+        /// Rules file to use instead of <config dir>/restricted-vendors.toml or the
+        /// built-in one.
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
+    },
+    /// Write a site's camera inventory (identity, address, streams, status and
+    /// evidence) as CSV and/or a printable HTML report.
+    #[command(after_help = env::COMPLIANCE_REPORT_AFTER_HELP)]
+    Report {
+        /// The site file; default: --config, else the default site file.
+        #[arg(long, value_name = "FILE")]
+        site: Option<PathBuf>,
+        /// Write the CSV here.
+        #[arg(long, value_name = "OUT.csv")]
+        csv: Option<PathBuf>,
+        /// Write the HTML report here.
+        #[arg(long, value_name = "OUT.html")]
+        html: Option<PathBuf>,
+        /// Rules file to use instead of <config dir>/restricted-vendors.toml or the
+        /// built-in one.
+        #[arg(long, value_name = "FILE")]
+        rules: Option<PathBuf>,
+        /// Also read each camera's web server banner (one GET /, no credentials).
+        #[arg(long)]
+        banner: bool,
     },
 }
 

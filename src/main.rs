@@ -1,7 +1,8 @@
 //! The `vigil` command line: the video wall (default; `--demo` for the built-in demo
 //! site), `check-config`, `doctor`, `bench live|scrub|timeline|wall`, `detect`,
 //! `discover`, `archive list|record|seed`, `export` and `verify` (evidence bundles),
-//! `onvif inspect`, `credentials migrate`, `audit verify|export`, `roles set-password`,
+//! `onvif inspect`, `credentials migrate`, `audit verify|export`, `compliance
+//! classify|report`, `roles set-password`,
 //! `generate` (hidden: completions and man pages), and the signals that close the window
 //! cleanly. Parses arguments (defined in `vigil::cli`) and hands the work to the
 //! workspace's crates (`docs/architecture.md` has the map).
@@ -12,8 +13,8 @@ use anyhow::Context as _;
 use clap::Parser as _;
 
 use vigil::cli::{
-    ArchiveKind, AuditKind, BenchKind, Cli, Command, CredentialsKind, GenerateKind, LogLevel,
-    OnvifKind, RolesKind,
+    ArchiveKind, AuditKind, BenchKind, Cli, Command, ComplianceKind, CredentialsKind, GenerateKind,
+    LogLevel, OnvifKind, RolesKind,
 };
 use vigil_app::{AppOptions, VigilApp};
 use vigil_config::{self as config, AppPaths, CredentialStore, RecordingMode};
@@ -257,6 +258,10 @@ fn run(cli: Cli) -> anyhow::Result<std::process::ExitCode> {
         let _log = vigil::logging::init(bench_level, None);
         return audit(kind, cli.config.as_deref());
     }
+    if let Some(Command::Compliance { kind }) = &cli.command {
+        let _log = vigil::logging::init(bench_level, None);
+        return compliance(kind, cli.config.as_deref());
+    }
     if let Some(Command::Doctor { json }) = &cli.command {
         let _log = vigil::logging::init(bench_level, None);
         return Ok(vigil::doctor::run(cli.config.as_deref(), *json));
@@ -409,6 +414,37 @@ fn audit(
             let n = vigil::audit_cmd::export_csv(&dir, csv)?;
             println!("{n} audit entries written to {}", csv.display());
             Ok(std::process::ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// `vigil compliance classify|report`.
+fn compliance(
+    kind: &ComplianceKind,
+    config: Option<&std::path::Path>,
+) -> anyhow::Result<std::process::ExitCode> {
+    match kind {
+        ComplianceKind::Classify {
+            manufacturer,
+            mac,
+            model,
+            rules,
+        } => vigil::compliance_cmd::classify(manufacturer, mac, model.as_deref(), rules.as_deref()),
+        ComplianceKind::Report {
+            site,
+            csv,
+            html,
+            rules,
+            banner,
+        } => {
+            let site = vigil::compliance_cmd::site_path(site.as_deref(), config)?;
+            vigil::compliance_cmd::report(
+                &site,
+                csv.as_deref(),
+                html.as_deref(),
+                rules.as_deref(),
+                *banner,
+            )
         }
     }
 }

@@ -89,6 +89,8 @@ pub const READS: &[(&[&str], &[&str])] = &[
         ],
     ),
     (&["check-config"], &["VIGIL_CONFIG_DIR", "VIGIL_DATA_DIR"]),
+    (&["compliance", "classify"], &["VIGIL_CONFIG_DIR"]),
+    (&["compliance", "report"], &["VIGIL_CONFIG_DIR"]),
     (
         &["doctor"],
         &[
@@ -434,6 +436,28 @@ Environment:
   VIGIL_DATA_DIR     Data directory, whose `recordings` folder is the default storage
 
 Exit codes: 0 the CSV is written, 1 it is not (the reason is printed), 2 usage.";
+
+pub const COMPLIANCE_CLASSIFY_AFTER_HELP: &str = "\
+Status: restricted_vendor, possible_relabel, no_signal_found or unknown; never \"clear\".
+A restricted OUI under any name is restricted_vendor; a locally administered MAC, or
+none, with nothing else found is unknown. Not legal advice (docs/compliance.md).
+
+Environment:
+  VIGIL_CONFIG_DIR   Config directory, where restricted-vendors.toml replaces the
+                     built-in rules
+
+Exit codes: 0 the JSON is printed, 1 the rules do not load, 2 usage (a malformed MAC).";
+
+pub const COMPLIANCE_REPORT_AFTER_HELP: &str = "\
+CSV columns: camera_id, name, manufacturer, model, firmware, serial, hardware_id, mac,
+address, streams, status, evidence, warnings, rules_version, rules_date, generated
+(RFC 4180; cells starting with =, +, - or @ get a leading '). The HTML report has the
+date, the rules version and the evidence per camera, every device text escaped.
+
+Environment:
+  VIGIL_CONFIG_DIR   Config directory: the default site file, and restricted-vendors.toml
+
+Exit codes: 0 the files are written, 1 they are not (the reason is printed), 2 usage.";
 
 pub const ROLES_SET_PASSWORD_AFTER_HELP: &str = "\
 A role is reached with its own password or that of a role above it; with no role
