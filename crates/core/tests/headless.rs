@@ -8,8 +8,9 @@
 //! One test in this binary: it counts the process's decoder threads.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::Command as Process;
+mod common;
+use common::{clip, threads_named};
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,32 +22,7 @@ use vigil_playback::{PlayerState, SeekMode};
 use vigil_record::RecorderState;
 use vigil_time::{NANOS_PER_MILLI, WallNanos};
 
-const FPS: u32 = 25;
-
-/// A 10 s test-pattern clip, `width`×`height`, one keyframe a second.
-fn clip(dir: &Path, name: &str, width: u32, height: u32) -> PathBuf {
-    let path = dir.join(format!("{name}.mp4"));
-    let status = Process::new("ffmpeg")
-        .args([
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-        ])
-        .arg(format!(
-            "testsrc2=size={width}x{height}:rate={FPS}:duration=10"
-        ))
-        .args(["-c:v", "libx264", "-preset", "ultrafast", "-bf", "0"])
-        .args(["-g", &FPS.to_string(), "-pix_fmt", "yuv420p"])
-        .arg(&path)
-        .status()
-        .expect("run ffmpeg (scripts/deps.sh installs it)");
-    assert!(status.success(), "ffmpeg could not make {name}");
-    path
-}
+use common::FPS;
 
 /// Steps the core (as eframe's `logic` would, about 60 times a second) until `done`
 /// says yes, or fails with `what` after `timeout`.
@@ -70,18 +46,6 @@ fn step_until(
         );
         std::thread::sleep(Duration::from_millis(16));
     }
-}
-
-/// Threads of this process whose name starts with `prefix` (Linux truncates names to
-/// 15 bytes: `vigil-dec-cam/m`).
-fn threads_named(prefix: &str) -> usize {
-    std::fs::read_dir("/proc/self/task")
-        .unwrap()
-        .flatten()
-        .filter(|t| {
-            std::fs::read_to_string(t.path().join("comm")).is_ok_and(|n| n.starts_with(prefix))
-        })
-        .count()
 }
 
 /// The live picture tile 0 shows: its size.

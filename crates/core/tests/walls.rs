@@ -6,59 +6,15 @@
 //! One test in this binary: it counts the process's decoder threads.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::Command as Process;
+mod common;
+use common::{clip, threads_named};
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use vigil_config::{CameraConfig, CredentialStore, Site, SubstreamConfig, WallWindowConfig};
 use vigil_core::{Command, Core, CoreOptions, TileContent, Viewport, WallId, WallView};
 use vigil_frame::VideoKey;
-
-/// A 10 s test-pattern clip, `width`×`height`.
-fn clip(dir: &Path, name: &str, width: u32, height: u32) -> PathBuf {
-    let path = dir.join(format!("{name}.mp4"));
-    let status = Process::new("ffmpeg")
-        .args([
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-        ])
-        .arg(format!(
-            "testsrc2=size={width}x{height}:rate=25:duration=10"
-        ))
-        .args([
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-bf",
-            "0",
-            "-g",
-            "25",
-        ])
-        .args(["-pix_fmt", "yuv420p"])
-        .arg(&path)
-        .status()
-        .expect("run ffmpeg (scripts/deps.sh installs it)");
-    assert!(status.success(), "ffmpeg could not make {name}");
-    path
-}
-
-/// Threads of this process whose name starts with `prefix`.
-fn threads_named(prefix: &str) -> usize {
-    std::fs::read_dir("/proc/self/task")
-        .unwrap()
-        .flatten()
-        .filter(|t| {
-            std::fs::read_to_string(t.path().join("comm")).is_ok_and(|n| n.starts_with(prefix))
-        })
-        .count()
-}
 
 /// Steps the core until `done`, or fails with `what` after 20 s.
 fn step_until(core: &mut Core, what: &str, mut done: impl FnMut(&mut Core) -> bool) {

@@ -5,47 +5,15 @@
 //! the sub stream comes back.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::Command as Process;
+mod common;
+use common::clip;
+
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use vigil_config::{CameraConfig, CredentialStore, Site, SubstreamConfig};
 use vigil_core::{Command, Core, CoreOptions, TileContent, Viewport, WallView};
-
-/// A 10 s test-pattern clip, `width`×`height`.
-fn clip(dir: &Path, name: &str, width: u32, height: u32) -> PathBuf {
-    let path = dir.join(format!("{name}.mp4"));
-    let status = Process::new("ffmpeg")
-        .args([
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-        ])
-        .arg(format!(
-            "testsrc2=size={width}x{height}:rate=25:duration=10"
-        ))
-        .args([
-            "-c:v",
-            "libx264",
-            "-preset",
-            "ultrafast",
-            "-bf",
-            "0",
-            "-g",
-            "25",
-        ])
-        .args(["-pix_fmt", "yuv420p"])
-        .arg(&path)
-        .status()
-        .expect("run ffmpeg (scripts/deps.sh installs it)");
-    assert!(status.success(), "ffmpeg could not make {name}");
-    path
-}
 
 fn step_until(
     core: &mut Core,
